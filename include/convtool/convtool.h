@@ -1,0 +1,342 @@
+/*
+ * convtool.h — the one public header of libconvtool.
+ *
+ * The library loads images and .npy tensors into C×H×W float32 tensors, parses
+ * kernels, runs PyTorch-exact 2-D cross-correlation with stride, padding and
+ * dilation on a pool of threads, maps floats back to pixels and writes files
+ * atomically. It never prints and never exits: every fallible function
+ * returns a convtool_status and writes its results through out-parameters.
+ *
+ * Ownership: every struct that owns memory has a *_free() function that is
+ * NULL-safe and leaves the struct zeroed, so it can be called twice.
+ */
+#ifndef CONVTOOL_CONVTOOL_H
+#define CONVTOOL_CONVTOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CONVTOOL_VERSION "1.0.0"
+
+/* ---------------------------------------------------------------- status */
+
+typedef enum convtool_status {
+    CONVTOOL_OK = 0,
+    CONVTOOL_ENOMEM,      /* an allocation failed */
+    CONVTOOL_EOVERFLOW,   /* a size computation would overflow */
+    CONVTOOL_EINVAL,      /* an argument is out of its domain */
+    CONVTOOL_EIO,         /* a read or write failed (errno is kept) */
+    CONVTOOL_ENOENT,      /* no such file or kernel */
+    CONVTOOL_EUNSUPPORTED,/* a file format or feature we do not handle */
+    CONVTOOL_ECORRUPT,    /* the file is damaged or not what it claims */
+    CONVTOOL_ELIMIT,      /* over a configured limit (e.g. --max-pixels) */
+    CONVTOOL_EGEOMETRY,   /* output would be smaller than 1×1, or padding too wide */
+    CONVTOOL_EPARSE,      /* kernel text could not be parsed */
+    CONVTOOL_EZEROSUM,    /* --normalize on a kernel whose sum is 0 */
+    CONVTOOL_EMISMATCH,   /* several kernels give different output sizes */
+    CONVTOOL_STATUS_COUNT
+} convtool_status;
+
+/* A static, human-readable description of a status. Never NULL. */
+const char *convtool_strerror(convtool_status status);
+
+/* ---------------------------------------------------------------- tensor */
+
+/* A dense C×H×W float32 tensor, row-major (data[(c*h + y)*w + x]). */
+typedef struct convtool_tensor {
+    int c, h, w;
+    float *data; /* owned; release with convtool_tensor_free() */
+} convtool_tensor;
+
+/* Allocates an uninitialised tensor; checks c*h*w*sizeof(float) for overflow. */
+convtool_status convtool_tensor_alloc(convtool_tensor *t, int c, int h, int w);
+/* Element count, or 0 for an empty tensor. */
+size_t convtool_tensor_count(const convtool_tensor *t);
+/* Frees t->data and zeroes t. NULL-safe. */
+void convtool_tensor_free(convtool_tensor *t);
+/* Overflow-checked size_t product a*b*c*d into *out. */
+convtool_status convtool_mul_size(size_t a, size_t b, size_t c, size_t d, size_t *out);
+
+/* ---------------------------------------------------------------- kernel */
+
+#define CONVTOOL_NAME_MAX 64
+#define CONVTOOL_DESCRIPTION_MAX 160
+#define CONVTOOL_KERNEL_MAX_SIDE 1024
+
+typedef struct convtool_kernel {
+    int h, w;
+    float *values;      /* h*w values, row-major; owned */
+    double scale;       /* from the file's `scale` directive, default 1 */
+    double offset;      /* from the file's `offset` directive, default 0 */
+    char name[CONVTOOL_NAME_MAX];               /* used for output suffixes */
+    char description[CONVTOOL_DESCRIPTION_MAX]; /* one line, may be empty */
+} convtool_kernel;
+
+/* Where a parse error was found; line and column count from 1. */
+typedef struct convtool_parse_error {
+    int line, column;
+    char message[160];
+} convtool_parse_error;
+
+/*
+ * Parses kernel text (the kernels/ file format, or an inline matrix such as
+ * "0 -1 0; -1 5 -1; 0 -1 0"). `name` is copied into k->name. On
+ * CONVTOOL_EPARSE, *err (if not NULL) says where and what. Caller frees k
+ * with convtool_kernel_free().
+ */
+convtool_status convtool_kernel_parse(const char *text, size_t len, const char *name,
+                                      convtool_kernel *k, convtool_parse_error *err);
+/* Reads and parses a kernel file; the kernel is named after the file's stem. */
+convtool_status convtool_kernel_load_file(const char *path, convtool_kernel *k,
+                                          convtool_parse_error *err);
+/* Deep copy. */
+convtool_status convtool_kernel_copy(const convtool_kernel *src, convtool_kernel *dst);
+void convtool_kernel_free(convtool_kernel *k);
+
+/* Built-in kernels (the kernels/ directory, compiled into the library). */
+size_t convtool_builtin_count(void);
+const char *convtool_builtin_name(size_t index);
+/* Case-insensitive lookup; CONVTOOL_ENOENT if there is no such kernel. */
+convtool_status convtool_builtin_kernel(const char *name, convtool_kernel *k);
+
+/* Σ of the values. */
+double convtool_kernel_sum(const convtool_kernel *k);
+/* Rotates the kernel by 180° in place (true convolution). */
+void convtool_kernel_flip(convtool_kernel *k);
+/* Divides by the sum; CONVTOOL_EZEROSUM if the sum is (nearly) 0. */
+convtool_status convtool_kernel_normalize(convtool_kernel *k);
+/* Multiplies every value by s (the scale is baked into the taps). */
+void convtool_kernel_scale(convtool_kernel *k, double s);
+/* The range of outputs for inputs in [0,1]: Σ of negative / positive taps. */
+void convtool_kernel_range(const convtool_kernel *k, double *lo, double *hi);
+
+/* -------------------------------------------------------------- geometry */
+
+typedef enum convtool_pad_mode {
+    CONVTOOL_PAD_ZEROS = 0,
+    CONVTOOL_PAD_REPLICATE, /* aaa|abcd|ddd */
+    CONVTOOL_PAD_REFLECT,   /* dcb|abcd|cba (PyTorch reflect, OpenCV REFLECT_101) */
+    CONVTOOL_PAD_SYMMETRIC, /* cba|abcd|dcb (scipy reflect, OpenCV REFLECT) */
+    CONVTOOL_PAD_CIRCULAR   /* bcd|abcd|abc */
+} convtool_pad_mode;
+
+/* Parses a mode name or alias (case-insensitive). */
+convtool_status convtool_pad_mode_parse(const char *text, convtool_pad_mode *mode);
+const char *convtool_pad_mode_name(convtool_pad_mode mode);
+/* "alias=mode" pairs for --help, NULL-terminated. */
+const char *const *convtool_pad_mode_aliases(void);
+
+typedef enum convtool_padding_kind {
+    CONVTOOL_PADDING_EXPLICIT = 0, /* pad_y on top and bottom, pad_x left and right */
+    CONVTOOL_PADDING_SAME,         /* d·(k−1) in total, the odd pixel bottom/right */
+    CONVTOOL_PADDING_VALID         /* no padding */
+} convtool_padding_kind;
+
+/* What the user asked for: kernel-independent. */
+typedef struct convtool_geometry_spec {
+    int stride_y, stride_x;     /* ≥ 1 */
+    int dilation_y, dilation_x; /* ≥ 1 */
+    convtool_padding_kind padding;
+    int pad_y, pad_x;           /* for CONVTOOL_PADDING_EXPLICIT, ≥ 0 */
+    convtool_pad_mode mode;
+} convtool_geometry_spec;
+
+/* Stride 1, dilation 1, `same` padding, replicate mode: the CLI defaults. */
+void convtool_geometry_spec_default(convtool_geometry_spec *spec);
+
+/* Everything resolved for one kernel size and one input size. */
+typedef struct convtool_geometry {
+    int in_h, in_w;
+    int k_h, k_w;
+    int stride_y, stride_x;
+    int dilation_y, dilation_x;
+    int pad_top, pad_bottom, pad_left, pad_right;
+    convtool_pad_mode mode;
+    int out_h, out_w;
+} convtool_geometry;
+
+/*
+ * out = floor((in + before + after − dilation·(k − 1) − 1) / stride) + 1.
+ * CONVTOOL_EGEOMETRY when the result is < 1; EOVERFLOW on absurd inputs.
+ */
+convtool_status convtool_output_size(int in, int k, int before, int after, int stride,
+                                     int dilation, int *out);
+
+/*
+ * Resolves a spec for an input of in_h×in_w and a kernel of k_h×k_w and checks
+ * it: output at least 1×1, reflect/symmetric padding narrower than the input.
+ */
+convtool_status convtool_geometry_resolve(const convtool_geometry_spec *spec, int in_h,
+                                          int in_w, int k_h, int k_w, convtool_geometry *g);
+
+/* ------------------------------------------------------------ convolution */
+
+typedef struct convtool_pool convtool_pool;
+
+/* A pool of `threads` workers (1 = run on the caller). Free with convtool_pool_free. */
+convtool_status convtool_pool_create(int threads, convtool_pool **pool);
+void convtool_pool_free(convtool_pool *pool);
+int convtool_pool_threads(const convtool_pool *pool);
+/* Runs fn(ctx, i) for i in [0, n) across the pool; returns when all are done. */
+void convtool_pool_run(convtool_pool *pool, size_t n, void (*fn)(void *ctx, size_t i),
+                       void *ctx);
+
+/*
+ * out[c][y][x] = bias + Σ_{i,j} K[i][j] · P[c][y·sy + i·dy][x·sx + j·dx]
+ * for every channel of `in` (depthwise). The kernel is used as given: flip,
+ * normalize and scale it beforehand. `g` must come from
+ * convtool_geometry_resolve for this input and kernel. Allocates `out`
+ * (C×out_h×out_w); the caller frees it. pool may be NULL (single thread).
+ * The result is bit-identical for any number of threads.
+ */
+convtool_status convtool_conv2d(const convtool_tensor *in, const convtool_kernel *k,
+                                const convtool_geometry *g, float bias,
+                                convtool_pool *pool, convtool_tensor *out);
+
+/* ------------------------------------------------------------ value maps */
+
+typedef enum convtool_map {
+    CONVTOOL_MAP_CLAMP = 0, /* v */
+    CONVTOOL_MAP_ABS,       /* |v| */
+    CONVTOOL_MAP_SHIFT,     /* (v + 1) / 2 */
+    CONVTOOL_MAP_NORMALIZE  /* (v − min) / (max − min) per channel; constant → 0 */
+} convtool_map;
+
+convtool_status convtool_map_parse(const char *text, convtool_map *map);
+/* Applies the map in place (no clamping). */
+void convtool_map_apply(convtool_tensor *t, convtool_map map);
+/* Number of values outside [0,1] (those that quantization will clip). */
+size_t convtool_count_clipped(const convtool_tensor *t);
+
+typedef enum convtool_combine {
+    CONVTOOL_COMBINE_SEPARATE = 0,
+    CONVTOOL_COMBINE_MAGNITUDE, /* √Σ v² */
+    CONVTOOL_COMBINE_MAX,
+    CONVTOOL_COMBINE_SUM,
+    CONVTOOL_COMBINE_STACK      /* K×C×H×W, .npy only */
+} convtool_combine;
+
+convtool_status convtool_combine_parse(const char *text, convtool_combine *mode);
+/*
+ * Combines n same-shaped tensors element-wise into *out (magnitude, max or
+ * sum). CONVTOOL_EMISMATCH if shapes differ. Caller frees *out.
+ */
+convtool_status convtool_combine_tensors(const convtool_tensor *parts, size_t n,
+                                         convtool_combine mode, convtool_tensor *out);
+
+/* Converts RGB (the first three channels) to one luma channel,
+ * L = 0.299 R + 0.587 G + 0.114 B, in a new tensor. */
+convtool_status convtool_to_luma(const convtool_tensor *rgb, convtool_tensor *out);
+
+/* ------------------------------------------------------------- image I/O */
+
+typedef enum convtool_format {
+    CONVTOOL_FORMAT_UNKNOWN = 0,
+    CONVTOOL_FORMAT_PNG,
+    CONVTOOL_FORMAT_JPEG,
+    CONVTOOL_FORMAT_BMP,
+    CONVTOOL_FORMAT_TGA,
+    CONVTOOL_FORMAT_HDR,
+    CONVTOOL_FORMAT_NPY,
+    CONVTOOL_FORMAT_GIF,  /* recognised only to be refused */
+    CONVTOOL_FORMAT_PSD,
+    CONVTOOL_FORMAT_PNM
+} convtool_format;
+
+/* "png", "jpg"/"jpeg", "bmp", "tga", "hdr", "npy", case-insensitive. */
+convtool_status convtool_format_parse(const char *text, convtool_format *fmt);
+/* From a path's extension; CONVTOOL_FORMAT_UNKNOWN if none matches. */
+convtool_format convtool_format_from_path(const char *path);
+const char *convtool_format_name(convtool_format fmt);
+/* Recognises a format by its first bytes. */
+convtool_format convtool_format_sniff(const unsigned char *bytes, size_t len);
+
+/* What a file's header says, read without decoding pixels. */
+typedef struct convtool_image_info {
+    convtool_format format;
+    int width, height, channels; /* channels after decoding (palette → 3 or 4) */
+    int bit_depth;               /* 8 or 16 for images, 32/64 for .npy */
+    int npy_rank;                /* 2 or 3 for .npy, 0 otherwise */
+} convtool_image_info;
+
+/* Reads the header of an in-memory file. */
+convtool_status convtool_image_probe(const unsigned char *bytes, size_t len,
+                                     convtool_image_info *info);
+
+typedef struct convtool_load_options {
+    uint64_t max_pixels; /* width×height limit checked from the header; 0 = none */
+} convtool_load_options;
+
+#define CONVTOOL_DEFAULT_MAX_PIXELS 100000000ull
+
+/* A decoded image: the tensor plus what it came from. */
+typedef struct convtool_image {
+    convtool_tensor tensor; /* C×H×W, samples scaled to [0,1] (.npy as stored) */
+    convtool_image_info info;
+    int has_alpha;          /* last channel is alpha (gray+alpha, RGBA) */
+} convtool_image;
+
+/* Decodes PNG, JPEG or .npy bytes. Caller frees with convtool_image_free(). */
+convtool_status convtool_image_decode(const unsigned char *bytes, size_t len,
+                                      const convtool_load_options *opts, convtool_image *img);
+void convtool_image_free(convtool_image *img);
+
+/* A growable byte buffer; release with convtool_buffer_free(). */
+typedef struct convtool_buffer {
+    unsigned char *data;
+    size_t len, cap;
+    int failed; /* an append failed (out of memory); the content is incomplete */
+} convtool_buffer;
+
+convtool_status convtool_buffer_append(convtool_buffer *b, const void *data, size_t len);
+void convtool_buffer_free(convtool_buffer *b);
+
+typedef struct convtool_save_options {
+    convtool_format format;
+    int jpeg_quality;  /* 1..100 */
+    int npy_rank;      /* 2: write (H,W) (needs C == 1); 3: (C,H,W) */
+} convtool_save_options;
+
+/*
+ * Encodes a tensor to memory. 8-bit formats quantize round(clamp(v,0,1)·255);
+ * channels 1..4 are gray, gray+alpha, RGB, RGBA. HDR keeps floats (negatives
+ * become 0); NPY writes the float32 tensor as is.
+ */
+convtool_status convtool_image_encode(const convtool_tensor *t, const convtool_save_options *o,
+                                      convtool_buffer *out);
+
+/* Writes a 4-D K×C×H×W stack of same-shaped tensors as one float32 .npy. */
+convtool_status convtool_npy_encode_stack(const convtool_tensor *parts, size_t n,
+                                          convtool_buffer *out);
+
+/* --------------------------------------------------------------- file I/O */
+
+/*
+ * Reads a whole file (or stdin for "-") into *out, refusing files larger
+ * than max_bytes (0 = no limit) with CONVTOOL_ELIMIT. Caller frees out.
+ */
+convtool_status convtool_read_file(const char *path, size_t max_bytes, convtool_buffer *out);
+
+/*
+ * Writes bytes to `path` safely. A regular file (or a name that does not
+ * exist yet) is written to a temporary file in the same directory, flushed,
+ * and renamed into place: the destination is either untouched or complete.
+ * "-" writes stdout; other non-regular files (FIFOs, devices) are written
+ * directly with every write checked. errno is left describing a failure.
+ */
+convtool_status convtool_write_file_atomic(const char *path, const void *data, size_t len);
+
+/*
+ * Removes any temporary file that convtool_write_file_atomic is writing at
+ * this moment. Async-signal-safe: call it from a signal handler before exit.
+ */
+void convtool_atomic_cleanup(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CONVTOOL_CONVTOOL_H */

@@ -1,0 +1,50 @@
+/* Tensor allocation with overflow-checked sizes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "convtool/convtool.h"
+
+convtool_status convtool_mul_size(size_t a, size_t b, size_t c, size_t d, size_t *out)
+{
+    size_t factors[4] = {a, b, c, d};
+    size_t product = 1;
+    for (int i = 0; i < 4; i++) {
+        if (factors[i] != 0 && product > SIZE_MAX / factors[i])
+            return CONVTOOL_EOVERFLOW;
+        product *= factors[i];
+    }
+    *out = product;
+    return CONVTOOL_OK;
+}
+
+convtool_status convtool_tensor_alloc(convtool_tensor *t, int c, int h, int w)
+{
+    memset(t, 0, sizeof *t);
+    if (c <= 0 || h <= 0 || w <= 0)
+        return CONVTOOL_EINVAL;
+    size_t bytes;
+    if (convtool_mul_size((size_t)c, (size_t)h, (size_t)w, sizeof(float), &bytes) != CONVTOOL_OK)
+        return CONVTOOL_EOVERFLOW;
+    t->data = malloc(bytes);
+    if (!t->data)
+        return CONVTOOL_ENOMEM;
+    t->c = c;
+    t->h = h;
+    t->w = w;
+    return CONVTOOL_OK;
+}
+
+size_t convtool_tensor_count(const convtool_tensor *t)
+{
+    if (!t->data)
+        return 0;
+    return (size_t)t->c * (size_t)t->h * (size_t)t->w;
+}
+
+void convtool_tensor_free(convtool_tensor *t)
+{
+    if (!t)
+        return;
+    free(t->data);
+    memset(t, 0, sizeof *t);
+}
