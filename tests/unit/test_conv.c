@@ -1,0 +1,267 @@
+/*
+ * The convolution core: SPEC's seed examples exactly, the padding modes on a
+ * row whose padded form is written out by hand, and the fast core against the
+ * slow reference on many random geometries and every thread count.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "ref_conv.h"
+#include "test_helpers.h"
+
+static convtool_geometry resolve(const convtool_tensor *in, const convtool_kernel *k,
+                                 convtool_padding_kind kind, int pad, int stride,
+                                 convtool_pad_mode mode)
+{
+    convtool_geometry_spec spec;
+    convtool_geometry g;
+    convtool_geometry_spec_default(&spec);
+    spec.padding = kind;
+    spec.pad_y = spec.pad_x = pad;
+    spec.stride_y = spec.stride_x = stride;
+    spec.mode = mode;
+    assert_int_equal(convtool_geometry_resolve(&spec, in->h, in->w, k->h, k->w, &g),
+                     CONVTOOL_OK);
+    return g;
+}
+
+static void assert_tensor_values(const convtool_tensor *t, int h, int w, const float *want)
+{
+    assert_int_equal(t->h, h);
+    assert_int_equal(t->w, w);
+    for (int i = 0; i < h * w; i++)
+        assert_true(t->data[i] == want[i]);
+}
+
+/* Seed 1: a vertical line through sobel gives [-4, 0, 4] on every row. */
+static void test_seed_sobel_line(void **state)
+{
+    (void)state;
+    float img[25] = {0};
+    for (int y = 0; y < 5; y++)
+        img[y * 5 + 2] = 1;
+    const float sobel[9] = {1, 0, -1, 2, 0, -2, 1, 0, -1};
+    convtool_tensor in = test_tensor(1, 5, 5, img), out;
+    convtool_kernel k = test_kernel(3, 3, sobel);
+    convtool_geometry g = resolve(&in, &k, CONVTOOL_PADDING_EXPLICIT, 0, 1, 0);
+    assert_int_equal(convtool_conv2d(&in, &k, &g, 0, NULL, &out), CONVTOOL_OK);
+    const float want[9] = {-4, 0, 4, -4, 0, 4, -4, 0, 4};
+    assert_tensor_values(&out, 3, 3, want);
+    convtool_tensor_free(&out);
+    convtool_tensor_free(&in);
+    convtool_kernel_free(&k);
+}
+
+/* Seed 2: 4×4 ones with a 2×2 ones kernel, four geometries. */
+static void test_seed_ones(void **state)
+{
+    (void)state;
+    float ones[16];
+    for (int i = 0; i < 16; i++)
+        ones[i] = 1;
+    const float k4[4] = {1, 1, 1, 1};
+    convtool_tensor in = test_tensor(1, 4, 4, ones), out;
+    convtool_kernel k = test_kernel(2, 2, k4);
+    struct {
+        int pad, stride, h;
+        convtool_pad_mode mode;
+        float want[9];
+    } cases[] = {
+        {0, 1, 3, CONVTOOL_PAD_REPLICATE, {4, 4, 4, 4, 4, 4, 4, 4, 4}},
+        {0, 2, 2, CONVTOOL_PAD_REPLICATE, {4, 4, 4, 4}},
+        {0, 3, 1, CONVTOOL_PAD_REPLICATE, {4}},
+        {1, 3, 2, CONVTOOL_PAD_ZEROS, {1, 2, 2, 4}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        convtool_geometry g = resolve(&in, &k, CONVTOOL_PADDING_EXPLICIT, cases[c].pad,
+                                      cases[c].stride, cases[c].mode);
+        assert_int_equal(convtool_conv2d(&in, &k, &g, 0, NULL, &out), CONVTOOL_OK);
+        assert_tensor_values(&out, cases[c].h, cases[c].h, cases[c].want);
+        convtool_tensor_free(&out);
+    }
+    convtool_tensor_free(&in);
+    convtool_kernel_free(&k);
+}
+
+/* Seed 3: identity without padding gives the centre 4×4. */
+static void test_seed_identity(void **state)
+{
+    (void)state;
+    const float img[36] = {5, 0, 8, 7, 8, 1, 1, 9, 5, 0, 7, 7, 6, 0, 2, 4, 6, 6,
+                           9, 7, 6, 6, 8, 4, 8, 3, 8, 5, 1, 3, 7, 2, 7, 0, 1, 0};
+    const float id[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
+    convtool_tensor in = test_tensor(1, 6, 6, img), out;
+    convtool_kernel k = test_kernel(3, 3, id);
+    convtool_geometry g = resolve(&in, &k, CONVTOOL_PADDING_EXPLICIT, 0, 1, 0);
+    assert_int_equal(convtool_conv2d(&in, &k, &g, 0, NULL, &out), CONVTOOL_OK);
+    const float want[16] = {9, 5, 0, 7, 0, 2, 4, 6, 7, 6, 6, 8, 3, 8, 5, 1};
+    assert_tensor_values(&out, 4, 4, want);
+    convtool_tensor_free(&out);
+    convtool_tensor_free(&in);
+    convtool_kernel_free(&k);
+}
+
+/* Row abcd = 1 2 3 4 padded by 2 with a 1×1 identity reveals each mode. */
+static void test_padding_modes_by_hand(void **state)
+{
+    (void)state;
+    const float row[4] = {1, 2, 3, 4}, one = 1;
+    struct {
+        convtool_pad_mode mode;
+        float want[8];
+    } cases[] = {
+        {CONVTOOL_PAD_ZEROS, {0, 0, 1, 2, 3, 4, 0, 0}},
+        {CONVTOOL_PAD_REPLICATE, {1, 1, 1, 2, 3, 4, 4, 4}},
+        {CONVTOOL_PAD_REFLECT, {3, 2, 1, 2, 3, 4, 3, 2}},
+        {CONVTOOL_PAD_SYMMETRIC, {2, 1, 1, 2, 3, 4, 4, 3}},
+        {CONVTOOL_PAD_CIRCULAR, {3, 4, 1, 2, 3, 4, 1, 2}},
+    };
+    convtool_tensor in = test_tensor(1, 1, 4, row), out;
+    convtool_kernel k = test_kernel(1, 1, &one);
+    for (size_t c = 0; c < 5; c++) {
+        convtool_geometry_spec spec;
+        convtool_geometry g;
+        convtool_geometry_spec_default(&spec);
+        spec.padding = CONVTOOL_PADDING_EXPLICIT;
+        spec.pad_x = 2;
+        spec.mode = cases[c].mode;
+        assert_int_equal(convtool_geometry_resolve(&spec, 1, 4, 1, 1, &g), CONVTOOL_OK);
+        assert_int_equal(convtool_conv2d(&in, &k, &g, 0, NULL, &out), CONVTOOL_OK);
+        assert_tensor_values(&out, 1, 8, cases[c].want);
+        convtool_tensor_free(&out);
+    }
+    convtool_tensor_free(&in);
+    convtool_kernel_free(&k);
+}
+
+struct random_case {
+    convtool_tensor in;
+    convtool_kernel k;
+    convtool_geometry g;
+    float bias;
+};
+
+/* Draws a random geometry that is valid; returns 0 when the draw is impossible. */
+static int draw_case(unsigned *seed, struct random_case *rc)
+{
+    int c = test_rand_range(seed, 1, 3), h = test_rand_range(seed, 1, 23),
+        w = test_rand_range(seed, 1, 23);
+    int kh = test_rand_range(seed, 1, 6), kw = test_rand_range(seed, 1, 6);
+    convtool_geometry_spec spec;
+    convtool_geometry_spec_default(&spec);
+    spec.stride_y = test_rand_range(seed, 1, 4);
+    spec.stride_x = test_rand_range(seed, 1, 4);
+    spec.dilation_y = test_rand_range(seed, 1, 3);
+    spec.dilation_x = test_rand_range(seed, 1, 3);
+    spec.mode = (convtool_pad_mode)test_rand_range(seed, 0, 4);
+    spec.padding = (convtool_padding_kind)test_rand_range(seed, 0, 2);
+    spec.pad_y = test_rand_range(seed, 0, 5);
+    spec.pad_x = test_rand_range(seed, 0, 5);
+    if (convtool_geometry_resolve(&spec, h, w, kh, kw, &rc->g) != CONVTOOL_OK)
+        return 0;
+    convtool_tensor_alloc(&rc->in, c, h, w);
+    for (size_t i = 0; i < convtool_tensor_count(&rc->in); i++)
+        rc->in.data[i] = (float)test_rand(seed) / 32767.0f;
+    float taps[36];
+    for (int i = 0; i < kh * kw; i++)
+        taps[i] = (float)test_rand_range(seed, -400, 400) / 100.0f;
+    rc->k = test_kernel(kh, kw, taps);
+    rc->bias = (float)test_rand_range(seed, -10, 10) / 10.0f;
+    return 1;
+}
+
+static void assert_close(const convtool_tensor *got, const convtool_tensor *want)
+{
+    assert_int_equal(got->c, want->c);
+    assert_int_equal(got->h, want->h);
+    assert_int_equal(got->w, want->w);
+    for (size_t i = 0; i < convtool_tensor_count(got); i++)
+        assert_true(fabsf(got->data[i] - want->data[i]) <= 1e-5f * (1.0f + fabsf(want->data[i])));
+}
+
+/* 2,000 random geometries: odd/even kernels, every mode, strides 1–4, dilation 1–3. */
+static void test_core_matches_reference(void **state)
+{
+    (void)state;
+    unsigned seed = 12345;
+    int tested = 0;
+    convtool_pool *pool;
+    assert_int_equal(convtool_pool_create(3, &pool), CONVTOOL_OK);
+    while (tested < 2000) {
+        struct random_case rc;
+        if (!draw_case(&seed, &rc))
+            continue;
+        convtool_tensor fast, slow;
+        assert_int_equal(convtool_conv2d(&rc.in, &rc.k, &rc.g, rc.bias, pool, &fast), CONVTOOL_OK);
+        assert_int_equal(ref_conv2d(&rc.in, &rc.k, &rc.g, rc.bias, &slow), CONVTOOL_OK);
+        assert_close(&fast, &slow);
+        convtool_tensor_free(&fast);
+        convtool_tensor_free(&slow);
+        convtool_tensor_free(&rc.in);
+        convtool_kernel_free(&rc.k);
+        tested++;
+    }
+    convtool_pool_free(pool);
+}
+
+/* The same bytes for 1, 2, 3, 4, 7 and 16 threads. */
+static void test_thread_count_invariance(void **state)
+{
+    (void)state;
+    const float taps[15] = {0.1f, -0.7f, 0.3f, 1.1f, 0.9f, -0.2f, 0.5f, 0.5f,
+                            0.25f, -1.5f, 0.05f, 0.3f, 0.7f, -0.9f, 0.4f};
+    convtool_tensor in;
+    convtool_tensor_alloc(&in, 3, 97, 61);
+    unsigned seed = 7;
+    for (size_t i = 0; i < convtool_tensor_count(&in); i++)
+        in.data[i] = (float)test_rand(&seed) / 32767.0f;
+    convtool_kernel k = test_kernel(3, 5, taps);
+    convtool_geometry g = resolve(&in, &k, CONVTOOL_PADDING_SAME, 0, 1, CONVTOOL_PAD_REFLECT);
+    convtool_tensor first;
+    assert_int_equal(convtool_conv2d(&in, &k, &g, 0.5f, NULL, &first), CONVTOOL_OK);
+    const int counts[] = {1, 2, 3, 4, 7, 16};
+    for (size_t t = 0; t < sizeof counts / sizeof counts[0]; t++) {
+        convtool_pool *pool;
+        convtool_tensor out;
+        assert_int_equal(convtool_pool_create(counts[t], &pool), CONVTOOL_OK);
+        assert_int_equal(convtool_conv2d(&in, &k, &g, 0.5f, pool, &out), CONVTOOL_OK);
+        assert_memory_equal(out.data, first.data, convtool_tensor_count(&out) * sizeof(float));
+        convtool_tensor_free(&out);
+        convtool_pool_free(pool);
+    }
+    convtool_tensor_free(&first);
+    convtool_tensor_free(&in);
+    convtool_kernel_free(&k);
+}
+
+static void test_mismatched_geometry_rejected(void **state)
+{
+    (void)state;
+    const float one = 1, v[4] = {1, 2, 3, 4};
+    convtool_tensor in = test_tensor(1, 2, 2, v), out;
+    convtool_kernel k = test_kernel(1, 1, &one);
+    convtool_geometry g = resolve(&in, &k, CONVTOOL_PADDING_VALID, 0, 1, 0);
+    g.in_h = 3;
+    assert_int_equal(convtool_conv2d(&in, &k, &g, 0, NULL, &out), CONVTOOL_EINVAL);
+    assert_null(out.data);
+    convtool_tensor_free(&in);
+    convtool_kernel_free(&k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_sobel_line),
+        cmocka_unit_test(test_seed_ones),
+        cmocka_unit_test(test_seed_identity),
+        cmocka_unit_test(test_padding_modes_by_hand),
+        cmocka_unit_test(test_core_matches_reference),
+        cmocka_unit_test(test_thread_count_invariance),
+        cmocka_unit_test(test_mismatched_geometry_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
