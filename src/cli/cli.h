@@ -1,0 +1,27 @@
+/* Shared declarations of the convtool program: exit codes, messages, commands. */
+#ifndef CONVTOOL_CLI_H
+#define CONVTOOL_CLI_H
+
+#include "convtool/convtool.h"
+
+/* SPEC: 0 success, 1 a file or operation failed, 2 the command line is wrong. */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* Set by --quiet: warnings are not printed (errors always are). */
+extern int cli_quiet;
+
+/* "convtool: <message>\n" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "convtool: warning: <message>\n" on stderr, unless --quiet. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit code a library status deserves: 2 for usage-like failures, else 1. */
+int cli_exit_code(convtool_status st);
+
+/* Flushes and checks stdout; prints an error and returns 1 if the data was lost. */
+int cli_finish_stdout(void);
+
+int cmd_apply(int argc, char **argv);
+int cmd_shape(int argc, char **argv);
+int cmd_kernels(int argc, char **argv);
+
+#endif

@@ -1,0 +1,21 @@
+/* Turning a -k SPEC (name, file, inline matrix, number or size) into a kernel. */
+#ifndef CONVTOOL_CLI_KERNEL_SPEC_H
+#define CONVTOOL_CLI_KERNEL_SPEC_H
+
+#include "convtool/convtool.h"
+
+enum kernel_spec_use {
+    SPEC_FOR_APPLY, /* a bare number is a 1×1 kernel with that value */
+    SPEC_FOR_SHAPE  /* a bare size ("3", "5x3", width first) is a kernel size */
+};
+
+/*
+ * Loads the kernel SPEC names, printing any error. inline_index numbers the
+ * inline kernels (k1, k2, …) for output names. kernels_dir (may be NULL) is
+ * searched before the built-in library. Returns an exit code: 0, 1 (a bad
+ * kernel file) or 2 (a bad name or inline matrix).
+ */
+int kernel_spec_load(const char *spec, const char *kernels_dir, int inline_index,
+                     enum kernel_spec_use use, convtool_kernel *k);
+
+#endif

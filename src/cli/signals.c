@@ -1,0 +1,46 @@
+/* Fatal signals: remove temp files, then exit 128+signal as the SPEC asks. */
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "convtool/convtool.h"
+#include "signals.h"
+
+static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
+
+static void on_fatal_signal(int signo)
+{
+    convtool_atomic_cleanup();
+    _exit(128 + signo);
+}
+
+/* nohup and background jobs start us with some signals ignored; keep it so. */
+static int ignored_at_startup(int signo)
+{
+    struct sigaction current;
+
+    return sigaction(signo, NULL, &current) == 0 && current.sa_handler == SIG_IGN;
+}
+
+void cli_install_signal_handlers(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    /* A second signal must not interrupt the cleanup of the first. */
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < FATAL_COUNT; i++)
+        sigaddset(&sa.sa_mask, fatal_signals[i]);
+    for (size_t i = 0; i < FATAL_COUNT; i++) {
+        if (!ignored_at_startup(fatal_signals[i]))
+            sigaction(fatal_signals[i], &sa, NULL);
+    }
+
+    struct sigaction ignore;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, NULL);
+}

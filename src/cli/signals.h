@@ -1,0 +1,12 @@
+/* Signal handling for the convtool program (not the library). */
+#ifndef CONVTOOL_CLI_SIGNALS_H
+#define CONVTOOL_CLI_SIGNALS_H
+
+/*
+ * SIGINT, SIGTERM and SIGHUP remove any temporary output file and exit with
+ * status 128 + signal; a signal ignored at startup (nohup) stays ignored.
+ * SIGPIPE is ignored, so a closed stdout is an EPIPE write error we report.
+ */
+void cli_install_signal_handlers(void);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * convtool_read_file: a whole file (or stdin) into memory, with a size limit
+ * that is enforced before reading when the size is known and while reading
+ * when it is not (pipes, devices such as /dev/zero).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "convtool/convtool.h"
+
+#define READ_CHUNK 65536
+
+/* Over the limit? A limit of 0 means none. */
+static int over_limit(size_t total, size_t max_bytes)
+{
+    return max_bytes != 0 && total > max_bytes;
+}
+
+/*
+ * Reads fd to EOF into b. Stops with CONVTOOL_ELIMIT as soon as more than
+ * max_bytes have arrived, so an endless source is never read whole.
+ */
+static convtool_status read_to_eof(int fd, size_t max_bytes, convtool_buffer *b)
+{
+    unsigned char chunk[READ_CHUNK];
+
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return CONVTOOL_EIO;
+        if (n == 0)
+            return CONVTOOL_OK;
+        convtool_status st = convtool_buffer_append(b, chunk, (size_t)n);
+        if (st != CONVTOOL_OK)
+            return st;
+        if (over_limit(b->len, max_bytes))
+            return CONVTOOL_ELIMIT;
+    }
+}
+
+static int open_retrying(const char *path)
+{
+    int fd;
+
+    /* Opening a FIFO blocks until a writer appears and may be interrupted. */
+    do {
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+/* Refuses what cannot or should not be read, judging by fstat alone. */
+static convtool_status check_opened(int fd, size_t max_bytes)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return CONVTOOL_EIO;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return CONVTOOL_EIO;
+    }
+    if (!S_ISREG(st.st_mode))
+        return CONVTOOL_OK;
+    if ((uintmax_t)st.st_size > SIZE_MAX)
+        return CONVTOOL_EOVERFLOW;
+    /* A regular file's size is known: refuse it without reading a byte. */
+    if (over_limit((size_t)st.st_size, max_bytes))
+        return CONVTOOL_ELIMIT;
+    return CONVTOOL_OK;
+}
+
+static convtool_status read_path(const char *path, size_t max_bytes, convtool_buffer *b)
+{
+    int fd = open_retrying(path);
+    if (fd < 0)
+        return errno == ENOENT ? CONVTOOL_ENOENT : CONVTOOL_EIO;
+
+    convtool_status st = check_opened(fd, max_bytes);
+    if (st == CONVTOOL_OK)
+        st = read_to_eof(fd, max_bytes, b);
+
+    /* A failed close after reading loses nothing; keep the first errno. */
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return st;
+}
+
+convtool_status convtool_read_file(const char *path, size_t max_bytes, convtool_buffer *out)
+{
+    convtool_buffer b = {0};
+    convtool_status st;
+
+    if (!path || !out)
+        return CONVTOOL_EINVAL;
+    memset(out, 0, sizeof *out);
+
+    if (strcmp(path, "-") == 0)
+        st = read_to_eof(STDIN_FILENO, max_bytes, &b);
+    else
+        st = read_path(path, max_bytes, &b);
+
+    if (st != CONVTOOL_OK) {
+        int saved = errno;
+        convtool_buffer_free(&b);
+        errno = saved;
+        return st;
+    }
+    *out = b;
+    return CONVTOOL_OK;
+}
