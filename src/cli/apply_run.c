@@ -126,16 +126,15 @@ static convtool_status attach_alpha(convtool_tensor *t, const convtool_tensor *a
     return CONVTOOL_OK;
 }
 
-static void warn_if_clipped(const struct apply_options *o, const char *path,
+static void warn_if_clipped(const char *path,
                             const convtool_tensor *t)
 {
     size_t n = convtool_tensor_count(t), clipped = convtool_count_clipped(t);
     if (n == 0 || (double)clipped / (double)n <= CLIP_WARN_SHARE)
         return;
-    cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped (--map %s); "
+    cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; "
              "try --map abs or --map shift",
-             path, 100.0 * (double)clipped / (double)n,
-             o->map == CONVTOOL_MAP_CLAMP ? "clamp" : "in use");
+             path, 100.0 * (double)clipped / (double)n);
 }
 
 /* Maps (image formats only), attaches alpha, encodes and writes one output. */
@@ -146,7 +145,7 @@ static int write_output(const struct apply_job *job, const struct output_file *o
     if (out->format != CONVTOOL_FORMAT_NPY) {
         convtool_map_apply(t, o->map);
         if (out->format != CONVTOOL_FORMAT_HDR)
-            warn_if_clipped(o, out->path, t);
+            warn_if_clipped(out->path, t);
     }
     convtool_status st = attach_alpha(t, alpha);
     if (st != CONVTOOL_OK)
