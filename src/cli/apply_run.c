@@ -132,7 +132,7 @@ static void warn_if_clipped(const char *path,
     size_t n = convtool_tensor_count(t), clipped = convtool_count_clipped(t);
     if (n == 0 || (double)clipped / (double)n <= CLIP_WARN_SHARE)
         return;
-    cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; "
+    cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; for edge kernels "
              "try --map abs or --map shift",
              path, 100.0 * (double)clipped / (double)n);
 }

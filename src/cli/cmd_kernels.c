@@ -1,4 +1,6 @@
 /* convtool kernels [list | show SPEC...]: the kernel library. */
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +11,7 @@
 
 static void print_help(void)
 {
-    printf("usage: convtool kernels [list]\n"
+    printf("usage: convtool kernels [--kernels-dir DIR] [list]\n"
            "       convtool kernels show SPEC...\n\n"
            "list: each named kernel with its size (width x height), its sum and what it does.\n"
            "show: the values of a kernel (a name, a file or an inline matrix), with the\n"
@@ -30,18 +32,53 @@ static double scaled_sum(const convtool_kernel *k)
     return convtool_kernel_sum(k) * k->scale;
 }
 
-static int list_kernels(void)
+static void list_line(const convtool_kernel *k, const char *where)
 {
-    for (size_t i = 0; i < convtool_builtin_count(); i++) {
+    char size[24];
+    snprintf(size, sizeof size, "%dx%d", k->w, k->h);
+    printf("%-12s %-6s sum %-8.4g %s%s\n", k->name, size, scaled_sum(k), k->description, where);
+}
+
+/* Kernel files in --kernels-dir come first, as lookups find them first. */
+static int list_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        cli_error("--kernels-dir %s: %s", dir, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    int rc = EXIT_OK;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".txt") != 0 || e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        convtool_kernel k;
+        convtool_parse_error err;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (convtool_kernel_load_file(path, &k, &err) != CONVTOOL_OK) {
+            cli_warn("%s: not a valid kernel file, skipped", path);
+            continue;
+        }
+        list_line(&k, "  [--kernels-dir]");
+        convtool_kernel_free(&k);
+    }
+    closedir(d);
+    return rc;
+}
+
+static int list_kernels(const char *kernels_dir)
+{
+    int rc = kernels_dir ? list_dir(kernels_dir) : EXIT_OK;
+    for (size_t i = 0; rc == EXIT_OK && i < convtool_builtin_count(); i++) {
         convtool_kernel k;
         if (convtool_builtin_kernel(convtool_builtin_name(i), &k) != CONVTOOL_OK)
             continue;
-        char size[24];
-        snprintf(size, sizeof size, "%dx%d", k.w, k.h);
-        printf("%-12s %-6s sum %-8.4g %s\n", k.name, size, scaled_sum(&k), k.description);
+        list_line(&k, "");
         convtool_kernel_free(&k);
     }
-    return EXIT_OK;
+    return rc;
 }
 
 static void show_kernel(const convtool_kernel *k)
@@ -102,7 +139,7 @@ int cmd_kernels(int argc, char **argv)
     int rc;
     const char *sub = optind < argc ? argv[optind] : "list";
     if (strcmp(sub, "list") == 0 && optind + 1 >= argc)
-        rc = list_kernels();
+        rc = list_kernels(kernels_dir);
     else if (strcmp(sub, "show") == 0)
         rc = show_kernels(argc - optind - 1, argv + optind + 1, kernels_dir);
     else {
