@@ -1,0 +1,315 @@
+/*
+ * Reads image headers without decoding pixels. The checks mirror what
+ * stb_image 2.27 will accept, so a file that probes well also decodes, and
+ * the channel count is the one stb's decoder will produce.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "convtool/convtool.h"
+#include "npy.h"
+
+#define PNG_SIG_LEN 8
+#define PNG_IHDR_END 33 /* signature, chunk length and type, 13 bytes of IHDR, CRC */
+#define PNG_MAX_CHUNK 0x7fffffffu
+#define PNG_COLOR_PALETTE 3
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static unsigned be16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+/* ------------------------------------------------------------------ PNG */
+
+/* The PNG specification's table of allowed colour type / bit depth pairs. */
+static int png_depth_ok(int color, int depth)
+{
+    switch (color) {
+    case 0:
+        return depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
+    case 3:
+        return depth == 1 || depth == 2 || depth == 4 || depth == 8;
+    case 2:
+    case 4:
+    case 6:
+        return depth == 8 || depth == 16;
+    default:
+        return 0;
+    }
+}
+
+static convtool_status png_ihdr(const unsigned char *b, size_t len, convtool_image_info *info,
+                                int *color)
+{
+    if (len < PNG_IHDR_END)
+        return CONVTOOL_ECORRUPT;
+    /* Apple's CgBI "PNG" puts its own chunk first and is not standard zlib. */
+    if (memcmp(b + 12, "CgBI", 4) == 0)
+        return CONVTOOL_EUNSUPPORTED;
+    if (be32(b + 8) != 13 || memcmp(b + 12, "IHDR", 4) != 0)
+        return CONVTOOL_ECORRUPT;
+    uint32_t w = be32(b + 16), h = be32(b + 20);
+    int depth = b[24];
+    *color = b[25];
+    if (w == 0 || h == 0 || w > INT_MAX || h > INT_MAX || !png_depth_ok(*color, depth))
+        return CONVTOOL_ECORRUPT;
+    if (b[26] != 0 || b[27] != 0 || b[28] > 1) /* compression, filter, interlace */
+        return CONVTOOL_ECORRUPT;
+    info->width = (int)w;
+    info->height = (int)h;
+    info->bit_depth = depth == 16 ? 16 : 8;
+    return CONVTOOL_OK;
+}
+
+static int png_type_ok(const unsigned char *t)
+{
+    for (int i = 0; i < 4; i++)
+        if (!((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= 'a' && t[i] <= 'z')))
+            return 0;
+    return 1;
+}
+
+/* tRNS as stb accepts it: after PLTE for palettes, one sample per channel otherwise. */
+static convtool_status png_trns(int color, uint32_t clen, int plte_entries)
+{
+    if (color == PNG_COLOR_PALETTE)
+        return plte_entries > 0 && clen <= (uint32_t)plte_entries ? CONVTOOL_OK : CONVTOOL_ECORRUPT;
+    if (color == 0)
+        return clen == 2 ? CONVTOOL_OK : CONVTOOL_ECORRUPT;
+    if (color == 2)
+        return clen == 6 ? CONVTOOL_OK : CONVTOOL_ECORRUPT;
+    return CONVTOOL_ECORRUPT; /* gray+alpha and RGBA already have alpha */
+}
+
+struct png_scan {
+    int plte_entries; /* 0 until a PLTE chunk is seen */
+    int trns;
+};
+
+static convtool_status png_chunk(const unsigned char *c, uint32_t clen, int color,
+                                 struct png_scan *scan)
+{
+    if (memcmp(c + 4, "IHDR", 4) == 0 || memcmp(c + 4, "IEND", 4) == 0)
+        return CONVTOOL_ECORRUPT; /* a second IHDR, or no image data at all */
+    if (memcmp(c + 4, "PLTE", 4) == 0) {
+        if (clen == 0 || clen % 3 != 0 || clen > 256 * 3)
+            return CONVTOOL_ECORRUPT;
+        scan->plte_entries = (int)(clen / 3);
+        return CONVTOOL_OK;
+    }
+    if (memcmp(c + 4, "tRNS", 4) == 0) {
+        scan->trns = 1;
+        return png_trns(color, clen, scan->plte_entries);
+    }
+    /* Bit 5 of the first letter clear: a critical chunk we would have to understand. */
+    return (c[4] & 0x20) ? CONVTOOL_OK : CONVTOOL_EUNSUPPORTED;
+}
+
+/* Walks the chunks between IHDR and the first IDAT, all of which must lie inside the file. */
+static convtool_status png_walk(const unsigned char *b, size_t len, int color,
+                                struct png_scan *scan)
+{
+    size_t off = PNG_IHDR_END;
+    for (;;) {
+        if (len - off < 12)
+            return CONVTOOL_ECORRUPT;
+        uint32_t clen = be32(b + off);
+        if (clen > PNG_MAX_CHUNK || !png_type_ok(b + off + 4) || clen > len - off - 12)
+            return CONVTOOL_ECORRUPT;
+        if (memcmp(b + off + 4, "IDAT", 4) == 0)
+            return color == PNG_COLOR_PALETTE && !scan->plte_entries ? CONVTOOL_ECORRUPT
+                                                                     : CONVTOOL_OK;
+        convtool_status st = png_chunk(b + off, clen, color, scan);
+        if (st != CONVTOOL_OK)
+            return st;
+        off += 12 + (size_t)clen;
+    }
+}
+
+static convtool_status probe_png(const unsigned char *b, size_t len, convtool_image_info *info)
+{
+    int color;
+    struct png_scan scan = {0, 0};
+    convtool_status st = png_ihdr(b, len, info, &color);
+    if (st == CONVTOOL_OK)
+        st = png_walk(b, len, color, &scan);
+    if (st != CONVTOOL_OK)
+        return st;
+    /* stb expands palettes to RGB(A) and turns a tRNS colour key into an alpha channel. */
+    static const int base[7] = {1, 0, 3, 3, 2, 0, 4};
+    info->channels = base[color] + (scan.trns && color != 4 && color != 6);
+    return CONVTOOL_OK;
+}
+
+/* ----------------------------------------------------------------- JPEG */
+
+enum {
+    JPEG_SOF0 = 0xc0, /* baseline */
+    JPEG_SOF2 = 0xc2, /* progressive */
+    JPEG_DHT = 0xc4,
+    JPEG_JPG = 0xc8, /* reserved */
+    JPEG_EOI = 0xd9,
+    JPEG_DQT = 0xdb,
+    JPEG_DRI = 0xdd,
+    JPEG_APP0 = 0xe0,
+    JPEG_APP15 = 0xef,
+    JPEG_COM = 0xfe
+};
+
+/* SOF3 (lossless), SOF5-7 (hierarchical) and SOF9-15 (arithmetic): stb stops at them. */
+static int jpeg_sof_unsupported(int m)
+{
+    return m >= 0xc3 && m <= 0xcf && m != JPEG_DHT && m != JPEG_JPG; /* DAC (0xcc) too */
+}
+
+/* The segments stb reads before the frame header; anything else there is an error to it. */
+static int jpeg_segment_known(int m)
+{
+    return m == JPEG_DQT || m == JPEG_DHT || m == JPEG_DRI || (m >= JPEG_APP0 && m <= JPEG_APP15) ||
+           m == JPEG_COM;
+}
+
+/* Validates the SOF segment at b[off] (its length field) as stb_image does. */
+static convtool_status jpeg_frame(const unsigned char *b, size_t len, size_t off,
+                                  convtool_image_info *info)
+{
+    if (len - off < 2)
+        return CONVTOOL_ECORRUPT;
+    unsigned lf = be16(b + off);
+    if (lf < 11 || lf > len - off)
+        return CONVTOOL_ECORRUPT;
+    const unsigned char *f = b + off;
+    if (f[2] != 8 || be16(f + 3) == 0) /* 12-bit precision; height deferred to a DNL marker */
+        return CONVTOOL_EUNSUPPORTED;
+    int n = f[7], hmax = 1, vmax = 1;
+    if (be16(f + 5) == 0 || (n != 1 && n != 3 && n != 4) || lf != 8u + 3u * (unsigned)n)
+        return CONVTOOL_ECORRUPT;
+    for (int i = 0; i < n; i++) {
+        int hs = f[9 + 3 * i] >> 4, vs = f[9 + 3 * i] & 15;
+        if (hs < 1 || hs > 4 || vs < 1 || vs > 4 || f[10 + 3 * i] > 3)
+            return CONVTOOL_ECORRUPT;
+        hmax = hs > hmax ? hs : hmax;
+        vmax = vs > vmax ? vs : vmax;
+    }
+    for (int i = 0; i < n; i++) /* stb cannot resample fractional ratios */
+        if (hmax % (f[9 + 3 * i] >> 4) || vmax % (f[9 + 3 * i] & 15))
+            return CONVTOOL_ECORRUPT;
+    info->height = (int)be16(f + 3);
+    info->width = (int)be16(f + 5);
+    info->channels = n == 1 ? 1 : 3; /* stb converts CMYK and YCCK to RGB */
+    info->bit_depth = 8;
+    return CONVTOOL_OK;
+}
+
+/*
+ * stb_image pads a truncated entropy-coded stream with zeros and "succeeds", so a
+ * file cut short is caught here: an EOI marker must follow the frame header.
+ * Entropy-coded data escapes 0xFF as FF 00, so FF D9 there is a real marker.
+ */
+static convtool_status jpeg_complete(const unsigned char *b, size_t len, size_t off)
+{
+    for (; off + 1 < len; off++) {
+        const unsigned char *p = memchr(b + off, 0xff, len - off - 1);
+        if (!p)
+            break;
+        off = (size_t)(p - b);
+        if (p[1] == JPEG_EOI)
+            return CONVTOOL_OK;
+    }
+    return CONVTOOL_ECORRUPT;
+}
+
+static convtool_status probe_jpeg(const unsigned char *b, size_t len, convtool_image_info *info)
+{
+    size_t off = 2; /* after SOI */
+    for (;;) {
+        /* Like stb, skip stray bytes between segments, then 0xFF fill bytes. */
+        while (off < len && b[off] != 0xff)
+            off++;
+        while (off < len && b[off] == 0xff)
+            off++;
+        if (off >= len)
+            return CONVTOOL_ECORRUPT;
+        int m = b[off++];
+        if (m >= JPEG_SOF0 && m <= JPEG_SOF2) {
+            convtool_status st = jpeg_frame(b, len, off, info);
+            return st == CONVTOOL_OK ? jpeg_complete(b, len, off) : st;
+        }
+        if (jpeg_sof_unsupported(m))
+            return CONVTOOL_EUNSUPPORTED;
+        if (!jpeg_segment_known(m) || len - off < 2)
+            return CONVTOOL_ECORRUPT;
+        unsigned seg = be16(b + off);
+        if (seg < 2 || seg > len - off || (m == JPEG_DRI && seg != 4))
+            return CONVTOOL_ECORRUPT;
+        off += seg;
+    }
+}
+
+/* ------------------------------------------------------------------ NPY */
+
+static convtool_status probe_npy(const unsigned char *b, size_t len, convtool_image_info *info)
+{
+    npy_header h;
+    convtool_status st = npy_parse_header(b, len, &h);
+    if (st != CONVTOOL_OK)
+        return st;
+    info->npy_rank = h.rank;
+    info->channels = h.rank == 3 ? (int)h.shape[0] : 1;
+    info->height = (int)h.shape[h.rank - 2];
+    info->width = (int)h.shape[h.rank - 1];
+    info->bit_depth = h.itemsize * 8;
+    return CONVTOOL_OK;
+}
+
+/* ----------------------------------------------------------------- entry */
+
+/* A file cut inside its own magic number is damaged, not of an unknown kind. */
+static int truncated_magic(const unsigned char *b, size_t len)
+{
+    static const char *const magics[] = {"\x89PNG\r\n\x1a\n", "\xff\xd8\xff", "\x93NUMPY"};
+    if (len == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+        if (len < strlen(magics[i]) && memcmp(b, magics[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+static convtool_status probe_format(const unsigned char *b, size_t len, convtool_format fmt,
+                                    convtool_image_info *info)
+{
+    switch (fmt) {
+    case CONVTOOL_FORMAT_PNG:
+        return probe_png(b, len, info);
+    case CONVTOOL_FORMAT_JPEG:
+        return probe_jpeg(b, len, info);
+    case CONVTOOL_FORMAT_NPY:
+        return probe_npy(b, len, info);
+    default:
+        /* GIF, BMP, PSD, PNM, HDR, TGA: stb's decoders for these are not compiled in. */
+        return CONVTOOL_EUNSUPPORTED;
+    }
+}
+
+convtool_status convtool_image_probe(const unsigned char *bytes, size_t len,
+                                     convtool_image_info *info)
+{
+    if (!info || (!bytes && len))
+        return CONVTOOL_EINVAL;
+    memset(info, 0, sizeof *info);
+    if (!bytes || truncated_magic(bytes, len))
+        return CONVTOOL_ECORRUPT;
+    convtool_format fmt = convtool_format_sniff(bytes, len);
+    convtool_status st = probe_format(bytes, len, fmt, info);
+    if (st != CONVTOOL_OK)
+        memset(info, 0, sizeof *info);
+    info->format = fmt; /* kept on failure, so a message can name the format */
+    return st;
+}
