@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "convtool/convtool.h"
+#include "image_probe.h"
 #include "npy.h"
 #include "stb_codec.h"
 
@@ -89,6 +90,8 @@ convtool_status convtool_image_decode(const unsigned char *bytes, size_t len,
     convtool_status st = convtool_image_probe(bytes, len, &info);
     if (st == CONVTOOL_OK)
         st = check_limits(&info, opts);
+    if (st == CONVTOOL_OK)
+        st = image_check_complete(bytes, len, &info);
     if (st == CONVTOOL_OK && info.format == CONVTOOL_FORMAT_NPY)
         st = decode_npy(bytes, len, &img->tensor);
     else if (st == CONVTOOL_OK)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "convtool/convtool.h"
+#include "image_probe.h"
 #include "npy.h"
 
 #define PNG_SIG_LEN 8
@@ -225,7 +226,9 @@ static convtool_status jpeg_complete(const unsigned char *b, size_t len, size_t 
     return CONVTOOL_ECORRUPT;
 }
 
-static convtool_status probe_jpeg(const unsigned char *b, size_t len, convtool_image_info *info)
+/* Walks the segments to the frame header; *frame is the offset just after its marker. */
+static convtool_status jpeg_find_frame(const unsigned char *b, size_t len,
+                                       convtool_image_info *info, size_t *frame)
 {
     size_t off = 2; /* after SOI */
     for (;;) {
@@ -238,8 +241,8 @@ static convtool_status probe_jpeg(const unsigned char *b, size_t len, convtool_i
             return CONVTOOL_ECORRUPT;
         int m = b[off++];
         if (m >= JPEG_SOF0 && m <= JPEG_SOF2) {
-            convtool_status st = jpeg_frame(b, len, off, info);
-            return st == CONVTOOL_OK ? jpeg_complete(b, len, off) : st;
+            *frame = off;
+            return jpeg_frame(b, len, off, info);
         }
         if (jpeg_sof_unsupported(m))
             return CONVTOOL_EUNSUPPORTED;
@@ -249,6 +252,44 @@ static convtool_status probe_jpeg(const unsigned char *b, size_t len, convtool_i
         if (seg < 2 || seg > len - off || (m == JPEG_DRI && seg != 4))
             return CONVTOOL_ECORRUPT;
         off += seg;
+    }
+}
+
+static convtool_status probe_jpeg(const unsigned char *b, size_t len, convtool_image_info *info)
+{
+    size_t frame;
+    return jpeg_find_frame(b, len, info, &frame);
+}
+
+/* A PNG is complete when its chunks, all inside the file, run to a whole IEND. */
+static convtool_status png_complete(const unsigned char *b, size_t len)
+{
+    size_t off = PNG_IHDR_END;
+    while (len - off >= 12) {
+        uint32_t clen = be32(b + off);
+        if (clen > PNG_MAX_CHUNK || clen > len - off - 12)
+            return CONVTOOL_ECORRUPT;
+        if (memcmp(b + off + 4, "IEND", 4) == 0)
+            return CONVTOOL_OK;
+        off += 12 + (size_t)clen;
+    }
+    return CONVTOOL_ECORRUPT;
+}
+
+convtool_status image_check_complete(const unsigned char *b, size_t len,
+                                     const convtool_image_info *info)
+{
+    convtool_image_info again;
+    size_t frame;
+    switch (info->format) {
+    case CONVTOOL_FORMAT_PNG:
+        return png_complete(b, len);
+    case CONVTOOL_FORMAT_JPEG: {
+        convtool_status st = jpeg_find_frame(b, len, &again, &frame);
+        return st == CONVTOOL_OK ? jpeg_complete(b, len, frame) : st;
+    }
+    default:
+        return CONVTOOL_OK; /* .npy sizes are checked exactly by its decoder */
     }
 }
 

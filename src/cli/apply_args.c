@@ -138,7 +138,8 @@ static int parse_option(int opt, char **argv, struct apply_options *o)
         cli_error("apply: option %s needs a value", argv[optind - 1]);
         return EXIT_USAGE;
     case '?':
-        cli_error("apply: unknown option '%s' (see 'convtool apply --help')", argv[optind - 1]);
+        cli_error("apply: unknown option '%s' (see 'convtool apply --help')",
+                  cli_unknown_option(argv));
         return EXIT_USAGE;
     }
     return parse_named(opt, optarg, o);

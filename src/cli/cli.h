@@ -17,6 +17,9 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The exit code a library status deserves: 2 for usage-like failures, else 1. */
 int cli_exit_code(convtool_status st);
 
+/* The option getopt_long just rejected as unknown ('?'), as the user wrote it. */
+const char *cli_unknown_option(char **argv);
+
 /* Flushes and checks stdout; prints an error and returns 1 if the data was lost. */
 int cli_finish_stdout(void);
 

@@ -132,7 +132,8 @@ int cmd_kernels(int argc, char **argv)
             return cli_finish_stdout();
         } else {
             cli_error("kernels: %s option '%s' (see 'convtool kernels --help')",
-                      opt == ':' ? "missing value for" : "unknown", argv[optind - 1]);
+                      opt == ':' ? "missing value for" : "unknown",
+                      opt == ':' ? argv[optind - 1] : cli_unknown_option(argv));
             return EXIT_USAGE;
         }
     }

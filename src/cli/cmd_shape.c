@@ -69,7 +69,8 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
             cli_error("shape: option %s needs a value", argv[optind - 1]);
             return EXIT_USAGE;
         case '?':
-            cli_error("shape: unknown option '%s' (see 'convtool shape --help')", argv[optind - 1]);
+            cli_error("shape: unknown option '%s' (see 'convtool shape --help')",
+                      cli_unknown_option(argv));
             return EXIT_USAGE;
         default:
             if (geometry_option(opt, optarg, &o->geometry) != EXIT_OK)

@@ -1,5 +1,6 @@
 /* Messages: everything but data goes to stderr, prefixed "convtool:". */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,4 +56,15 @@ int cli_finish_stdout(void)
         return EXIT_RUNTIME;
     }
     return EXIT_OK;
+}
+
+const char *cli_unknown_option(char **argv)
+{
+    /* In a cluster like -Zq getopt has not moved optind yet: name the letter. */
+    static char letter[3] = "-?";
+    if (optopt != 0) {
+        letter[1] = (char)optopt;
+        return letter;
+    }
+    return argv[optind - 1];
 }
