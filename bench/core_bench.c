@@ -3,12 +3,20 @@
  * convtool_conv2d on a random C×H×W float32 tensor, beside a memory-copy
  * baseline that moves the same bytes (read the input, write the output).
  *
- *   core_bench [-s SIZE] [-c CHANNELS] [-j THREADS] [-r REPS] KERNEL...
+ *   core_bench [-s SIZE] [-c CHANNELS] [-j THREADS] [-r REPS] [-S STRIDE] [-p PAD]
+ *              KERNEL... [-j THREADS | -S STRIDE | -p PAD] KERNEL...
  *
  * KERNEL is a library name or an inline matrix; "rand15" is a random,
- * non-separable 15×15. Prints one line per kernel: name, median ms, ratio to
- * the copy baseline.
+ * non-separable 15×15; "gauss15" a 15×15 Gaussian of sigma 2.5 (the kernel of
+ * bench/run.sh), "gauss5" the library's binomial gaussian5, "box" box5. The
+ * geometry is `same` padding in replicate mode (the CLI's default), or PAD on
+ * every side with -p; -S sets the stride. -j, -S and -p may also come between
+ * kernels and apply to the kernels after them. Prints one line per kernel:
+ * name (with /sN, /pN, /jN when those differ from the defaults or the header's
+ * threads), median ms, ratio to the copy baseline.
  */
+#include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +43,31 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* The same values as bench/run.sh's gauss15.txt: exp(-x²/2σ²), normalised, outer product. */
+static int make_gauss15(convtool_kernel *k)
+{
+    double g[15], sum = 0;
+    char text[15 * 15 * 20];
+    size_t len = 0;
+    for (int i = 0; i < 15; i++)
+        sum += g[i] = exp(-(i - 7) * (i - 7) / (2 * 2.5 * 2.5));
+    for (int i = 0; i < 225; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s%.9g",
+                                i % 15 ? " " : (i ? ";" : ""), g[i / 15] / sum * (g[i % 15] / sum));
+    return convtool_kernel_parse(text, len, "gauss15", k, NULL) != CONVTOOL_OK;
+}
+
+static const char *alias(const char *spec)
+{
+    if (strcmp(spec, "gauss5") == 0)
+        return "gaussian5";
+    return strcmp(spec, "box") == 0 ? "box5" : spec;
+}
+
 static int make_kernel(const char *spec, convtool_kernel *k)
 {
+    if (strcmp(spec, "gauss15") == 0)
+        return make_gauss15(k);
     if (strcmp(spec, "rand15") == 0) {
         char text[15 * 15 * 12];
         size_t len = 0;
@@ -48,7 +79,7 @@ static int make_kernel(const char *spec, convtool_kernel *k)
     }
     if (strpbrk(spec, " ;,"))
         return convtool_kernel_parse(spec, strlen(spec), "inline", k, NULL) != CONVTOOL_OK;
-    if (convtool_builtin_kernel(spec, k) != CONVTOOL_OK)
+    if (convtool_builtin_kernel(alias(spec), k) != CONVTOOL_OK)
         return 1;
     convtool_kernel_scale(k, k->scale);
     return 0;
@@ -73,59 +104,153 @@ static double copy_baseline(const convtool_tensor *in, convtool_pool *pool, int 
 }
 
 static double time_kernel(const convtool_tensor *in, const convtool_kernel *k,
-                          convtool_pool *pool, int reps)
+                          const convtool_geometry_spec *spec, convtool_pool *pool, int reps)
 {
-    convtool_geometry_spec spec;
     convtool_geometry g;
-    convtool_geometry_spec_default(&spec);
-    if (convtool_geometry_resolve(&spec, in->h, in->w, k->h, k->w, &g) != CONVTOOL_OK)
+    if (convtool_geometry_resolve(spec, in->h, in->w, k->h, k->w, &g) != CONVTOOL_OK)
         return -1;
     double t[64];
     for (int r = 0; r < reps; r++) {
         convtool_tensor out;
         double t0 = now_ms();
-        convtool_conv2d(in, k, &g, 0.0f, pool, &out);
+        convtool_status st = convtool_conv2d(in, k, &g, 0.0f, pool, &out);
         t[r] = now_ms() - t0;
+        if (st != CONVTOOL_OK)
+            return -1;
         convtool_tensor_free(&out);
     }
     return median(t, reps);
 }
 
-int main(int argc, char **argv)
+typedef struct options {
+    int size, channels, threads, reps;
+    convtool_geometry_spec spec;
+} options;
+
+/* "-X": a letter option, not an inline kernel such as "-1 0 1". */
+static int is_option(const char *arg)
 {
-    int size = 4096, channels = 3, threads = 2, reps = 7, a = 1;
-    for (; a + 1 < argc && argv[a][0] == '-'; a += 2) {
-        int v = atoi(argv[a + 1]);
-        switch (argv[a][1]) {
-        case 's': size = v; break;
-        case 'c': channels = v; break;
-        case 'j': threads = v; break;
-        case 'r': reps = v < 64 ? v : 63; break;
-        default: fprintf(stderr, "core_bench: unknown option %s\n", argv[a]); return 2;
+    return arg[0] == '-' && isalpha((unsigned char)arg[1]) && arg[2] == '\0';
+}
+
+/* Returns 0, or -1 for an unknown option. */
+static int set_option(options *o, char opt, int v)
+{
+    switch (opt) {
+    case 's':
+        o->size = v;
+        break;
+    case 'c':
+        o->channels = v;
+        break;
+    case 'j':
+        o->threads = v < 1 ? 1 : v;
+        break;
+    case 'r':
+        o->reps = v < 1 ? 1 : v < 64 ? v : 63;
+        break;
+    case 'S':
+        o->spec.stride_y = o->spec.stride_x = v < 1 ? 1 : v;
+        break;
+    case 'p':
+        o->spec.padding = CONVTOOL_PADDING_EXPLICIT;
+        o->spec.pad_y = o->spec.pad_x = v < 0 ? 0 : v;
+        break;
+    default:
+        return -1;
+    }
+    return 0;
+}
+
+/* The kernel's name, marked with what differs from the header line: "sharpen/s2/j1". */
+static void label(char *out, size_t n, const char *name, const options *o, int threads0)
+{
+    int len = snprintf(out, n, "%s", name);
+    if (o->spec.stride_y > 1 && len >= 0 && (size_t)len < n)
+        len += snprintf(out + len, n - (size_t)len, "/s%d", o->spec.stride_y);
+    if (o->spec.padding == CONVTOOL_PADDING_EXPLICIT && len >= 0 && (size_t)len < n)
+        len += snprintf(out + len, n - (size_t)len, "/p%d", o->spec.pad_y);
+    if (o->threads != threads0 && len >= 0 && (size_t)len < n)
+        snprintf(out + len, n - (size_t)len, "/j%d", o->threads);
+}
+
+static int run_kernel(const char *name, const convtool_tensor *in, const options *o,
+                      convtool_pool *pool, double copy, int threads0)
+{
+    convtool_kernel k;
+    char text[256];
+    if (make_kernel(name, &k)) {
+        fprintf(stderr, "core_bench: bad kernel %s\n", name);
+        return 2;
+    }
+    double ms = time_kernel(in, &k, &o->spec, pool, o->reps);
+    convtool_kernel_free(&k);
+    if (ms < 0) {
+        fprintf(stderr, "core_bench: %s: the geometry or the convolution failed\n", name);
+        return 2;
+    }
+    label(text, sizeof text, name, o, threads0);
+    printf("%-12s %9.2f ms  %5.2fx copy\n", text, ms, ms / copy);
+    return 0;
+}
+
+/*
+ * Options after the first kernel apply to the kernels after them; only -j, -S
+ * and -p may change there (the input stays). Running every case in one
+ * process keeps them in the same time window and on the same tensor.
+ */
+static int run_all(int argc, char **argv, int a, const convtool_tensor *in, options *o,
+                   convtool_pool **pool, double copy)
+{
+    int threads0 = o->threads, rc = 0;
+    for (; a < argc && rc == 0; a++) {
+        if (!is_option(argv[a])) {
+            rc = run_kernel(argv[a], in, o, *pool, copy, threads0);
+            continue;
+        }
+        int threads = o->threads;
+        if (a + 1 >= argc || !strchr("jSp", argv[a][1]) ||
+            set_option(o, argv[a][1], atoi(argv[a + 1]))) {
+            fprintf(stderr, "core_bench: %s: not an option that can follow a kernel\n", argv[a]);
+            return 2;
+        }
+        a++;
+        if (o->threads != threads) {
+            convtool_pool_free(*pool);
+            *pool = NULL;
+            if (convtool_pool_create(o->threads, pool) != CONVTOOL_OK)
+                return 1;
         }
     }
-    convtool_tensor in;
-    convtool_pool *pool;
-    if (convtool_tensor_alloc(&in, channels, size, size) != CONVTOOL_OK ||
-        convtool_pool_create(threads, &pool) != CONVTOOL_OK)
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {.size = 4096, .channels = 3, .threads = 2, .reps = 7};
+    int a = 1, rc;
+    convtool_geometry_spec_default(&o.spec);
+    for (; a + 1 < argc && is_option(argv[a]); a += 2) {
+        if (set_option(&o, argv[a][1], atoi(argv[a + 1]))) {
+            fprintf(stderr, "core_bench: unknown option %s\n", argv[a]);
+            return 2;
+        }
+    }
+    convtool_tensor in = {0};
+    convtool_pool *pool = NULL;
+    if (convtool_tensor_alloc(&in, o.channels, o.size, o.size) != CONVTOOL_OK ||
+        convtool_pool_create(o.threads, &pool) != CONVTOOL_OK) {
+        convtool_tensor_free(&in);
         return 1;
+    }
     srand(1);
     for (size_t i = 0; i < convtool_tensor_count(&in); i++)
         in.data[i] = (float)rand() / (float)RAND_MAX;
-    double copy = copy_baseline(&in, pool, reps);
-    printf("%-12s %9.2f ms  (%dx%dx%d float32, %d threads, median of %d)\n", "memcpy", copy,
-           size, size, channels, threads, reps);
-    for (; a < argc; a++) {
-        convtool_kernel k;
-        if (make_kernel(argv[a], &k)) {
-            fprintf(stderr, "core_bench: bad kernel %s\n", argv[a]);
-            return 2;
-        }
-        double ms = time_kernel(&in, &k, pool, reps);
-        printf("%-12s %9.2f ms  %5.2fx copy\n", argv[a], ms, ms / copy);
-        convtool_kernel_free(&k);
-    }
+    double copy = copy_baseline(&in, pool, o.reps);
+    printf("%-12s %9.2f ms  (%dx%dx%d float32, %d threads, median of %d)\n", "memcpy", copy, o.size,
+           o.size, o.channels, o.threads, o.reps);
+    rc = run_all(argc, argv, a, &in, &o, &pool, copy);
     convtool_pool_free(pool);
     convtool_tensor_free(&in);
-    return 0;
+    return rc;
 }

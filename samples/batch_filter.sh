@@ -1,36 +1,41 @@
 #!/usr/bin/env bash
 # batch_filter.sh - filter every PNG/JPEG of a directory with convtool.
 #
-# usage: samples/batch_filter.sh [-k KERNEL]... [-j N] [-q] INPUT_DIR OUTPUT_DIR [-- CONVTOOL_OPTIONS...]
+# usage: samples/batch_filter.sh [-k KERNEL]... [-j N] [-r] [-q] INPUT_DIR OUTPUT_DIR [-- CONVTOOL_OPTIONS...]
 #
 #   -k KERNEL   a kernel for `convtool apply -k` (library name, kernel file or inline
 #               matrix such as "0 -1 0; -1 5 -1; 0 -1 0"); repeatable. With several
 #               kernels convtool writes one output per kernel, NAME-KERNEL.ext
 #               (its default --combine separate). Default: sharpen.
-#   -j N        filter N files at once (default 1). The CPUs are shared out: each
-#               convtool gets --threads ceil(CPUs / N). convtool's output does not
-#               depend on the thread count, so neither does this script's.
-#   -q          pass --quiet to convtool (no clipping warnings).
+#   -j N        filter N files at once (convtool's --jobs, 1-8; default: convtool's
+#               choice, one file per CPU). The output does not depend on it.
+#   -r          also search the subdirectories of INPUT_DIR; the tree is mirrored in
+#               OUTPUT_DIR (convtool's --name '{dir}/{name}').
+#   -q          pass --quiet to convtool (no warnings, progress or summary).
 #   -h          this help.
 #   -- ...      everything after `--` goes to `convtool apply` unchanged, e.g.
-#               `-- --map abs --gray`.
+#               `-- --map abs --gray`, `-- --skip-existing --report run.jsonl`,
+#               `-- --shard 0/4`.
 #
-# Every regular file directly in INPUT_DIR whose name ends in .png, .jpg or .jpeg (any
-# case) is filtered with `convtool apply -o OUTPUT_DIR FILE`, which keeps the file's
-# name (and format). Names with spaces or other odd characters are fine; files are
-# handled in sorted order; OUTPUT_DIR is created if missing. Subdirectories are not
-# searched. Files are written atomically by convtool, so an interrupted run leaves no
-# partial outputs.
+# Every regular file in INPUT_DIR whose name ends in .png, .jpg or .jpeg (any case) is
+# handed to ONE `convtool apply -o OUTPUT_DIR --files-from - -0` run, which keeps each
+# file's name (and format), works on several files at once, shows a progress line on a
+# terminal and prints a summary. Names with spaces, newlines or other odd characters are
+# fine (the list is NUL-separated); files are handled in sorted order; OUTPUT_DIR is
+# created if missing. Files are written atomically by convtool, so an interrupted run
+# leaves no partial outputs, and a re-run with `-- --skip-existing` redoes only what is
+# missing or older than its input.
 #
 # The convtool binary is taken from $CONVTOOL if set, else `convtool` on PATH, else a
 # build directory of this checkout (build/, build-samples/, any build*/).
 #
-# Exit status: 0 if every file was filtered, 1 if any file failed (the others are still
-# done; the failed names are listed at the end), 2 on a usage error.
+# Exit status: convtool's: 0 if every file was filtered, 1 if any file failed (the
+# others are still done; each failure is named on stderr), 2 on a usage error.
 #
 # Examples:
 #   samples/batch_filter.sh samples/ /tmp/sharp
 #   samples/batch_filter.sh -k sobel -k sobel_y -j 4 samples/ /tmp/edges -- --map abs --gray
+#   samples/batch_filter.sh -r -k blur photos/ /tmp/blurred -- --skip-existing
 #   CONVTOOL=/usr/local/bin/convtool samples/batch_filter.sh -k blur in/ out/
 
 set -u
@@ -53,16 +58,19 @@ die_usage() {
 }
 
 kernels=()
-jobs=1
+jobs=()
 quiet=()
-while getopts ':k:j:qh' opt; do
+depth=(-maxdepth 1)
+naming=()
+while getopts ':k:j:rqh' opt; do
     case $opt in
         k) kernels+=(-k "$OPTARG") ;;
         j) case $OPTARG in
                ''|*[!0-9]*) die_usage "-j: '$OPTARG' is not a positive whole number" ;;
            esac
            [ "$OPTARG" -ge 1 ] || die_usage "-j: '$OPTARG' is not a positive whole number"
-           jobs=$OPTARG ;;
+           jobs=(--jobs "$OPTARG") ;;
+        r) depth=() ;;
         q) quiet=(--quiet) ;;
         h) help; exit 0 ;;
         :) die_usage "-$OPTARG needs a value" ;;
@@ -111,75 +119,23 @@ convtool=$(find_convtool) || {
     exit 1
 }
 [ -x "$convtool" ] || { echo "$prog: $convtool: not executable" >&2; exit 1; }
+# Absolute, because -r changes directory.
+case $convtool in
+    */*) convtool=$(cd -- "$(dirname -- "$convtool")" && pwd)/${convtool##*/} ;;
+esac
 
-# --- collect the inputs (NUL-separated, so any file name works) ------------------------
-files=()
-while IFS= read -r -d '' f; do
-    files+=("$f")
-done < <(find "$in_dir" -mindepth 1 -maxdepth 1 -type f \
-              \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' \) -print0 |
-         LC_ALL=C sort -z)
-
-if [ ${#files[@]} -eq 0 ]; then
-    echo "$prog: no PNG or JPEG files in $in_dir" >&2
-    exit 0
+# With -r the tree below INPUT_DIR is mirrored: find runs inside INPUT_DIR so that
+# {dir} is the path below it.
+if [ ${#depth[@]} -eq 0 ]; then
+    naming=(--name '{dir}/{name}')
+    out_dir=$(mkdir -p -- "$out_dir" && cd -- "$out_dir" && pwd) || exit 1
+    cd -- "$in_dir" || exit 1
+    in_dir=.
 fi
 
-mkdir -p -- "$out_dir" || exit 1
-
-# Share the CPUs between the parallel jobs.
-threads=()
-if [ "$jobs" -gt 1 ]; then
-    ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-    threads=(--threads $(( (ncpu + jobs - 1) / jobs )))
-fi
-
-status_dir=$(mktemp -d "${TMPDIR:-/tmp}/batch_filter.XXXXXX") || exit 1
-trap 'rm -rf -- "$status_dir"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# One file: convtool's own message names the file; record failures by index.
-filter_one() {
-    local i=$1 f=$2
-    local rc
-    # convtool's per-run summary ("1 input: 1 done") is dropped: this script prints its own.
-    "$convtool" apply "${kernels[@]}" "${threads[@]}" "${quiet[@]}" "${extra[@]}" \
-        -o "$out_dir" "$f" 2>&1 | grep -v '^convtool: 1 input: ' >&2
-    rc=${PIPESTATUS[0]}
-    if [ "$rc" -ne 0 ]; then
-        printf '%s\n' "$f" > "$status_dir/fail.$(printf '%06d' "$i")"
-        printf '%s: FAILED (exit %d): %s\n' "$prog" "$rc" "$f" >&2
-    fi
-}
-
-echo "$prog: ${#files[@]} file(s) from $in_dir to $out_dir with $convtool" >&2
-running=0
-i=0
-for f in "${files[@]}"; do
-    i=$((i + 1))
-    if [ "$jobs" -le 1 ]; then
-        filter_one "$i" "$f"
-    else
-        filter_one "$i" "$f" &
-        running=$((running + 1))
-        if [ "$running" -ge "$jobs" ]; then
-            wait -n 2>/dev/null || true
-            running=$((running - 1))
-        fi
-    fi
-done
-wait
-
-failed=()
-for s in "$status_dir"/fail.*; do
-    [ -e "$s" ] || continue
-    failed+=("$(cat -- "$s")")
-done
-
-echo "$prog: ${#files[@]} file(s): $(( ${#files[@]} - ${#failed[@]} )) done, ${#failed[@]} failed" >&2
-if [ ${#failed[@]} -gt 0 ]; then
-    printf '  failed: %s\n' "${failed[@]}" >&2
-    exit 1
-fi
-exit 0
+# One convtool for the whole folder; the list is NUL-separated, so any name works.
+find "$in_dir" -mindepth 1 "${depth[@]}" -type f \
+     \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' \) -print0 |
+    LC_ALL=C sort -z |
+    "$convtool" apply "${kernels[@]}" "${jobs[@]}" "${quiet[@]}" "${naming[@]}" "${extra[@]}" \
+        --files-from - -0 -o "$out_dir"

@@ -31,10 +31,13 @@
 /*
  * A slot's path is written only while its flag is 0 and read only while it
  * is 1, so the signal handler never sees a half-written name. The mutex
- * serialises writers choosing a slot; the handler never takes it.
+ * serialises writers choosing a slot; the handler never takes it. The flags
+ * are lock-free atomics (safe in a signal handler), so that batch workers
+ * writing at once are ordered for ThreadSanitizer and the compiler alike.
  */
 static char temp_paths[TEMP_SLOTS][PATH_MAX];
-static volatile sig_atomic_t temp_live[TEMP_SLOTS];
+static atomic_int temp_live[TEMP_SLOTS];
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs lock-free flags");
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int register_temp(const char *path)
@@ -43,14 +46,12 @@ static int register_temp(const char *path)
 
     pthread_mutex_lock(&registry_lock);
     for (int i = 0; i < TEMP_SLOTS && slot < 0; i++) {
-        if (!temp_live[i])
+        if (!atomic_load(&temp_live[i]))
             slot = i;
     }
     if (slot >= 0) {
         memcpy(temp_paths[slot], path, strlen(path) + 1);
-        atomic_signal_fence(memory_order_seq_cst);
-        atomic_thread_fence(memory_order_seq_cst);
-        temp_live[slot] = 1;
+        atomic_store(&temp_live[slot], 1);
     }
     pthread_mutex_unlock(&registry_lock);
     return slot;
@@ -58,16 +59,16 @@ static int register_temp(const char *path)
 
 static void unregister_temp(int slot)
 {
-    temp_live[slot] = 0;
+    atomic_store(&temp_live[slot], 0);
 }
 
 void convtool_atomic_cleanup(void)
 {
-    /* Async-signal-safe: only unlink(2) and sig_atomic_t stores. */
+    /* Async-signal-safe: only unlink(2) and lock-free atomics. */
     for (int i = 0; i < TEMP_SLOTS; i++) {
-        if (temp_live[i]) {
+        if (atomic_load(&temp_live[i])) {
             unlink(temp_paths[i]);
-            temp_live[i] = 0;
+            atomic_store(&temp_live[i], 0);
         }
     }
 }

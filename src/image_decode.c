@@ -1,11 +1,14 @@
 /*
  * Decoding: the header is probed and checked against the limits before any
- * pixel is decoded; stb then decodes PNG/JPEG, npy.c decodes .npy.
+ * pixel is decoded; stb then decodes PNG and JPEG (JPEG through libjpeg-turbo
+ * when it is built in), npy.c decodes .npy.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "convtool/convtool.h"
 #include "image_probe.h"
+#include "jpeg_turbo.h"
 #include "npy.h"
 #include "stb_codec.h"
 
@@ -43,14 +46,35 @@ static void planar16(const uint16_t *src, convtool_tensor *t)
             t->data[c * hw + i] = (float)src[i * n + c] / 65535.0f;
 }
 
+/*
+ * JPEGs go to libjpeg-turbo when it is built in and active; it hands CMYK and
+ * YCCK files back (EUNSUPPORTED) so that stb converts them the same way in
+ * every build. *turbo says who allocated the pixels.
+ */
+static convtool_status decode8(const unsigned char *bytes, size_t len,
+                               const convtool_image_info *info, int *w, int *h, int *n,
+                               unsigned char **p8, int *turbo)
+{
+    *turbo = 0;
+    if (info->format == CONVTOOL_FORMAT_JPEG && jpeg_turbo_active()) {
+        convtool_status st = jpeg_turbo_decode(bytes, len, w, h, n, p8);
+        if (st != CONVTOOL_EUNSUPPORTED) {
+            *turbo = 1;
+            return st;
+        }
+    }
+    return stb_codec_decode8(bytes, len, w, h, n, p8);
+}
+
 static convtool_status decode_stb(const unsigned char *bytes, size_t len,
                                   const convtool_image_info *info, convtool_tensor *t)
 {
-    int w = 0, h = 0, n = 0;
+    int w = 0, h = 0, n = 0, turbo = 0;
     unsigned char *p8 = NULL;
     uint16_t *p16 = NULL;
-    convtool_status st = info->bit_depth == 16 ? stb_codec_decode16(bytes, len, &w, &h, &n, &p16)
-                                               : stb_codec_decode8(bytes, len, &w, &h, &n, &p8);
+    convtool_status st = info->bit_depth == 16
+                             ? stb_codec_decode16(bytes, len, &w, &h, &n, &p16)
+                             : decode8(bytes, len, info, &w, &h, &n, &p8, &turbo);
     if (st != CONVTOOL_OK)
         goto cleanup;
     /* The probe promised this shape; disagreement means a file we misread. */
@@ -66,7 +90,10 @@ static convtool_status decode_stb(const unsigned char *bytes, size_t len,
     else
         planar8(p8, t);
 cleanup:
-    stb_codec_free(p8);
+    if (turbo)
+        free(p8);
+    else
+        stb_codec_free(p8);
     stb_codec_free(p16);
     return st;
 }

@@ -1,13 +1,17 @@
 /*
- * Encoding a C×H×W float tensor: 8-bit formats and HDR through stb_image_write,
- * .npy through npy.c.
+ * Encoding a C×H×W float tensor: PNG through png_write.c (rows quantized on
+ * the fly inside its parallel strips), JPEG through libjpeg-turbo when it is
+ * built in and otherwise stb, BMP/TGA/HDR through stb_image_write, .npy
+ * through npy.c.
  */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "convtool/convtool.h"
+#include "jpeg_turbo.h"
 #include "npy.h"
+#include "png_write.h"
 #include "stb_codec.h"
 
 /* JPEG and TGA store each side in 16 bits. */
@@ -16,15 +20,20 @@
 #define STBW_MAX_BYTES ((size_t)INT_MAX / 2)
 /* RGBE cannot hold exponents above 2^127; stb would wrap larger values to 0. */
 #define HDR_MAX 1e38f
+/* Rows per task when samples are interleaved on the pool. */
+#define INTERLEAVE_ROWS 64
 
-/* round(clamp(v, 0, 1) · 255), NaN → 0. */
-static unsigned char quantize(float v)
+/*
+ * round(clamp(v, 0, 1) · 255), NaN → 0, without roundf: x − trunc(x) is exact
+ * for 0 ≤ x ≤ 255, so adding 1 when it is at least ½ rounds half away from
+ * zero exactly as roundf does, and the loop vectorises.
+ */
+static inline unsigned char quantize(float v)
 {
-    if (!(v > 0.0f))
-        return 0;
-    if (v >= 1.0f)
-        return 255;
-    return (unsigned char)roundf(v * 255.0f);
+    float x = v < 1.0f ? v * 255.0f : 255.0f;
+    x = v > 0.0f ? x : 0.0f; /* last, so NaN (every comparison false) gives 0 */
+    int r = (int)x;
+    return (unsigned char)(r + (x - (float)r >= 0.5f));
 }
 
 static float hdr_value(float v)
@@ -34,20 +43,45 @@ static float hdr_value(float v)
     return v > HDR_MAX ? HDR_MAX : v;
 }
 
-/* The first `comp` channels of t, interleaved, as 8-bit samples; the caller frees *out. */
-static convtool_status interleave8(const convtool_tensor *t, int comp, unsigned char **out)
+/* The first `comp` channels of a tensor, as rows of interleaved 8-bit samples. */
+struct rows8 {
+    const convtool_tensor *t;
+    int comp;
+    unsigned char *out; /* for interleave_task: the whole image */
+};
+
+static void quantize_row(const void *ctx, size_t y, unsigned char *row)
 {
-    size_t hw = (size_t)t->h * (size_t)t->w, bytes;
+    const struct rows8 *r = ctx;
+    size_t w = (size_t)r->t->w, hw = (size_t)r->t->h * w, comp = (size_t)r->comp;
+    const float *src = r->t->data + y * w;
+    for (size_t c = 0; c < comp; c++)
+        for (size_t x = 0; x < w; x++)
+            row[x * comp + c] = quantize(src[c * hw + x]);
+}
+
+static void interleave_task(void *ctx, size_t i)
+{
+    const struct rows8 *r = ctx;
+    size_t row_bytes = (size_t)r->t->w * (size_t)r->comp, h = (size_t)r->t->h;
+    for (size_t y = i * INTERLEAVE_ROWS; y < h && y < (i + 1) * INTERLEAVE_ROWS; y++)
+        quantize_row(r, y, r->out + y * row_bytes);
+}
+
+/* The first `comp` channels of t, interleaved, as 8-bit samples; the caller frees *out. */
+static convtool_status interleave8(const convtool_tensor *t, int comp, convtool_pool *pool,
+                                   unsigned char **out)
+{
+    size_t bytes;
     *out = NULL;
-    if (convtool_mul_size(hw, (size_t)comp, 1, 1, &bytes) != CONVTOOL_OK)
+    if (convtool_mul_size((size_t)t->h, (size_t)t->w, (size_t)comp, 1, &bytes) != CONVTOOL_OK)
         return CONVTOOL_EOVERFLOW;
-    unsigned char *p = malloc(bytes);
-    if (!p)
+    struct rows8 r = {t, comp, malloc(bytes)};
+    if (!r.out)
         return CONVTOOL_ENOMEM;
-    for (size_t c = 0; c < (size_t)comp; c++)
-        for (size_t i = 0; i < hw; i++)
-            p[i * (size_t)comp + c] = quantize(t->data[c * hw + i]);
-    *out = p;
+    size_t tasks = ((size_t)t->h + INTERLEAVE_ROWS - 1) / INTERLEAVE_ROWS;
+    convtool_pool_run(pool, tasks, interleave_task, &r);
+    *out = r.out;
     return CONVTOOL_OK;
 }
 
@@ -67,11 +101,13 @@ static convtool_status interleave_hdr(const convtool_tensor *t, float **out)
     return CONVTOOL_OK;
 }
 
-/* What stb's writers can take: 1..4 channels, and sizes their int arithmetic survives. */
+/* What the writers can take: 1..4 channels, and sizes stb's int arithmetic survives. */
 static convtool_status check_writable(const convtool_tensor *t, convtool_format fmt)
 {
     if (t->c > 4)
         return CONVTOOL_EUNSUPPORTED;
+    if (fmt == CONVTOOL_FORMAT_PNG) /* png_write checks its own limits */
+        return CONVTOOL_OK;
     if ((fmt == CONVTOOL_FORMAT_JPEG || fmt == CONVTOOL_FORMAT_TGA) &&
         (t->w > SIDE16_MAX || t->h > SIDE16_MAX))
         return CONVTOOL_ELIMIT;
@@ -81,13 +117,23 @@ static convtool_status check_writable(const convtool_tensor *t, convtool_format 
     return CONVTOOL_OK;
 }
 
+static convtool_status encode_png(const convtool_tensor *t, const convtool_save_options *o,
+                                  convtool_buffer *out)
+{
+    if (o->png_level < 0 || o->png_level > CONVTOOL_PNG_LEVEL_MAX)
+        return CONVTOOL_EINVAL;
+    struct rows8 r = {t, t->c, NULL};
+    png_source src = {t->w, t->h, t->c, quantize_row, &r};
+    return png_write(&src, o->png_level, o->pool, out);
+}
+
 static convtool_status write8(convtool_format fmt, int w, int h, int comp, const unsigned char *p,
                               int quality, convtool_buffer *out)
 {
     switch (fmt) {
-    case CONVTOOL_FORMAT_PNG:
-        return stb_codec_write_png(out, w, h, comp, p);
     case CONVTOOL_FORMAT_JPEG:
+        if (jpeg_turbo_active())
+            return jpeg_turbo_encode(out, w, h, comp, p, quality);
         return stb_codec_write_jpg(out, w, h, comp, p, quality);
     case CONVTOOL_FORMAT_BMP:
         return stb_codec_write_bmp(out, w, h, comp, p);
@@ -106,7 +152,7 @@ static convtool_status encode8(const convtool_tensor *t, const convtool_save_opt
         comp = comp == 2 ? 1 : comp == 4 ? 3 : comp; /* JPEG has no alpha: drop it */
     }
     unsigned char *pixels = NULL;
-    convtool_status st = interleave8(t, comp, &pixels);
+    convtool_status st = interleave8(t, comp, o->pool, &pixels);
     if (st == CONVTOOL_OK)
         st = write8(o->format, t->w, t->h, comp, pixels, o->jpeg_quality, out);
     free(pixels);
@@ -137,5 +183,7 @@ convtool_status convtool_image_encode(const convtool_tensor *t, const convtool_s
     convtool_status st = check_writable(t, o->format);
     if (st != CONVTOOL_OK)
         return st;
+    if (o->format == CONVTOOL_FORMAT_PNG)
+        return encode_png(t, o, out);
     return o->format == CONVTOOL_FORMAT_HDR ? encode_hdr(t, out) : encode8(t, o, out);
 }

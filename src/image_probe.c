@@ -155,7 +155,10 @@ enum {
     JPEG_SOF2 = 0xc2, /* progressive */
     JPEG_DHT = 0xc4,
     JPEG_JPG = 0xc8, /* reserved */
+    JPEG_RST0 = 0xd0,
+    JPEG_RST7 = 0xd7,
     JPEG_EOI = 0xd9,
+    JPEG_SOS = 0xda,
     JPEG_DQT = 0xdb,
     JPEG_DRI = 0xdd,
     JPEG_APP0 = 0xe0,
@@ -255,6 +258,146 @@ static convtool_status jpeg_find_frame(const unsigned char *b, size_t len,
     }
 }
 
+/*
+ * Where the entropy-coded data that starts at b[off] ends: at the first 0xFF that is
+ * not a stuffed FF 00, a restart marker or a fill byte. stb's bit reader stops there too.
+ */
+static size_t jpeg_skip_entropy(const unsigned char *b, size_t len, size_t off)
+{
+    while (off + 1 < len) {
+        const unsigned char *p = memchr(b + off, 0xff, len - off - 1);
+        if (!p)
+            return len;
+        size_t next = (size_t)(p - b) + 1;
+        while (next < len && b[next] == 0xff)
+            next++;
+        if (next < len && b[next] != 0 && !(b[next] >= JPEG_RST0 && b[next] <= JPEG_RST7))
+            return (size_t)(p - b);
+        off = next;
+    }
+    return len;
+}
+
+/* What the walk over the segments has seen of the tables (bit t: table t). */
+struct jpeg_tables {
+    unsigned quant_defined, quant_used, dc_defined, ac_defined;
+    int progressive;
+};
+
+/*
+ * stb_image 2.27 trusts the 16 code counts of a Huffman table: more than 256 codes
+ * write past its tables (upstream issue #1289), and it reads a table past the end of
+ * its segment. s is a DHT segment's payload of n bytes; marks the tables it defines.
+ */
+static int jpeg_dht_ok(const unsigned char *s, size_t n, struct jpeg_tables *t)
+{
+    while (n > 0) {
+        if (n < 17 || (s[0] >> 4) > 1 || (s[0] & 15) > 3)
+            return 0;
+        size_t codes = 0;
+        for (int i = 1; i <= 16; i++)
+            codes += s[i];
+        if (codes > 256 || codes > n - 17)
+            return 0;
+        if (s[0] >> 4)
+            t->ac_defined |= 1u << (s[0] & 15);
+        else
+            t->dc_defined |= 1u << (s[0] & 15);
+        s += 17 + codes;
+        n -= 17 + codes;
+    }
+    return 1;
+}
+
+/*
+ * stb_image never clears its Huffman tables either: a scan that names a table no DHT
+ * defined decodes with uninitialised lookup tables and reads far out of bounds. A
+ * baseline scan uses both tables of each component, a progressive DC scan only the
+ * DC table (none when refining), an AC scan only the AC table.
+ */
+static int jpeg_scan_ok(const unsigned char *s, size_t n, const struct jpeg_tables *t)
+{
+    if ((t->quant_used & ~t->quant_defined) != 0 || n < 1 || n < 4 + 2 * (size_t)s[0])
+        return 0;
+    int ns = s[0], ss = s[1 + 2 * ns], ah = s[3 + 2 * ns] >> 4;
+    int need_dc = !t->progressive || (ss == 0 && ah == 0), need_ac = !t->progressive || ss > 0;
+    for (int i = 0; i < ns; i++) {
+        int td = s[2 + 2 * i] >> 4, ta = s[2 + 2 * i] & 15;
+        if (need_dc && (td > 3 || !(t->dc_defined >> td & 1u)))
+            return 0;
+        if (need_ac && (ta > 3 || !(t->ac_defined >> ta & 1u)))
+            return 0;
+    }
+    return 1;
+}
+
+/*
+ * stb_image never clears its quantization tables: a component whose table no DQT
+ * defined is dequantized with uninitialised heap bytes, which end up in the pixels
+ * (and overflow int). 16-bit tables are only for 12-bit JPEGs, which we refuse; in
+ * an 8-bit one they overflow stb's arithmetic too. Marks the tables s defines.
+ */
+static int jpeg_dqt_ok(const unsigned char *s, size_t n, unsigned *defined)
+{
+    while (n > 0) {
+        if (n < 65 || (s[0] >> 4) != 0 || (s[0] & 15) > 3)
+            return 0;
+        *defined |= 1u << (s[0] & 15);
+        s += 65;
+        n -= 65;
+    }
+    return 1;
+}
+
+/* Checks one segment's payload s (n bytes) of marker m. */
+static int jpeg_segment_ok(int m, const unsigned char *s, size_t n, struct jpeg_tables *t)
+{
+    if (m == JPEG_DHT)
+        return jpeg_dht_ok(s, n, t);
+    if (m == JPEG_DQT)
+        return jpeg_dqt_ok(s, n, &t->quant_defined);
+    if (m >= JPEG_SOF0 && m <= JPEG_SOF2 && n >= 6) {
+        t->progressive = m == JPEG_SOF2;
+        for (size_t i = 0; i < s[5] && 6 + 3 * i + 2 < n; i++)
+            t->quant_used |= 1u << (s[6 + 3 * i + 2] & 3);
+        return 1;
+    }
+    if (m == JPEG_SOS) /* decoding starts: every table the scan uses must exist */
+        return jpeg_scan_ok(s, n, t);
+    return 1;
+}
+
+/*
+ * Checks every table stb would read, those between the scans of a progressive
+ * file included, by walking the segments as stb does. The walk stops (and leaves
+ * the refusal to stb) where stb itself would stop with an error.
+ */
+static convtool_status jpeg_check_tables(const unsigned char *b, size_t len)
+{
+    struct jpeg_tables tables = {0, 0, 0, 0, 0};
+    size_t off = 2; /* after SOI */
+    for (;;) {
+        while (off < len && b[off] != 0xff)
+            off++;
+        while (off < len && b[off] == 0xff)
+            off++;
+        if (off + 2 >= len || b[off] == JPEG_EOI)
+            return CONVTOOL_OK;
+        int m = b[off++];
+        if (m == 0 || (m >= JPEG_RST0 && m <= JPEG_RST7))
+            continue; /* no segment: stb refuses these between segments */
+        unsigned seg = be16(b + off);
+        int checked = m == JPEG_DHT || m == JPEG_DQT || m == JPEG_SOS;
+        if (seg < 2 || seg > len - off)
+            return checked ? CONVTOOL_ECORRUPT : CONVTOOL_OK;
+        if (!jpeg_segment_ok(m, b + off + 2, seg - 2, &tables))
+            return CONVTOOL_ECORRUPT;
+        off += seg;
+        if (m == JPEG_SOS)
+            off = jpeg_skip_entropy(b, len, off);
+    }
+}
+
 static convtool_status probe_jpeg(const unsigned char *b, size_t len, convtool_image_info *info)
 {
     size_t frame;
@@ -286,7 +429,9 @@ convtool_status image_check_complete(const unsigned char *b, size_t len,
         return png_complete(b, len);
     case CONVTOOL_FORMAT_JPEG: {
         convtool_status st = jpeg_find_frame(b, len, &again, &frame);
-        return st == CONVTOOL_OK ? jpeg_complete(b, len, frame) : st;
+        if (st == CONVTOOL_OK)
+            st = jpeg_complete(b, len, frame);
+        return st == CONVTOOL_OK ? jpeg_check_tables(b, len) : st;
     }
     default:
         return CONVTOOL_OK; /* .npy sizes are checked exactly by its decoder */

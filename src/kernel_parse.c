@@ -14,9 +14,10 @@
 #include <sys/stat.h>
 
 #include "convtool/convtool.h"
+#include "kernel_formats.h"
 
 #define MAX_TAPS ((size_t)CONVTOOL_KERNEL_MAX_SIDE * CONVTOOL_KERNEL_MAX_SIDE)
-#define MAX_FILE_BYTES ((size_t)16 * 1024 * 1024)
+#define MAX_FILE_BYTES KERNEL_MAX_FILE_BYTES
 #define MAX_DEPTH 8       /* torch prints 4-D weights as [[[[...]]]]; leave room */
 #define MAX_NUMBER_LEN 96 /* longer tokens are refused rather than copied */
 #define QUOTE_MAX 40      /* bytes of a bad token shown in a message */
@@ -39,9 +40,10 @@ struct parser {
     int row_line, row_col;
 
     double scale, offset;
-    int seen_scale, seen_offset, seen_description;
+    int seen[5]; /* per directive, in the order of directive_keys */
     char description[CONVTOOL_DESCRIPTION_MAX];
 
+    struct kernel_section *sec; /* the kind of section, and where name/combine go */
     convtool_parse_error *err;
 };
 
@@ -224,6 +226,10 @@ static convtool_status end_row(struct parser *p)
 
 static convtool_status push_value(struct parser *p, float v, int column)
 {
+    if (p->sec->kind == KERNEL_SECTION_HEADER)
+        return fail_at(p, p->line, column,
+                       "a value before the first \"---\" line: a kernel bank starts with its "
+                       "description and combine, and each kernel follows a --- line");
     if (p->row_count == 0) {
         if (p->rows >= CONVTOOL_KERNEL_MAX_SIDE)
             return fail_at(p, p->line, column, "more than %d rows", CONVTOOL_KERNEL_MAX_SIDE);
@@ -303,17 +309,91 @@ static convtool_status directive_number(struct parser *p, const char *key, size_
     return CONVTOOL_OK;
 }
 
-static convtool_status apply_directive(struct parser *p, const char *key, int *seen, int key_col,
-                                       size_t start, size_t end)
+enum { KEY_DESCRIPTION, KEY_SCALE, KEY_OFFSET, KEY_NAME, KEY_COMBINE, KEY_COUNT };
+static const char *const directive_keys[KEY_COUNT] = {"description", "scale", "offset", "name",
+                                                      "combine"};
+
+/* A bank's header names its default combine; each of its kernels may have a name. */
+static int key_allowed(const struct parser *p, int key)
 {
-    if (*seen)
-        return fail_at(p, p->line, key_col, "duplicate directive \"%s\"", key);
-    *seen = 1;
-    if (key[0] == 'd') {
+    switch (p->sec->kind) {
+    case KERNEL_SECTION_HEADER:
+        return key == KEY_DESCRIPTION || key == KEY_COMBINE;
+    case KERNEL_SECTION_MEMBER:
+        return key != KEY_COMBINE;
+    default:
+        return key <= KEY_OFFSET;
+    }
+}
+
+static const char *known_keys(const struct parser *p)
+{
+    switch (p->sec->kind) {
+    case KERNEL_SECTION_HEADER:
+        return "description, combine; kernels follow --- lines";
+    case KERNEL_SECTION_MEMBER:
+        return "name, description, scale, offset";
+    default:
+        return "description, scale, offset";
+    }
+}
+
+/* Names become output suffixes (OUTPUT-NAME.png): keep them to safe file-name bytes. */
+static convtool_status set_name(struct parser *p, int column, size_t start, size_t end)
+{
+    const char *s = p->text;
+    char q[QUOTE_MAX * 4 + 8];
+    quote(q, sizeof q, s + start, end - start);
+    if (end == start)
+        return fail_at(p, p->line, column, "directive \"name\" needs a name");
+    if (end - start >= sizeof p->sec->name)
+        return fail_at(p, p->line, column_of(p, start), "name \"%s\" is longer than %zu bytes", q,
+                       sizeof p->sec->name - 1);
+    for (size_t i = start; i < end; i++)
+        if (!is_alpha((unsigned char)s[i]) && !is_digit(s[i]) && s[i] != '-' && s[i] != '.')
+            return fail_at(p, p->line, column_of(p, i),
+                           "name \"%s\" may hold only letters, digits, '_', '-' and '.'", q);
+    memcpy(p->sec->name, s + start, end - start);
+    p->sec->name[end - start] = '\0';
+    return CONVTOOL_OK;
+}
+
+static convtool_status set_combine(struct parser *p, int column, size_t start, size_t end)
+{
+    char word[16], q[QUOTE_MAX * 4 + 8];
+    size_t n = end - start;
+    quote(q, sizeof q, p->text + start, n);
+    if (n == 0)
+        return fail_at(p, p->line, column, "directive \"combine\" needs a mode");
+    if (n < sizeof word) {
+        memcpy(word, p->text + start, n);
+        word[n] = '\0';
+        if (convtool_combine_parse(word, &p->sec->combine) == CONVTOOL_OK) {
+            p->sec->has_combine = 1;
+            return CONVTOOL_OK;
+        }
+    }
+    return fail_at(p, p->line, column_of(p, start),
+                   "unknown combine \"%s\" (separate, magnitude, max, sum, stack)", q);
+}
+
+static convtool_status apply_directive(struct parser *p, int key, int key_col, size_t start,
+                                       size_t end)
+{
+    const char *name = directive_keys[key];
+    if (p->seen[key])
+        return fail_at(p, p->line, key_col, "duplicate directive \"%s\"", name);
+    p->seen[key] = 1;
+    switch (key) {
+    case KEY_DESCRIPTION:
         set_description(p, p->text + start, end - start);
         return CONVTOOL_OK;
+    case KEY_NAME:
+        return set_name(p, key_col, start, end);
+    case KEY_COMBINE:
+        return set_combine(p, key_col, start, end);
     }
-    return directive_number(p, key, start, end, key[0] == 's' ? &p->scale : &p->offset);
+    return directive_number(p, name, start, end, key == KEY_SCALE ? &p->scale : &p->offset);
 }
 
 /*
@@ -323,7 +403,6 @@ static convtool_status apply_directive(struct parser *p, const char *key, int *s
  */
 static convtool_status directive(struct parser *p, int *handled)
 {
-    static const char *const keys[] = {"description", "scale", "offset"};
     const char *s = p->text;
     size_t key_start = p->pos, key_end = p->pos;
     while (key_end < p->len &&
@@ -334,8 +413,8 @@ static convtool_status directive(struct parser *p, int *handled)
         after++;
     int colon = after < p->len && s[after] == ':';
     int known = -1;
-    for (int i = 0; i < 3; i++)
-        if (is_word(s + key_start, key_end - key_start, keys[i]))
+    for (int i = 0; i < KEY_COUNT; i++)
+        if (key_allowed(p, i) && is_word(s + key_start, key_end - key_start, directive_keys[i]))
             known = i;
     int key_col = column_of(p, key_start);
     *handled = 0;
@@ -348,8 +427,8 @@ static convtool_status directive(struct parser *p, int *handled)
     if (known < 0) {
         char q[QUOTE_MAX * 4 + 8];
         quote(q, sizeof q, s + key_start, key_end - key_start);
-        return fail_at(p, p->line, key_col,
-                       "unknown directive \"%s\" (known: description, scale, offset)", q);
+        return fail_at(p, p->line, key_col, "unknown directive \"%s\" (known: %s)", q,
+                       known_keys(p));
     }
     size_t start = colon ? after + 1 : key_end, end = start;
     while (end < p->len && s[end] != '\n' && s[end] != '#')
@@ -359,8 +438,7 @@ static convtool_status directive(struct parser *p, int *handled)
         start++;
     while (end > start && is_blank((unsigned char)s[end - 1]))
         end--;
-    int *seen[] = {&p->seen_description, &p->seen_scale, &p->seen_offset};
-    return apply_directive(p, keys[known], seen[known], key_col, start, end);
+    return apply_directive(p, known, key_col, start, end);
 }
 
 static convtool_status open_bracket(struct parser *p)
@@ -455,7 +533,7 @@ static convtool_status check_nul(struct parser *p)
     const char *nul = memchr(p->text + p->pos, '\0', p->len - p->pos);
     if (!nul)
         return CONVTOOL_OK;
-    int line = 1;
+    int line = p->line;
     size_t line_start = p->line_start;
     for (size_t i = p->pos; p->text + i < nul; i++)
         if (p->text[i] == '\n') {
@@ -484,26 +562,30 @@ static convtool_status run(struct parser *p)
     st = end_row(p);
     if (st != CONVTOOL_OK)
         return st;
-    if (p->count == 0)
+    if (p->count == 0 && p->sec->kind != KERNEL_SECTION_HEADER)
         return fail_at(p, p->line, column_of(p, p->pos), "no kernel values");
     return CONVTOOL_OK;
 }
 
-static void copy_name(char *dst, size_t size, const char *src, size_t n)
+void kernel_copy_name(char *dst, size_t size, const char *src)
 {
+    size_t n = strlen(src);
     if (n >= size)
         n = size - 1;
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
 
-convtool_status convtool_kernel_parse(const char *text, size_t len, const char *name,
-                                      convtool_kernel *k, convtool_parse_error *err)
+convtool_status kernel_parse_section(const char *text, size_t len, struct kernel_section *sec,
+                                     convtool_kernel *k, convtool_parse_error *err)
 {
-    struct parser p = {.text = text, .len = len, .line = 1, .scale = 1.0, .err = err};
+    struct parser p = {
+        .text = text, .len = len, .line = sec->first_line, .scale = 1.0, .sec = sec, .err = err};
     memset(k, 0, sizeof *k);
     if (err)
         memset(err, 0, sizeof *err);
+    sec->name[0] = '\0';
+    sec->has_combine = 0;
     if (!text && len > 0)
         return CONVTOOL_EINVAL;
     if (!text)
@@ -518,21 +600,51 @@ convtool_status convtool_kernel_parse(const char *text, size_t len, const char *
     k->scale = p.scale;
     k->offset = p.offset;
     memcpy(k->description, p.description, sizeof k->description);
-    if (name)
-        copy_name(k->name, sizeof k->name, name, strlen(name));
 cleanup:
     free(p.values);
     return st;
 }
 
+/* A number token with a throwaway parser, for the formats of other tools. */
+convtool_status kernel_number(const char *tok, size_t n, double *out, char *why, size_t why_size)
+{
+    convtool_parse_error e = {0};
+    struct kernel_section sec = {.kind = KERNEL_SECTION_PLAIN, .first_line = 1};
+    struct parser p = {.text = tok, .len = n, .line = 1, .sec = &sec, .err = &e};
+    convtool_status st = parse_number(&p, tok, n, 1, out);
+    if (st != CONVTOOL_OK && why && why_size)
+        snprintf(why, why_size, "%s", e.message);
+    return st;
+}
+
+/*
+ * The text may be a kernel bank or another tool's format: the first kernel is
+ * returned, named `name`, with the bank's description if it has none.
+ */
+convtool_status convtool_kernel_parse(const char *text, size_t len, const char *name,
+                                      convtool_kernel *k, convtool_parse_error *err)
+{
+    convtool_kernel_bank bank;
+    memset(k, 0, sizeof *k);
+    convtool_status st =
+        convtool_kernel_bank_parse(text, len, name, CONVTOOL_KERNEL_FORMAT_AUTO, &bank, err);
+    if (st == CONVTOOL_OK)
+        kernel_bank_take_first(&bank, name ? name : "", k);
+    convtool_kernel_bank_free(&bank);
+    return st;
+}
+
 /* The file's stem: its basename without the last extension (".hidden" keeps its dot). */
-static void stem_of(const char *path, char *out, size_t size)
+void kernel_stem(const char *path, char *out, size_t size)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     const char *dot = strrchr(base, '.');
     size_t n = (dot && dot != base) ? (size_t)(dot - base) : strlen(base);
-    copy_name(out, size, base, n);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, base, n);
+    out[n] = '\0';
 }
 
 /* Reads a whole stream, refusing more than MAX_FILE_BYTES. */
@@ -594,33 +706,31 @@ static convtool_status open_kernel_file(const char *path, FILE **out)
     return CONVTOOL_OK;
 }
 
+convtool_status kernel_read_text(const char *path, char **text, size_t *len)
+{
+    FILE *f = NULL;
+    *text = NULL;
+    *len = 0;
+    convtool_status st = open_kernel_file(path, &f);
+    if (st != CONVTOOL_OK)
+        return st;
+    st = read_stream(f, text, len);
+    int saved = errno;
+    fclose(f);
+    errno = saved;
+    return st;
+}
+
+/* Any kernel file format; a bank gives its first kernel (see convtool_kernel_parse). */
 convtool_status convtool_kernel_load_file(const char *path, convtool_kernel *k,
                                           convtool_parse_error *err)
 {
-    FILE *f = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    char name[CONVTOOL_NAME_MAX];
+    convtool_kernel_bank bank;
     memset(k, 0, sizeof *k);
-    if (err)
-        memset(err, 0, sizeof *err);
-    if (!path)
-        return CONVTOOL_EINVAL;
-    convtool_status st = open_kernel_file(path, &f);
-    if (st != CONVTOOL_OK)
-        goto cleanup;
-    st = read_stream(f, &text, &len);
-    if (st != CONVTOOL_OK)
-        goto cleanup;
-    stem_of(path, name, sizeof name);
-    st = convtool_kernel_parse(text, len, name, k, err);
-cleanup:
-    if (f) {
-        int saved = errno;
-        fclose(f);
-        errno = saved;
-    }
-    free(text);
+    convtool_status st = convtool_kernel_bank_load_file(path, &bank, err);
+    if (st == CONVTOOL_OK)
+        kernel_bank_take_first(&bank, bank.name, k);
+    convtool_kernel_bank_free(&bank);
     return st;
 }
 

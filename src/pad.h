@@ -1,4 +1,4 @@
-/* Padding: building the bordered input the correlation runs over. */
+/* Padding: where a padded coordinate reads from. */
 #ifndef CONVTOOL_PAD_H
 #define CONVTOOL_PAD_H
 
@@ -10,9 +10,5 @@
  * be narrower than n, which convtool_geometry_resolve guarantees.
  */
 int pad_source_index(int i, int n, convtool_pad_mode mode);
-
-/* Allocates *padded (C × (top+H+bottom) × (left+W+right)) and fills it. */
-convtool_status pad_tensor(const convtool_tensor *in, const convtool_geometry *g,
-                           convtool_pool *pool, convtool_tensor *padded);
 
 #endif

@@ -128,12 +128,6 @@ static convtool_status finish(const convtool_buffer *out, int ok)
     return ok ? CONVTOOL_OK : CONVTOOL_EINVAL;
 }
 
-convtool_status stb_codec_write_png(convtool_buffer *out, int w, int h, int comp,
-                                    const unsigned char *pixels)
-{
-    return finish(out, stbi_write_png_to_func(append_cb, out, w, h, comp, pixels, w * comp));
-}
-
 convtool_status stb_codec_write_jpg(convtool_buffer *out, int w, int h, int comp,
                                     const unsigned char *pixels, int quality)
 {

@@ -33,11 +33,10 @@ void stb_codec_free(void *pixels);
 
 /*
  * Encoders: append the file to *out. HWC interleaved input, 1..4 channels.
+ * (PNG has its own writer, png_write.c; JPEG uses libjpeg-turbo when built in.)
  * A failure of stb or of an append gives an error; *out may then hold a
  * partial file and must be discarded by the caller.
  */
-convtool_status stb_codec_write_png(convtool_buffer *out, int w, int h, int comp,
-                                    const unsigned char *pixels);
 convtool_status stb_codec_write_jpg(convtool_buffer *out, int w, int h, int comp,
                                     const unsigned char *pixels, int quality);
 convtool_status stb_codec_write_bmp(convtool_buffer *out, int w, int h, int comp,

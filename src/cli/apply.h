@@ -2,6 +2,7 @@
 #ifndef CONVTOOL_CLI_APPLY_H
 #define CONVTOOL_CLI_APPLY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "convtool/convtool.h"
@@ -9,6 +10,27 @@
 #define APPLY_MAX_KERNELS 64
 
 enum alpha_mode { ALPHA_KEEP, ALPHA_FILTER, ALPHA_DROP };
+
+/*
+ * Files written at once can be at most the atomic writer's temp registry
+ * (TEMP_SLOTS in src/atomic_write.c): each file worker writes one at a time.
+ */
+#define APPLY_MAX_JOBS 8
+
+/* The progress bar: on when stderr is a terminal, or forced either way. */
+enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
+
+/* Options of batch runs (-o DIR); see src/cli/batch_run.c. */
+struct batch_options {
+    const char *files_from; /* --files-from FILE ("-" = stdin), or NULL */
+    int null_separated;     /* -0: the list is NUL-separated */
+    const char *name;       /* --name TEMPLATE, or NULL for DIR/input-name */
+    int jobs;               /* -J: files at once; 0 = automatic */
+    enum progress_mode progress;
+    int fail_fast, skip_existing, verbose;
+    const char *report;           /* --report FILE ("-" = stdout), or NULL */
+    int shard_index, shard_count; /* --shard I/N, I from 0; count 0 = no sharding */
+};
 
 struct apply_options {
     convtool_geometry_spec geometry;
@@ -19,15 +41,18 @@ struct apply_options {
     double scale, bias;
     convtool_map map;
     convtool_combine combine;
+    int combine_given; /* --combine was given: a kernel bank's default combine does not apply */
     enum alpha_mode alpha;
     int threads;
     convtool_format format; /* CONVTOOL_FORMAT_UNKNOWN: from each output's extension */
     int quality;
     const char *output_dir; /* batch mode */
     uint64_t max_pixels;
-    char **inputs;
+    char **inputs; /* batch: malloc'd (positionals, then --files-from names) */
     int input_count;
     const char *output; /* single-file mode */
+    struct batch_options batch;
+    char *files_from_text; /* the --files-from list, split in place; inputs point in */
 };
 
 /* A kernel ready for the core: flip, normalize and scales baked in. */
@@ -40,6 +65,7 @@ struct prepared_kernel {
 struct output_file {
     char *path;
     convtool_format format;
+    size_t name_at; /* batch: where the name relative to DIR starts in path */
 };
 
 /* Everything the run of one input needs. */
@@ -55,6 +81,8 @@ struct apply_job {
 
 /* Parses `apply` arguments; returns an exit code (help exits 0 from here). */
 int apply_parse_args(int argc, char **argv, struct apply_options *o);
+/* Frees what apply_parse_args allocated (the input list). */
+void apply_free_args(struct apply_options *o);
 
 /* Filters one input into its outputs, printing any error; returns an exit code. */
 int apply_run_file(const struct apply_job *job);

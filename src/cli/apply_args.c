@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "batch_args.h"
 #include "cli.h"
 #include "geometry_opts.h"
 #include "numparse.h"
@@ -26,6 +27,7 @@ static const struct option long_options[] = {
     {"quality", 1, NULL, 'q'},         {"output-dir", 1, NULL, 'o'},
     {"kernels-dir", 1, NULL, OPT_KERNELS_DIR}, {"max-pixels", 1, NULL, OPT_MAX_PIXELS},
     {"quiet", 0, NULL, OPT_QUIET},     {"help", 0, NULL, 'h'},
+    BATCH_LONG_OPTS,
     {NULL, 0, NULL, 0},
 };
 
@@ -56,13 +58,16 @@ static void print_help(void)
            "  -o, --output-dir DIR      batch mode: each INPUT goes to DIR/its name\n"
            "      --kernels-dir DIR     where named kernels are looked up first\n"
            "      --max-pixels N        refuse larger images (default 100M; k/M/G suffixes)\n"
-           "      --quiet               no warnings\n"
-           "  -h, --help                this help\n");
+           "      --quiet               no warnings, progress or summary (errors only)\n"
+           "  -h, --help                this help\n" BATCH_HELP);
     geometry_print_aliases();
     printf("\nexamples:\n"
            "  convtool apply -k sharpen photo.png sharp.png\n"
            "  convtool apply -k sobel -k sobel_y --combine magnitude photo.png edges.png\n"
-           "  convtool apply -k top_edge --map abs -o out/ *.jpg\n");
+           "  convtool apply -k top_edge --map abs -o out/ *.jpg\n"
+           "  find in -name '*.png' -print0 |\n"
+           "      convtool apply -k blur --files-from - -0 --name '{stem}_{kernel}.{ext}' \\\n"
+           "      -o out/\n");
 }
 
 static int bad_value(const char *option, const char *arg, const char *why)
@@ -83,6 +88,7 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
         if (convtool_combine_parse(arg, &o->combine) != CONVTOOL_OK)
             return bad_value("--combine", arg,
                              "unknown mode (separate, magnitude, max, sum, stack)");
+        o->combine_given = 1;
         return EXIT_OK;
     case OPT_ALPHA:
         if (strcasecmp(arg, "keep") == 0)
@@ -118,6 +124,9 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
 
 static int parse_option(int opt, char **argv, struct apply_options *o)
 {
+    int batch = batch_option(opt, optarg, o);
+    if (batch != BATCH_NOT_MINE)
+        return batch;
     switch (opt) {
     case 'k':
         if (o->kernel_count == APPLY_MAX_KERNELS) {
@@ -162,15 +171,9 @@ static int check_positionals(struct apply_options *o, int argc, char **argv)
         cli_error("apply: no kernel given (-k NAME, e.g. -k sharpen; see 'convtool kernels')");
         return EXIT_USAGE;
     }
-    if (o->output_dir) {
-        if (n < 1) {
-            cli_error("apply: -o %s given but no INPUT files", o->output_dir);
-            return EXIT_USAGE;
-        }
-        o->inputs = argv + optind;
-        o->input_count = n;
-        return EXIT_OK;
-    }
+    int rc = batch_collect_inputs(o, n, argv + optind);
+    if (rc != EXIT_OK || o->output_dir)
+        return rc;
     if (n != 2) {
         cli_error("apply: expected INPUT OUTPUT, got %d file name%s (use -o DIR for several "
                   "inputs)",
@@ -188,11 +191,20 @@ int apply_parse_args(int argc, char **argv, struct apply_options *o)
     set_defaults(o);
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, ":k:j:f:q:o:h" GEOMETRY_SHORT_OPTS, long_options,
-                              NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":k:j:f:q:o:h" GEOMETRY_SHORT_OPTS BATCH_SHORT_OPTS,
+                              long_options, NULL)) != -1) {
         int rc = parse_option(opt, argv, o);
         if (rc != EXIT_OK)
             return rc;
     }
     return check_positionals(o, argc, argv);
+}
+
+void apply_free_args(struct apply_options *o)
+{
+    if (o->output_dir)
+        free(o->inputs);
+    free(o->files_from_text);
+    o->inputs = NULL;
+    o->files_from_text = NULL;
 }

@@ -1,13 +1,25 @@
 /*
  * Output names, decided for every input before any work starts, so a
  * collision or an unknown format is a usage error and not a half-done batch.
+ * Batches plan the whole list, shards included, so every shard of a list
+ * refuses the same collisions.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apply.h"
+#include "batch.h"
 #include "cli.h"
+
+/* What every input's planning shares. */
+struct plan {
+    const struct apply_options *o;
+    const struct prepared_kernel *kernels;
+    int per_input;
+    char *prefix;      /* batch: "DIR/" */
+    char *all_kernels; /* {kernel} of a combined output: the names joined by '+' */
+};
 
 static const char *base_name(const char *path)
 {
@@ -32,23 +44,13 @@ static char *joined(const char *a, size_t a_len, const char *b, const char *c)
     return s;
 }
 
-/* batch: DIR/name-of-input, with the extension of --format when given. */
-static char *batch_base(const struct apply_options *o, const char *input)
+/* batch without --name: the input's name, with the extension of --format when given. */
+static char *default_name(const struct apply_options *o, const char *input)
 {
     const char *name = base_name(input);
-    size_t dir_len = strlen(o->output_dir);
-    int slash = dir_len && o->output_dir[dir_len - 1] != '/';
-    char *dir = joined(o->output_dir, dir_len, slash ? "/" : "", "");
-    char *path = NULL;
-    if (dir && o->format != CONVTOOL_FORMAT_UNKNOWN) {
-        char *stem = joined(name, extension_at(name), ".", convtool_format_name(o->format));
-        path = stem ? joined(dir, strlen(dir), stem, "") : NULL;
-        free(stem);
-    } else if (dir) {
-        path = joined(dir, strlen(dir), name, "");
-    }
-    free(dir);
-    return path;
+    if (o->format == CONVTOOL_FORMAT_UNKNOWN)
+        return strdup(name);
+    return joined(name, extension_at(name), ".", convtool_format_name(o->format));
 }
 
 /* separate: OUTPUT with -NAME before the extension. */
@@ -83,79 +85,134 @@ static int set_format(const struct apply_options *o, struct output_file *out)
     return EXIT_OK;
 }
 
-static int compare_paths(const void *a, const void *b)
+/* A hash set keeps this linear for thousands of inputs. */
+static int check_collisions(const struct output_file *outputs, size_t count)
 {
-    return strcmp(((const struct output_file *)a)->path, ((const struct output_file *)b)->path);
-}
-
-static int check_collisions(const struct output_file *outputs, int count)
-{
-    struct output_file *sorted = malloc((size_t)count * sizeof *sorted);
-    if (!sorted) {
+    struct path_set set;
+    if (path_set_init(&set, count) != 0) {
         cli_error("out of memory");
         return EXIT_RUNTIME;
     }
-    memcpy(sorted, outputs, (size_t)count * sizeof *sorted);
-    qsort(sorted, (size_t)count, sizeof *sorted, compare_paths);
     int rc = EXIT_OK;
-    for (int i = 1; i < count && rc == EXIT_OK; i++) {
-        if (strcmp(sorted[i].path, sorted[i - 1].path) == 0 && strcmp(sorted[i].path, "-")) {
-            cli_error("%s: two results would be written to this one file; rename an input or "
-                      "a kernel",
-                      sorted[i].path);
+    for (size_t i = 0; i < count && rc == EXIT_OK; i++) {
+        if (strcmp(outputs[i].path, "-") == 0)
+            continue;
+        int added = path_set_add(&set, outputs[i].path);
+        if (added < 0) {
+            cli_error("out of memory");
+            rc = EXIT_RUNTIME;
+        } else if (added == 0) {
+            cli_error("%s: two results would be written to this one file; rename an input, "
+                      "a kernel or use --name",
+                      outputs[i].path);
             rc = EXIT_USAGE;
         }
     }
-    free(sorted);
+    path_set_free(&set);
     return rc;
 }
 
-static int plan_input(const struct apply_options *o, const struct prepared_kernel *kernels,
-                      int per_input, int index, struct output_file *outs)
+/* Output k of input index from --name: DIR/expanded-template. */
+static int template_path(const struct plan *p, int index, int k, struct output_file *out)
 {
-    char *base = o->output_dir ? batch_base(o, o->inputs[index]) : strdup(o->output);
-    if (!base) {
-        cli_error("out of memory");
-        return EXIT_RUNTIME;
+    const struct apply_options *o = p->o;
+    struct name_fields f = {
+        .input = o->inputs[index],
+        .kernel = p->per_input > 1 ? p->kernels[k].k.name : p->all_kernels,
+        .ext = o->format == CONVTOOL_FORMAT_UNKNOWN ? NULL : convtool_format_name(o->format),
+        .index = (size_t)index,
+    };
+    char *name = NULL;
+    int rc = name_template_expand(o->batch.name, &f, &name);
+    if (rc != EXIT_OK)
+        return rc;
+    out->path = joined(p->prefix, strlen(p->prefix), name, "");
+    out->name_at = strlen(p->prefix);
+    free(name);
+    return EXIT_OK;
+}
+
+static int name_outputs(const struct plan *p, int index, struct output_file *outs)
+{
+    const struct apply_options *o = p->o;
+    if (o->output_dir && o->batch.name) {
+        for (int k = 0; k < p->per_input; k++) {
+            int rc = template_path(p, index, k, &outs[k]);
+            if (rc != EXIT_OK)
+                return rc;
+        }
+        return EXIT_OK;
     }
-    if (per_input > 1 && strcmp(base, "-") == 0) {
+    char *name = o->output_dir ? default_name(o, o->inputs[index]) : NULL;
+    char *base = o->output_dir ? (name ? joined(p->prefix, strlen(p->prefix), name, "") : NULL)
+                               : strdup(o->output);
+    free(name);
+    if (base && p->per_input > 1 && strcmp(base, "-") == 0) {
         cli_error("apply: %d kernels with --combine separate give %d images; stdout can take "
                   "one (use --combine or a file name)",
-                  per_input, per_input);
+                  p->per_input, p->per_input);
         free(base);
         return EXIT_USAGE;
     }
-    for (int k = 0; k < per_input; k++)
-        outs[k].path = per_input > 1 ? with_suffix(base, kernels[k].k.name) : strdup(base);
+    for (int k = 0; base && k < p->per_input; k++) {
+        outs[k].path = p->per_input > 1 ? with_suffix(base, p->kernels[k].k.name) : strdup(base);
+        outs[k].name_at = o->output_dir ? strlen(p->prefix) : 0;
+    }
     free(base);
-    for (int k = 0; k < per_input; k++) {
+    return EXIT_OK;
+}
+
+static int plan_input(const struct plan *p, int index, struct output_file *outs)
+{
+    int rc = name_outputs(p, index, outs);
+    for (int k = 0; rc == EXIT_OK && k < p->per_input; k++) {
         if (!outs[k].path) {
             cli_error("out of memory");
             return EXIT_RUNTIME;
         }
-        int rc = set_format(o, &outs[k]);
-        if (rc != EXIT_OK)
-            return rc;
+        rc = set_format(p->o, &outs[k]);
     }
-    return EXIT_OK;
+    return rc;
+}
+
+/* "DIR/" and the '+'-joined kernel names; NULL members mean out of memory. */
+static void plan_init(struct plan *p, const struct apply_options *o,
+                      const struct prepared_kernel *kernels, int kernel_count)
+{
+    p->o = o;
+    p->kernels = kernels;
+    p->per_input = o->combine == CONVTOOL_COMBINE_SEPARATE ? kernel_count : 1;
+    const char *dir = o->output_dir ? o->output_dir : "";
+    size_t dir_len = strlen(dir);
+    p->prefix = joined(dir, dir_len, dir_len && dir[dir_len - 1] != '/' ? "/" : "", "");
+    p->all_kernels = strdup(kernels[0].k.name);
+    for (int k = 1; k < kernel_count && p->all_kernels; k++) {
+        char *longer = joined(p->all_kernels, strlen(p->all_kernels), "+", kernels[k].k.name);
+        free(p->all_kernels);
+        p->all_kernels = longer;
+    }
 }
 
 int apply_plan_outputs(const struct apply_options *o, const struct prepared_kernel *kernels,
                        int kernel_count, struct output_file **outputs, int *per_input)
 {
-    *per_input = o->combine == CONVTOOL_COMBINE_SEPARATE ? kernel_count : 1;
-    int count = o->input_count * *per_input;
-    *outputs = calloc((size_t)count, sizeof **outputs);
-    if (!*outputs) {
+    struct plan p;
+    plan_init(&p, o, kernels, kernel_count);
+    *per_input = p.per_input;
+    size_t count = (size_t)o->input_count * (size_t)p.per_input;
+    *outputs = calloc(count ? count : 1, sizeof **outputs);
+    int rc = *outputs && p.prefix && p.all_kernels ? EXIT_OK : EXIT_RUNTIME;
+    if (rc != EXIT_OK)
         cli_error("out of memory");
-        return EXIT_RUNTIME;
-    }
-    for (int i = 0; i < o->input_count; i++) {
-        int rc = plan_input(o, kernels, *per_input, i, *outputs + (size_t)i * *per_input);
-        if (rc != EXIT_OK)
-            return rc;
-    }
-    return check_collisions(*outputs, count);
+    if (rc == EXIT_OK && o->output_dir && o->batch.name)
+        rc = name_template_check(o->batch.name, p.per_input);
+    for (int i = 0; rc == EXIT_OK && i < o->input_count; i++)
+        rc = plan_input(&p, i, *outputs + (size_t)i * p.per_input);
+    if (rc == EXIT_OK)
+        rc = check_collisions(*outputs, count);
+    free(p.prefix);
+    free(p.all_kernels);
+    return rc;
 }
 
 void apply_free_outputs(struct output_file *outputs, int count)

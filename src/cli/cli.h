@@ -14,6 +14,31 @@ extern int cli_quiet;
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "convtool: warning: <message>\n" on stderr, unless --quiet. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "convtool: <message>\n" on stderr, unless --quiet: summaries, --verbose lines. */
+void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Set while a progress line owns the last line of stderr: called with 0
+ * before each message (to clear the line) and 1 after (to redraw it), with
+ * stderr locked (flockfile), so messages from several threads never tear it.
+ */
+extern void (*cli_progress_hook)(int redraw);
+
+/*
+ * The first error and the first warning this thread printed since
+ * cli_clear_messages() ("" if none): the message of a batch report line.
+ */
+const char *cli_first_error(void);
+const char *cli_first_warning(void);
+void cli_clear_messages(void);
+
+/*
+ * Set by batch runs: cli_warn counts and remembers instead of printing, so a
+ * thousand files do not print a thousand warnings; cli_deferred_warnings
+ * gives the count (and restarts it) and the first one for the summary.
+ */
+extern int cli_defer_warnings;
+size_t cli_deferred_warnings(const char **first);
 /* The exit code a library status deserves: 2 for usage-like failures, else 1. */
 int cli_exit_code(convtool_status st);
 

@@ -1,11 +1,10 @@
-/* convtool apply: prepare the kernels, plan the outputs, run every input. */
-#include <errno.h>
+/* convtool apply: prepare the kernels, plan the outputs, run the inputs (batch_run.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "apply.h"
+#include "batch.h"
 #include "cli.h"
 #include "kernel_spec.h"
 
@@ -45,63 +44,53 @@ static int prepare_kernel(const struct apply_options *o, struct prepared_kernel 
     return EXIT_OK;
 }
 
-static int load_kernels(const struct apply_options *o, struct prepared_kernel *kernels)
+/* A bank's default combine applies unless --combine was given; two banks must agree. */
+static int bank_combine(struct apply_options *o, const convtool_kernel_bank *bank, const char *spec,
+                        const char **combine_from)
 {
-    int inline_index = 0;
-    for (int i = 0; i < o->kernel_count; i++) {
-        int rc = kernel_spec_load(o->kernel_specs[i], o->kernels_dir, ++inline_index,
-                                  SPEC_FOR_APPLY, &kernels[i].k);
-        if (rc == EXIT_OK)
-            rc = prepare_kernel(o, &kernels[i]);
-        if (rc != EXIT_OK)
-            return rc;
+    if (!bank->has_combine || o->combine_given)
+        return EXIT_OK;
+    if (*combine_from && o->combine != bank->combine) {
+        cli_error("-k %s and -k %s are banks with different default combines; choose one with "
+                  "--combine",
+                  *combine_from, spec);
+        return EXIT_USAGE;
     }
+    o->combine = bank->combine;
+    *combine_from = spec;
     return EXIT_OK;
 }
 
-/* mkdir -p: the batch output directory and its missing parents. */
-static int make_dirs(const char *dir)
+/*
+ * Each -k SPEC gives one kernel, or all the kernels of a bank. Afterwards
+ * kernel_count counts the prepared kernels and kernel_specs[i] is the SPEC
+ * kernel i came from.
+ */
+static int load_kernels(struct apply_options *o, struct prepared_kernel *kernels)
 {
-    char *path = strdup(dir);
-    int ok = path != NULL;
-    for (char *p = path + 1; ok && *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        ok = mkdir(path, 0777) == 0 || errno == EEXIST;
-        *p = '/';
-    }
-    ok = ok && (mkdir(path, 0777) == 0 || errno == EEXIST);
-    struct stat sb;
-    if (ok && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-        errno = ENOTDIR;
-        ok = 0;
-    }
-    if (!ok)
-        cli_error("-o %s: cannot create the output directory: %s", dir, strerror(errno));
-    free(path);
-    return ok ? EXIT_OK : EXIT_RUNTIME;
-}
-
-static int run_inputs(const struct apply_options *o, const struct prepared_kernel *kernels,
-                      const struct output_file *outputs, int per_input, convtool_pool *pool)
-{
-    int failed = 0, worst = EXIT_OK;
-    for (int i = 0; i < o->input_count; i++) {
-        struct apply_job job = {o, kernels, o->kernel_count, pool, o->inputs[i],
-                                outputs + (size_t)i * per_input, per_input};
-        int rc = apply_run_file(&job);
-        if (rc != EXIT_OK) {
-            failed++;
-            worst = worst == EXIT_OK ? rc : worst;
+    const char *specs[APPLY_MAX_KERNELS], *combine_from = NULL;
+    int n = 0, rc = EXIT_OK;
+    for (int i = 0; rc == EXIT_OK && i < o->kernel_count; i++) {
+        convtool_kernel_bank bank;
+        rc = kernel_spec_load_bank(o->kernel_specs[i], o->kernels_dir, n + 1, &bank);
+        if (rc == EXIT_OK && n + bank.count > APPLY_MAX_KERNELS) {
+            cli_error("-k %s: %zu more kernels make more than %d in all", o->kernel_specs[i],
+                      bank.count, APPLY_MAX_KERNELS);
+            rc = EXIT_USAGE;
         }
+        if (rc == EXIT_OK)
+            rc = bank_combine(o, &bank, o->kernel_specs[i], &combine_from);
+        for (size_t j = 0; rc == EXIT_OK && j < bank.count; j++, n++) {
+            kernels[n].k = bank.kernels[j];
+            memset(&bank.kernels[j], 0, sizeof bank.kernels[j]); /* kernels[n] owns it now */
+            specs[n] = o->kernel_specs[i];
+            rc = prepare_kernel(o, &kernels[n]);
+        }
+        convtool_kernel_bank_free(&bank);
     }
-    if (!o->output_dir)
-        return worst;
-    if (!cli_quiet || failed)
-        fprintf(stderr, "convtool: %d input%s: %d done, %d failed\n", o->input_count,
-                o->input_count == 1 ? "" : "s", o->input_count - failed, failed);
-    return failed ? EXIT_RUNTIME : EXIT_OK;
+    memcpy(o->kernel_specs, specs, (size_t)n * sizeof *specs);
+    o->kernel_count = n; /* so that every kernel loaded is freed, also after an error */
+    return rc;
 }
 
 int cmd_apply(int argc, char **argv)
@@ -109,7 +98,6 @@ int cmd_apply(int argc, char **argv)
     struct apply_options o = {0};
     struct prepared_kernel kernels[APPLY_MAX_KERNELS] = {0};
     struct output_file *outputs = NULL;
-    convtool_pool *pool = NULL;
     int per_input = 0;
     int rc = apply_parse_args(argc, argv, &o);
     if (rc == EXIT_OK)
@@ -117,15 +105,11 @@ int cmd_apply(int argc, char **argv)
     if (rc == EXIT_OK)
         rc = apply_plan_outputs(&o, kernels, o.kernel_count, &outputs, &per_input);
     if (rc == EXIT_OK && o.output_dir)
-        rc = make_dirs(o.output_dir);
-    if (rc == EXIT_OK && convtool_pool_create(o.threads, &pool) != CONVTOOL_OK) {
-        cli_error("cannot start %d threads", o.threads);
-        rc = EXIT_RUNTIME;
-    }
+        rc = batch_make_dirs(o.output_dir, "-o");
     if (rc == EXIT_OK)
-        rc = run_inputs(&o, kernels, outputs, per_input, pool);
-    convtool_pool_free(pool);
+        rc = batch_run(&o, kernels, outputs, per_input);
     apply_free_outputs(outputs, o.input_count * per_input);
+    apply_free_args(&o);
     for (int i = 0; i < o.kernel_count; i++)
         convtool_kernel_free(&kernels[i].k);
     return rc;

@@ -9,39 +9,83 @@
 #include "geometry_opts.h"
 #include "kernel_spec.h"
 #include "numparse.h"
+#include "shape_layers.h"
 
 #define MAX_KERNELS 64
 #define HEADER_PREFIX (256 * 1024)
+#define MAX_SOURCES 64
+#define NET_NAME_MAX 256
+
+/* A --net or --layers option, kept in command-line order. */
+struct layer_source {
+    int is_net;
+    const char *text;
+};
 
 struct shape_options {
     convtool_geometry_spec geometry;
+    int geometry_given;
     const char *kernel_specs[MAX_KERNELS];
     int kernel_count;
+    struct layer_source sources[MAX_SOURCES];
+    int source_count;
     const char *kernels_dir;
-    int explain, json;
+    int explain, json, list_nets;
 };
 
-struct shape_input {
-    const char *text;
-    int w, h, c;
-};
 
 static void print_help(void)
 {
-    printf("usage: convtool shape [OPTIONS] -k SPEC (WxH | WxHxC | IMAGE)...\n\n"
-           "Prints the output size of a convolution; images are read only as far as their\n"
-           "header. Each line also shows the tensor shape in PyTorch order (C, H, W).\n\n"
+    printf("usage: convtool shape [OPTIONS] -k SPEC (WxH | WxHxC | IMAGE)...\n"
+           "       convtool shape [--explain|--json] (--net NAME|FILE | --layers TEXT)...\n"
+           "                      (WxH | WxHxC | IMAGE)...\n"
+           "       convtool shape --list-nets\n\n"
+           "Prints the output size of a convolution, or of each layer of a network; images\n"
+           "are read only as far as their header. Shapes are also shown in PyTorch order\n"
+           "(C, H, W).\n\n"
            "options:\n"
            "  -k, --kernel SPEC         a size (3, 5x3 = width x height), a name, a file or\n"
            "                            an inline matrix; repeatable\n" GEOMETRY_HELP
+           "      --layers TEXT         layers separated by ';' or newlines (below); repeatable\n"
+           "      --net NAME|FILE       a built-in net (--list-nets) or a file of layers\n"
+           "      --list-nets           the built-in nets\n"
            "      --explain             show the formula with the numbers put in\n"
-           "      --json                one JSON object per input and kernel\n"
+           "      --json                one JSON object per input (and kernel)\n"
            "      --kernels-dir DIR     where named kernels are looked up first\n"
            "  -h, --help                this help\n\n"
+           "layers (sizes width first, pairs Y,X, as for -k/-s/-p/-d; conv padding default 0):\n"
+           "  conv C kK|kWxH [sN] [pN|same|valid] [dN] [gN] [nobias]\n"
+           "  maxpool kK [sN] [pN] [dN] [ceil]     avgpool kK [sN] [pN] [ceil]  (s defaults to k)\n"
+           "  adaptive_avgpool N|WxH   gap   flatten   linear N [nobias]   bn   relu   dropout\n"
+           "  repeat N { LAYER; ... }  # comment    description: TEXT (in a file)\n\n"
            "examples:\n"
            "  convtool shape 28x28 -k 3 -p 0          # 26x26\n"
            "  convtool shape 352x352x3 -k 3 -s 2 -p 1 # 176x176\n"
-           "  convtool shape photo.png -k sobel --explain\n");
+           "  convtool shape photo.png -k sobel --explain\n"
+           "  convtool shape 352x352x3 --net resnet18\n"
+           "  convtool shape 28x28 --layers 'conv 32 k3 p1; maxpool k2; flatten; linear 10'\n");
+}
+
+/* What must, and what may not, come together. */
+static int check_args(int argc, const struct shape_options *o)
+{
+    if (o->list_nets)
+        return EXIT_OK;
+    if (o->source_count > 0 && (o->kernel_count > 0 || o->geometry_given)) {
+        cli_error("shape: -k, -s, -p, -d and -m do not go with --net/--layers; write the "
+                  "convolution as a layer (conv C k3 s2 p1)");
+        return EXIT_USAGE;
+    }
+    if (o->kernel_count == 0 && o->source_count == 0) {
+        cli_error("shape: no kernel given (-k 3, -k 5x3, or a kernel name) and no --net or "
+                  "--layers");
+        return EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        cli_error("shape: no input given (WxH, WxHxC or an image file)");
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
 }
 
 static int parse_args(int argc, char **argv, struct shape_options *o)
@@ -49,6 +93,7 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
     static const struct option longs[] = {
         {"kernel", 1, NULL, 'k'},      GEOMETRY_LONG_OPTS,         {"explain", 0, NULL, 'E'},
         {"json", 0, NULL, 'J'},        {"kernels-dir", 1, NULL, 'K'}, {"help", 0, NULL, 'h'},
+        {"layers", 1, NULL, 'L'},      {"net", 1, NULL, 'N'},      {"list-nets", 0, NULL, 'T'},
         {NULL, 0, NULL, 0}};
     int opt;
     opterr = 0;
@@ -64,6 +109,16 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
         case 'E': o->explain = 1; break;
         case 'J': o->json = 1; break;
         case 'K': o->kernels_dir = optarg; break;
+        case 'T': o->list_nets = 1; break;
+        case 'L':
+        case 'N':
+            if (o->source_count == MAX_SOURCES) {
+                cli_error("%s: at most %d --net and --layers options", argv[optind - 1],
+                          MAX_SOURCES);
+                return EXIT_USAGE;
+            }
+            o->sources[o->source_count++] = (struct layer_source){opt == 'N', optarg};
+            break;
         case 'h': print_help(); exit(cli_finish_stdout());
         case ':':
             cli_error("shape: option %s needs a value", argv[optind - 1]);
@@ -73,19 +128,12 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
                       cli_unknown_option(argv));
             return EXIT_USAGE;
         default:
+            o->geometry_given = 1;
             if (geometry_option(opt, optarg, &o->geometry) != EXIT_OK)
                 return EXIT_USAGE;
         }
     }
-    if (o->kernel_count == 0) {
-        cli_error("shape: no kernel given (-k 3, -k 5x3, or a kernel name)");
-        return EXIT_USAGE;
-    }
-    if (optind >= argc) {
-        cli_error("shape: no input given (WxH, WxHxC or an image file)");
-        return EXIT_USAGE;
-    }
-    return EXIT_OK;
+    return check_args(argc, o);
 }
 
 /* Reads at most `limit` bytes from the start of a file. */
@@ -110,7 +158,7 @@ static convtool_status read_prefix(const char *path, size_t limit, convtool_buff
 
 /* An image file: only its first bytes are read, enough for the header; a JPEG
  * whose metadata pushes the frame header further is read further. */
-static int probe_image(struct shape_input *in)
+static int probe_image(struct net_input *in)
 {
     convtool_buffer buf = {0};
     convtool_image_info info;
@@ -140,7 +188,7 @@ static int probe_image(struct shape_input *in)
     return EXIT_OK;
 }
 
-static int read_input(const char *text, struct shape_input *in)
+static int read_input(const char *text, struct net_input *in)
 {
     const char *why;
     in->text = text;
@@ -152,7 +200,7 @@ static int read_input(const char *text, struct shape_input *in)
     return probe_image(in);
 }
 
-static void print_explain(const struct shape_input *in, const convtool_geometry *g)
+static void print_explain(const struct net_input *in, const convtool_geometry *g)
 {
     printf("%s: kernel %dx%d, stride %d,%d, dilation %d,%d, padding top %d bottom %d left %d "
            "right %d\n",
@@ -165,28 +213,13 @@ static void print_explain(const struct shape_input *in, const convtool_geometry 
            g->pad_left, g->pad_right, g->dilation_x, g->k_w, g->stride_x, g->out_w);
 }
 
-static void print_json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
-static void print_json(const struct shape_input *in, const convtool_kernel *k,
+static void print_json(const struct net_input *in, const convtool_kernel *k,
                        const convtool_geometry *g)
 {
     printf("{\"input\":");
-    print_json_string(in->text);
+    json_print_string(in->text);
     printf(",\"kernel\":");
-    print_json_string(k->name);
+    json_print_string(k->name);
     printf(",\"in\":{\"width\":%d,\"height\":%d,\"channels\":%d},"
            "\"out\":{\"width\":%d,\"height\":%d,\"channels\":%d},"
            "\"kernel_size\":{\"width\":%d,\"height\":%d},\"stride\":[%d,%d],"
@@ -198,7 +231,7 @@ static void print_json(const struct shape_input *in, const convtool_kernel *k,
            g->out_w);
 }
 
-static int shape_one(const struct shape_options *o, const struct shape_input *in,
+static int shape_one(const struct shape_options *o, const struct net_input *in,
                      const convtool_kernel *k)
 {
     convtool_geometry g;
@@ -232,12 +265,80 @@ static int load_kernels(const struct shape_options *o, convtool_kernel *kernels)
     return EXIT_OK;
 }
 
+/* Loads every --net and --layers in order; names them for the table's header. */
+static int load_layers(const struct shape_options *o, struct layer_list *layers, char *name,
+                       size_t name_size, char *description, size_t description_size)
+{
+    size_t used = 0;
+    name[0] = '\0';
+    for (int i = 0; i < o->source_count; i++) {
+        const struct layer_source *src = &o->sources[i];
+        int rc = src->is_net ? net_load(src->text, layers, description, description_size)
+                             : net_add_inline(src->text, layers);
+        if (rc != EXIT_OK)
+            return rc;
+        if (used < name_size)
+            used += (size_t)snprintf(name + used, name_size - used, "%s%s", i ? " + " : "",
+                                     src->is_net ? src->text : "--layers");
+    }
+    if (o->source_count > 1 || !o->sources[0].is_net)
+        description[0] = '\0'; /* a description fits one whole net only */
+    if (layers->count == 0) {
+        cli_error("shape: %s: no layers given", name);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* A reader that went away (`| head -1`) ends the run: the rest would be lost anyway. */
+static int stdout_closed(void)
+{
+    return fflush(stdout) != 0 || ferror(stdout);
+}
+
+/* shape --net/--layers: one table (or JSON object) per input. */
+static int shape_layers(const struct shape_options *o, int argc, char **argv)
+{
+    struct layer_list layers = {0};
+    char name[NET_NAME_MAX], description[160] = "";
+    int rc = load_layers(o, &layers, name, sizeof name, description, sizeof description);
+    struct net_report_options ro = {.net_name = name, .description = description,
+                                    .explain = o->explain, .json = o->json};
+    if (rc != EXIT_OK) {
+        layer_list_free(&layers);
+        return rc;
+    }
+    int tables = 0;
+    for (int a = optind; rc != EXIT_USAGE && a < argc; a++) {
+        struct net_input in;
+        int one = read_input(argv[a], &in);
+        if (one == EXIT_OK) {
+            if (tables++ > 0 && !o->json)
+                putchar('\n'); /* a blank line between tables */
+            one = net_report(&in, &layers, &ro);
+        }
+        if (one != EXIT_OK && rc == EXIT_OK)
+            rc = one;
+        if (stdout_closed())
+            break;
+    }
+    layer_list_free(&layers);
+    int out = cli_finish_stdout();
+    return rc != EXIT_OK ? rc : out;
+}
+
 int cmd_shape(int argc, char **argv)
 {
     struct shape_options o = {0};
     convtool_geometry_spec_default(&o.geometry);
     convtool_kernel kernels[MAX_KERNELS] = {0};
     int rc = parse_args(argc, argv, &o);
+    if (rc == EXIT_OK && o.list_nets) {
+        net_print_presets();
+        return cli_finish_stdout();
+    }
+    if (rc == EXIT_OK && o.source_count > 0)
+        return shape_layers(&o, argc, argv);
     if (rc == EXIT_OK)
         rc = load_kernels(&o, kernels);
     if (rc != EXIT_OK) {
@@ -246,13 +347,13 @@ int cmd_shape(int argc, char **argv)
         return rc;
     }
     for (int a = optind; a < argc; a++) {
-        struct shape_input in;
+        struct net_input in;
         int one = read_input(argv[a], &in);
         for (int i = 0; one == EXIT_OK && i < o.kernel_count; i++)
             one = shape_one(&o, &in, &kernels[i]);
         if (one != EXIT_OK && rc == EXIT_OK)
             rc = one;
-        if (rc == EXIT_USAGE)
+        if (rc == EXIT_USAGE || stdout_closed())
             break;
     }
     for (int i = 0; i < o.kernel_count; i++)

@@ -1,7 +1,9 @@
 /*
- * SPEC "How -k is read": text with ';', spaces, commas or brackets is an
- * inline matrix; text with '/' or a file extension is a kernel file; anything
- * else is a library name (in `shape`, a bare size such as 3 or 5x3 first).
+ * SPEC "How -k is read": an ImageMagick string ("3x3: ...") or text with ';',
+ * spaces, commas or brackets is an inline kernel; a bare number is a 1x1
+ * kernel (in `shape`, a bare size such as 3 or 5x3); text with '/' or a file
+ * extension is a kernel file (.txt, .mat, .npy...); anything else is a name
+ * from --kernels-dir or the library. Files and names may hold banks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,29 +34,47 @@ static int looks_like_file(const char *s)
     return !((dot[1] >= '0' && dot[1] <= '9') && strtod(s, NULL) != 0.0);
 }
 
-static int parse_inline(const char *spec, int inline_index, convtool_kernel *k)
+static int looks_imagemagick(const char *s)
 {
-    char name[16];
+    return convtool_kernel_format_sniff(s, strlen(s)) == CONVTOOL_KERNEL_FORMAT_IMAGEMAGICK;
+}
+
+/* Inline kernels are k1, k2, … by their place among all the kernels of the command. */
+static void name_inline(convtool_kernel_bank *bank, int first_index)
+{
+    for (size_t i = 0; i < bank->count; i++)
+        snprintf(bank->kernels[i].name, sizeof bank->kernels[i].name, "k%d", first_index + (int)i);
+    snprintf(bank->name, sizeof bank->name, "k%d", first_index);
+}
+
+static int parse_inline(const char *spec, int first_index, convtool_kernel_bank *bank)
+{
     convtool_parse_error err;
-    snprintf(name, sizeof name, "k%d", inline_index);
-    convtool_status st = convtool_kernel_parse(spec, strlen(spec), name, k, &err);
-    if (st == CONVTOOL_OK)
+    convtool_status st = convtool_kernel_bank_parse(spec, strlen(spec), "k",
+                                                    CONVTOOL_KERNEL_FORMAT_AUTO, bank, &err);
+    if (st == CONVTOOL_OK) {
+        name_inline(bank, first_index);
         return EXIT_OK;
-    if (st == CONVTOOL_EPARSE)
+    }
+    if (st == CONVTOOL_EPARSE && err.line > 1)
+        cli_error("-k '%s': line %d, column %d: %s", spec, err.line, err.column, err.message);
+    else if (st == CONVTOOL_EPARSE)
         cli_error("-k '%s': column %d: %s", spec, err.column, err.message);
     else
         cli_error("-k '%s': %s", spec, convtool_strerror(st));
     return EXIT_USAGE;
 }
 
-static int load_file(const char *path, convtool_kernel *k)
+static int load_file(const char *path, convtool_kernel_bank *bank)
 {
     convtool_parse_error err;
-    convtool_status st = convtool_kernel_load_file(path, k, &err);
+    convtool_status st = convtool_kernel_bank_load_file(path, bank, &err);
     if (st == CONVTOOL_OK)
         return EXIT_OK;
-    if (st == CONVTOOL_EPARSE)
+    if (st == CONVTOOL_EPARSE && err.line > 0)
         cli_error("%s:%d:%d: %s", path, err.line, err.column, err.message);
+    else if (err.message[0])
+        cli_error("%s: %s", path, err.message);
     else if (st == CONVTOOL_ENOENT)
         cli_error("%s: no such kernel file", path);
     else if (st == CONVTOOL_EIO)
@@ -64,12 +84,12 @@ static int load_file(const char *path, convtool_kernel *k)
     return EXIT_RUNTIME;
 }
 
-/* A name is looked up as DIR/name.txt, then DIR/name, in --kernels-dir. */
+/* A name is looked up in --kernels-dir as DIR/name.txt, .mat, .npy, then DIR/name. */
 static int find_in_dir(const char *dir, const char *name, char *path, size_t size)
 {
-    const char *suffixes[] = {".txt", ""};
+    const char *suffixes[] = {".txt", ".mat", ".npy", ""};
     struct stat sb;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 4; i++) {
         if (snprintf(path, size, "%s/%s%s", dir, name, suffixes[i]) >= (int)size)
             return 0;
         if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
@@ -78,15 +98,15 @@ static int find_in_dir(const char *dir, const char *name, char *path, size_t siz
     return 0;
 }
 
-static int load_named(const char *name, const char *kernels_dir, convtool_kernel *k)
+static int load_named(const char *name, const char *kernels_dir, convtool_kernel_bank *bank)
 {
     char path[4096];
     if (kernels_dir && find_in_dir(kernels_dir, name, path, sizeof path))
-        return load_file(path, k);
-    if (convtool_builtin_kernel(name, k) == CONVTOOL_OK)
+        return load_file(path, bank);
+    if (convtool_builtin_bank(name, bank) == CONVTOOL_OK)
         return EXIT_OK;
-    cli_error("-k %s: no kernel of that name (see 'convtool kernels'; use ./%s for a file)",
-              name, name);
+    cli_error("-k %s: no kernel of that name (see 'convtool kernels'; use ./%s for a file)", name,
+              name);
     return EXIT_USAGE;
 }
 
@@ -114,23 +134,59 @@ static int size_only_kernel(const char *spec, convtool_kernel *k)
     return 0;
 }
 
-int kernel_spec_load(const char *spec, const char *kernels_dir, int inline_index,
-                     enum kernel_spec_use use, convtool_kernel *k)
+static int load_bank(const char *spec, const char *kernels_dir, int first_index,
+                     enum kernel_spec_use use, convtool_kernel_bank *bank)
 {
-    memset(k, 0, sizeof *k);
+    double value;
+    const char *why;
+    memset(bank, 0, sizeof *bank);
     if (!*spec) {
         cli_error("-k: empty kernel");
         return EXIT_USAGE;
     }
-    if (looks_inline(spec))
-        return parse_inline(spec, inline_index, k);
-    if (use == SPEC_FOR_SHAPE && size_only_kernel(spec, k) == 0)
-        return EXIT_OK;
-    double value;
-    const char *why;
-    if (use == SPEC_FOR_APPLY && parse_double_finite(spec, &value, &why) == 0)
-        return parse_inline(spec, inline_index, k);
+    if (looks_imagemagick(spec) || looks_inline(spec) ||
+        (use == SPEC_FOR_APPLY && parse_double_finite(spec, &value, &why) == 0))
+        return parse_inline(spec, first_index, bank);
     if (looks_like_file(spec))
-        return load_file(spec, k);
-    return load_named(spec, kernels_dir, k);
+        return load_file(spec, bank);
+    return load_named(spec, kernels_dir, bank);
+}
+
+int kernel_spec_load_bank(const char *spec, const char *kernels_dir, int first_index,
+                          convtool_kernel_bank *bank)
+{
+    return load_bank(spec, kernels_dir, first_index, SPEC_FOR_APPLY, bank);
+}
+
+/* shape needs one size per -k: a bank is fine when its kernels share one. */
+static int one_kernel(const char *spec, convtool_kernel_bank *bank, convtool_kernel *k)
+{
+    for (size_t i = 1; i < bank->count; i++)
+        if (bank->kernels[i].w != bank->kernels[0].w || bank->kernels[i].h != bank->kernels[0].h) {
+            cli_error("-k %s: a bank of %zu kernels of different sizes (%dx%d, %dx%d); give one "
+                      "kernel",
+                      spec, bank->count, bank->kernels[0].w, bank->kernels[0].h, bank->kernels[i].w,
+                      bank->kernels[i].h);
+            return EXIT_USAGE;
+        }
+    *k = bank->kernels[0];
+    memset(&bank->kernels[0], 0, sizeof bank->kernels[0]);
+    if (bank->count > 1)
+        memcpy(k->name, bank->name, sizeof k->name);
+    return EXIT_OK;
+}
+
+int kernel_spec_load(const char *spec, const char *kernels_dir, int inline_index,
+                     enum kernel_spec_use use, convtool_kernel *k)
+{
+    convtool_kernel_bank bank;
+    memset(k, 0, sizeof *k);
+    if (use == SPEC_FOR_SHAPE && *spec && !looks_imagemagick(spec) && !looks_inline(spec) &&
+        size_only_kernel(spec, k) == 0)
+        return EXIT_OK;
+    int rc = load_bank(spec, kernels_dir, inline_index, use, &bank);
+    if (rc == EXIT_OK)
+        rc = one_kernel(spec, &bank, k);
+    convtool_kernel_bank_free(&bank);
+    return rc;
 }

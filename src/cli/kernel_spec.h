@@ -18,4 +18,13 @@ enum kernel_spec_use {
 int kernel_spec_load(const char *spec, const char *kernels_dir, int inline_index,
                      enum kernel_spec_use use, convtool_kernel *k);
 
+/*
+ * Loads every kernel SPEC holds: a bank file or name gives several, an
+ * ImageMagick list "3x3: ...; 3x3: ..." too. Inline kernels are named
+ * k<first_index>, k<first_index+1>, … Printing any error, returns an exit
+ * code as kernel_spec_load does; the caller frees the bank.
+ */
+int kernel_spec_load_bank(const char *spec, const char *kernels_dir, int first_index,
+                          convtool_kernel_bank *bank);
+
 #endif

@@ -1,5 +1,6 @@
 /* convtool: the command table and the top-level flags. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -31,9 +32,29 @@ static void print_usage(FILE *out)
                  "  convtool kernels show sobel\n");
 }
 
+/* CONVTOOL_SIMD=scalar|sse2|avx2|avx512 pins the instruction set (tests, benchmarks). */
+static int apply_simd_environment(void)
+{
+    const char *text = getenv("CONVTOOL_SIMD");
+    convtool_simd level;
+    if (!text || !*text)
+        return EXIT_OK;
+    if (convtool_simd_parse(text, &level) != CONVTOOL_OK) {
+        cli_error("CONVTOOL_SIMD=%s: unknown level (auto, scalar, sse2, avx2, avx512)", text);
+        return EXIT_USAGE;
+    }
+    if (convtool_simd_force(level) != CONVTOOL_OK) {
+        cli_error("CONVTOOL_SIMD=%s: this CPU does not support it", text);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     cli_install_signal_handlers();
+    if (apply_simd_environment() != EXIT_OK)
+        return EXIT_USAGE;
     if (argc < 2) {
         print_usage(stderr);
         return EXIT_USAGE;

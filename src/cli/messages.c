@@ -2,26 +2,80 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
 int cli_quiet = 0;
+void (*cli_progress_hook)(int redraw) = NULL;
 
-static void vprint(const char *prefix, const char *fmt, va_list ap)
+int cli_defer_warnings = 0;
+
+/* Per thread, because batch workers print their own files' errors. */
+static _Thread_local char first_error[512], first_warning[512];
+/* Deferred warnings: how many, and the first (written by whoever counted 0). */
+static atomic_size_t deferred_count;
+static char first_deferred[512];
+
+static void remember(char *where, const char *fmt, va_list ap)
 {
+    if (where[0] != '\0')
+        return;
+    va_list copy;
+    va_copy(copy, ap);
+    vsnprintf(where, sizeof first_error, fmt, copy);
+    va_end(copy);
+}
+
+static void vprint(const char *prefix, char *memo, const char *fmt, va_list ap)
+{
+    if (memo)
+        remember(memo, fmt, ap);
+    flockfile(stderr);
+    if (cli_progress_hook)
+        cli_progress_hook(0);
     fprintf(stderr, "convtool: %s", prefix);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    if (cli_progress_hook)
+        cli_progress_hook(1);
+    funlockfile(stderr);
 }
 
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vprint("", fmt, ap);
+    vprint("", first_error, fmt, ap);
     va_end(ap);
+}
+
+void cli_info(const char *fmt, ...)
+{
+    if (cli_quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprint("", NULL, fmt, ap);
+    va_end(ap);
+}
+
+const char *cli_first_error(void)
+{
+    return first_error;
+}
+
+const char *cli_first_warning(void)
+{
+    return first_warning;
+}
+
+void cli_clear_messages(void)
+{
+    first_error[0] = '\0';
+    first_warning[0] = '\0';
 }
 
 void cli_warn(const char *fmt, ...)
@@ -30,8 +84,22 @@ void cli_warn(const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vprint("warning: ", fmt, ap);
+    if (cli_defer_warnings) {
+        remember(first_warning, fmt, ap);
+        if (atomic_fetch_add(&deferred_count, 1) == 0) {
+            first_deferred[0] = '\0';
+            remember(first_deferred, fmt, ap);
+        }
+    } else {
+        vprint("warning: ", first_warning, fmt, ap);
+    }
     va_end(ap);
+}
+
+size_t cli_deferred_warnings(const char **first)
+{
+    *first = first_deferred;
+    return atomic_exchange(&deferred_count, 0);
 }
 
 int cli_exit_code(convtool_status st)

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "core.h"
 #include "ref_conv.h"
 #include "test_helpers.h"
 
@@ -183,15 +184,11 @@ static void assert_close(const convtool_tensor *got, const convtool_tensor *want
         assert_true(fabsf(got->data[i] - want->data[i]) <= 1e-5f * (1.0f + fabsf(want->data[i])));
 }
 
-/* 2,000 random geometries: odd/even kernels, every mode, strides 1–4, dilation 1–3. */
-static void test_core_matches_reference(void **state)
+/* Random geometries (odd/even kernels, every mode, strides 1–4, dilation 1–3)
+ * through one SIMD level and one separable policy. */
+static void compare_random_cases(convtool_pool *pool, unsigned seed, int count)
 {
-    (void)state;
-    unsigned seed = 12345;
-    int tested = 0;
-    convtool_pool *pool;
-    assert_int_equal(convtool_pool_create(3, &pool), CONVTOOL_OK);
-    while (tested < 2000) {
+    for (int tested = 0; tested < count;) {
         struct random_case rc;
         if (!draw_case(&seed, &rc))
             continue;
@@ -205,37 +202,111 @@ static void test_core_matches_reference(void **state)
         convtool_kernel_free(&rc.k);
         tested++;
     }
+}
+
+static const convtool_simd all_levels[] = {CONVTOOL_SIMD_SCALAR, CONVTOOL_SIMD_SSE2,
+                                           CONVTOOL_SIMD_AVX2, CONVTOOL_SIMD_AVX512};
+
+/* Every ISA level the CPU has, direct and (for rank-1 kernels) separable. */
+static void test_core_matches_reference(void **state)
+{
+    (void)state;
+    convtool_pool *pool;
+    assert_int_equal(convtool_pool_create(3, &pool), CONVTOOL_OK);
+    for (size_t l = 0; l < sizeof all_levels / sizeof all_levels[0]; l++) {
+        if (convtool_simd_force(all_levels[l]) != CONVTOOL_OK)
+            continue; /* this CPU lacks it */
+        conv_set_separable_policy(SEPARABLE_NEVER);
+        compare_random_cases(pool, 12345, 700);
+        conv_set_separable_policy(SEPARABLE_AUTO);
+        compare_random_cases(pool, 777, 300);
+    }
+    convtool_simd_force(CONVTOOL_SIMD_AUTO);
     convtool_pool_free(pool);
 }
 
-/* The same bytes for 1, 2, 3, 4, 7 and 16 threads. */
-static void test_thread_count_invariance(void **state)
+/* Rank-1 kernels (outer products) through the separable path at every level. */
+static void test_separable_matches_reference(void **state)
 {
     (void)state;
-    const float taps[15] = {0.1f, -0.7f, 0.3f, 1.1f, 0.9f, -0.2f, 0.5f, 0.5f,
-                            0.25f, -1.5f, 0.05f, 0.3f, 0.7f, -0.9f, 0.4f};
+    unsigned seed = 99;
+    conv_set_separable_policy(SEPARABLE_ALWAYS);
+    for (size_t l = 0; l < sizeof all_levels / sizeof all_levels[0]; l++) {
+        if (convtool_simd_force(all_levels[l]) != CONVTOOL_OK)
+            continue;
+        for (int tested = 0; tested < 300;) {
+            struct random_case rc;
+            if (!draw_case(&seed, &rc))
+                continue;
+            float col[6], row[6];
+            for (int i = 0; i < rc.k.h; i++)
+                col[i] = (float)test_rand_range(&seed, -20, 20) / 8.0f;
+            for (int j = 0; j < rc.k.w; j++)
+                row[j] = (float)test_rand_range(&seed, -20, 20) / 8.0f;
+            for (int i = 0; i < rc.k.h; i++)
+                for (int j = 0; j < rc.k.w; j++)
+                    rc.k.values[i * rc.k.w + j] = col[i] * row[j];
+            convtool_tensor fast, slow;
+            assert_int_equal(convtool_conv2d(&rc.in, &rc.k, &rc.g, rc.bias, NULL, &fast),
+                             CONVTOOL_OK);
+            assert_int_equal(ref_conv2d(&rc.in, &rc.k, &rc.g, rc.bias, &slow), CONVTOOL_OK);
+            assert_close(&fast, &slow);
+            convtool_tensor_free(&fast);
+            convtool_tensor_free(&slow);
+            convtool_tensor_free(&rc.in);
+            convtool_kernel_free(&rc.k);
+            tested++;
+        }
+    }
+    conv_set_separable_policy(SEPARABLE_AUTO);
+    convtool_simd_force(CONVTOOL_SIMD_AUTO);
+}
+
+/* The same bytes for 1, 2, 3, 4, 7 and 16 threads, at every level, direct and separable. */
+static void check_thread_invariance(const convtool_kernel *k, convtool_padding_kind kind,
+                                    int stride)
+{
     convtool_tensor in;
-    convtool_tensor_alloc(&in, 3, 97, 61);
+    convtool_tensor_alloc(&in, 3, 197, 131);
     unsigned seed = 7;
     for (size_t i = 0; i < convtool_tensor_count(&in); i++)
         in.data[i] = (float)test_rand(&seed) / 32767.0f;
-    convtool_kernel k = test_kernel(3, 5, taps);
-    convtool_geometry g = resolve(&in, &k, CONVTOOL_PADDING_SAME, 0, 1, CONVTOOL_PAD_REFLECT);
+    convtool_geometry g = resolve(&in, k, kind, 2, stride, CONVTOOL_PAD_REFLECT);
     convtool_tensor first;
-    assert_int_equal(convtool_conv2d(&in, &k, &g, 0.5f, NULL, &first), CONVTOOL_OK);
+    assert_int_equal(convtool_conv2d(&in, k, &g, 0.5f, NULL, &first), CONVTOOL_OK);
     const int counts[] = {1, 2, 3, 4, 7, 16};
     for (size_t t = 0; t < sizeof counts / sizeof counts[0]; t++) {
         convtool_pool *pool;
         convtool_tensor out;
         assert_int_equal(convtool_pool_create(counts[t], &pool), CONVTOOL_OK);
-        assert_int_equal(convtool_conv2d(&in, &k, &g, 0.5f, pool, &out), CONVTOOL_OK);
+        assert_int_equal(convtool_conv2d(&in, k, &g, 0.5f, pool, &out), CONVTOOL_OK);
         assert_memory_equal(out.data, first.data, convtool_tensor_count(&out) * sizeof(float));
         convtool_tensor_free(&out);
         convtool_pool_free(pool);
     }
     convtool_tensor_free(&first);
     convtool_tensor_free(&in);
+}
+
+static void test_thread_count_invariance(void **state)
+{
+    (void)state;
+    const float taps[15] = {0.1f, -0.7f, 0.3f, 1.1f, 0.9f, -0.2f, 0.5f, 0.5f,
+                            0.25f, -1.5f, 0.05f, 0.3f, 0.7f, -0.9f, 0.4f};
+    const float gauss[25] = {1, 4, 6, 4, 1, 4, 16, 24, 16, 4, 6, 24, 36,
+                             24, 6, 4, 16, 24, 16, 4, 1, 4, 6, 4, 1};
+    convtool_kernel k = test_kernel(3, 5, taps), sep = test_kernel(5, 5, gauss);
+    for (size_t l = 0; l < sizeof all_levels / sizeof all_levels[0]; l++) {
+        if (convtool_simd_force(all_levels[l]) != CONVTOOL_OK)
+            continue;
+        check_thread_invariance(&k, CONVTOOL_PADDING_SAME, 1);
+        check_thread_invariance(&k, CONVTOOL_PADDING_EXPLICIT, 3);
+        check_thread_invariance(&sep, CONVTOOL_PADDING_SAME, 1);
+        check_thread_invariance(&sep, CONVTOOL_PADDING_EXPLICIT, 2);
+    }
+    convtool_simd_force(CONVTOOL_SIMD_AUTO);
     convtool_kernel_free(&k);
+    convtool_kernel_free(&sep);
 }
 
 static void test_mismatched_geometry_rejected(void **state)
@@ -260,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_seed_identity),
         cmocka_unit_test(test_padding_modes_by_hand),
         cmocka_unit_test(test_core_matches_reference),
+        cmocka_unit_test(test_separable_matches_reference),
         cmocka_unit_test(test_thread_count_invariance),
         cmocka_unit_test(test_mismatched_geometry_rejected),
     };

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Writes seed inputs for the four fuzz targets into OUT/kernel, OUT/image, OUT/cli and
+# OUT/pipeline (default: build-fuzz/seeds). fuzz/run.sh merges them, with what the
+# fuzzers find, into the small committed corpus fuzz/corpus/TARGET.
+#   kernel:   the kernels/ library, inline matrices, nested lists, BOM/CRLF, near misses
+#   image:    tiny PNGs and JPEGs of every kind ImageMagick makes, .npy arrays, and the
+#             outputs of our own binary (CONVTOOL=path/to/convtool, optional)
+#   cli:      argument lists, one argument per NUL-terminated string
+#   pipeline: byte strings covering each padding kind and mode (see fuzz_pipeline.c)
+# Needs ImageMagick's convert and Debian's python3-numpy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-build-fuzz/seeds}
+python=/usr/bin/python3
+mkdir -p "$out"/{kernel,image,cli,pipeline}
+
+# ---- kernel
+cp kernels/*.txt "$out/kernel/"
+k=0
+kernel() { printf '%b' "$1" >"$out/kernel/inline$((k += 1))"; }
+kernel '0 -1 0; -1 5 -1; 0 -1 0'
+kernel '[[1,0,-1],[2,0,-2],[1,0,-1]]'
+kernel '[[ 0.5, -1.25e-3 ], [ 1/16, 5. ]]'
+kernel 'scale: 1/16\noffset: 0.5\n1 2 1\n2 4 2\n1 2 1\n'
+kernel '\xef\xbb\xbf# BOM and CRLF\r\n1,2,1\r\n2,4,2\r\n1,2,1\r\n'
+kernel 'description: tabs\n1\t2\n3\t4\n'
+kernel '1/16'
+kernel '-0.5e+2'
+kernel '1 2 3; 4 5'
+kernel 'nan 1; 2 3'
+kernel '1e999'
+kernel '0x1p3'
+kernel '1,5 2,5'
+kernel 'tensor([[1., 2.], [3., 4.]])'
+kernel '1 2 1 # comment\n; ;\n'
+kernel 'scale: 0\noffset: -1/0\n1\n'
+kernel 'description: \x00nul\n1 2\n'
+kernel '3x3: 1,2,1 2,4,2 1,2,1'
+kernel '3x1: 1,2,1; 1x3: 1,2,1'
+kernel '3x3@: 5,5,5 -3,0,-3 -3,-3,-3'
+kernel '3 3 16 0\n1 2 1\n2 4 2\n1 2 1\n'
+kernel 'description: bank\ncombine: max\n---\nname: a\n1 0 -1\n---\nname: b\n1; 0; -1\n'
+"$python" - "$out/kernel" <<'PY'
+import sys, numpy as np
+d = sys.argv[1]
+np.save(f"{d}/k33.npy", np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], dtype=np.float32) / 16)
+np.save(f"{d}/bank.npy", np.stack([np.eye(3), -np.eye(3)]))
+PY
+
+# ---- image
+img=$out/image
+# ImageMagick without its date chunks, so the seeds are the same bytes on every run.
+convert() { command convert "${@:1:$#-1}" -strip "${@: -1}"; }
+convert -size 8x6 gradient:black-white -depth 8 "$img/gray8.png"
+convert -size 8x6 gradient:black-white -depth 16 "$img/gray16.png"
+convert -size 7x5 plasma:fractal -seed 1 "$img/rgb.png" 2>/dev/null ||
+  convert -size 7x5 gradient:red-blue "$img/rgb.png"
+convert -size 7x5 gradient:red-blue -depth 16 "$img/rgb16.png"
+convert -size 6x6 gradient:red-blue -alpha set -channel A -evaluate set 50% +channel "$img/rgba.png"
+convert -size 6x6 gradient:black-white -alpha set -channel A -evaluate set 30% +channel \
+  -colorspace gray "PNG32:$img/ga_tmp.png" && convert "$img/ga_tmp.png" "PNG8:$img/palette_trns.png"
+rm -f "$img/ga_tmp.png"
+convert -size 9x4 gradient:red-blue -colors 5 "PNG8:$img/palette.png"
+for d in 1 2 4; do convert -size 9x3 gradient:black-white -depth $d "$img/gray$d.png"; done
+convert -size 9x9 gradient:green-yellow -interlace PNG "$img/interlaced.png"
+convert -size 1x1 xc:red "$img/one.png"
+convert -size 8x8 gradient:black-white -colorspace gray -quality 80 "$img/gray.jpg"
+convert -size 16x8 gradient:red-blue -quality 75 "$img/rgb.jpg"
+convert -size 16x16 gradient:red-blue -quality 70 -interlace JPEG "$img/progressive.jpg"
+convert -size 16x8 gradient:red-blue -sampling-factor 2x2 -quality 60 "$img/subsampled.jpg"
+convert -size 8x8 gradient:cyan-yellow -colorspace CMYK "$img/cmyk.jpg"
+"$python" - "$img" <<'PY'
+import sys, numpy as np
+d = sys.argv[1]
+np.save(f"{d}/f32_hw.npy", np.arange(12, dtype=np.float32).reshape(3, 4) / 11)
+np.save(f"{d}/f64_chw.npy", np.linspace(-1, 2, 2 * 3 * 4).reshape(2, 3, 4))
+np.save(f"{d}/f32_be.npy", np.ones((2, 2), dtype=">f4"))
+np.save(f"{d}/f32_fortran.npy", np.asfortranarray(np.eye(3, dtype=np.float32)))
+np.save(f"{d}/f32_c5.npy", np.zeros((5, 2, 2), dtype=np.float32))
+PY
+if [[ -n ${CONVTOOL:-} ]]; then # our own encoder's output
+  "$CONVTOOL" apply -k blur "$img/rgb.png" "$img/ours.png"
+  "$CONVTOOL" apply -k sharpen -q 50 "$img/rgb.png" "$img/ours.jpg"
+  "$CONVTOOL" apply -k sobel -p 0 "$img/gray8.png" "$img/ours.npy"
+fi
+
+# ---- cli: each argument ends with a NUL
+c=0
+cli() { printf '%s\0' "$@" >"$out/cli/args$((c += 1))"; }
+cli apply -k sharpen in.png out.png
+cli apply -k blur -s 2 -p 1 -m reflect in.jpg out.jpg
+cli apply -k sobel -k sobel_y --combine magnitude --gray in.png e.png
+cli apply -k sobel -k sobel_y ga.png e.png
+cli apply -k "0 -1 0; -1 5 -1; 0 -1 0" -q 95 --map abs in.png o.bmp
+cli apply -k ./k.txt --flip --normalize --scale 1/2 --bias 0.1 --show-kernel in.png o.tga
+cli apply -k edge --kernels-dir kdir -d 2 -m circular -j 3 in.npy o.npy
+cli apply -k top_edge --alpha filter --map shift -f png ga.png -
+cli apply -k laplacian --alpha drop --map normalize -o outdir in.png ga.png in.jpg
+cli apply -k box3 -k gaussian5 --combine stack in.png s.npy
+cli apply -k 2 --max-pixels 10 in.png o.png
+cli apply -k identity -p 2,1 -m symmetric -s 2,3 --quiet in.png o.hdr
+cli apply -k blur -j 0 in.png o.png
+cli apply --bogus in.png
+cli apply --help
+cli shape 28x28 -k 3 -p 0
+cli shape 352x352x3 -k 3 -s 2 -p 1 --explain
+cli shape in.png in.jpg in.npy -k sobel --json
+cli shape 2x2 -k 5x3 -p valid -d 3
+cli shape --help
+cli kernels
+cli kernels show sobel blur k.txt "1 2; 3 4"
+cli kernels --kernels-dir kdir list
+cli --version
+cli --help
+cli frobnicate
+
+# ---- pipeline: C H W kh kw sy sx dy dx padkind pady padx mode bias, then taps and pixels
+"$python" - "$out/pipeline" <<'PY'
+import sys, random
+d = sys.argv[1]
+rng = random.Random(4)
+n = 0
+for kind in range(3):
+    for mode in range(5):
+        for _ in range(2):
+            head = [rng.randrange(256) for _ in range(14)]
+            head[9], head[13 - 0] = kind, rng.randrange(256)
+            head[12] = mode
+            body = [rng.randrange(256) for _ in range(rng.randrange(16, 600))]
+            n += 1
+            open(f"{d}/p{n:02d}", "wb").write(bytes(head + body))
+PY
+echo "make_corpus: seeds in $out: $(find "$out" -type f | wc -l) files, $(du -sh "$out" | cut -f1)"

@@ -1,0 +1,58 @@
+/*
+ * The convolution engine behind convtool_conv2d and the fused 8-bit path.
+ * It reads input rows from a conv_source, builds the padded rows a band of
+ * output rows needs in per-thread scratch (so there is no padded copy of the
+ * image), runs the SIMD row loops, and hands output rows to a conv_sink.
+ */
+#ifndef CONVTOOL_CORE_H
+#define CONVTOOL_CORE_H
+
+#include "convtool/convtool.h"
+
+struct conv_source {
+    int c, h, w;
+    /* Writes row r (0 ≤ r < h) of channel ch as w floats into dst. */
+    void (*read_row)(const struct conv_source *s, int ch, int r, float *dst);
+    const void *data;
+};
+
+struct conv_sink {
+    /* Where output row y of channel ch goes (out_w floats), or NULL: then the
+     * row is computed in scratch and passed to emit_row. */
+    float *(*row_ptr)(const struct conv_sink *s, int ch, int y);
+    /* Consumes a finished row; returns how many values were clipped. */
+    size_t (*emit_row)(const struct conv_sink *s, int ch, int y, const float *row);
+    void *data;
+    int pixel_stride; /* interleaved sinks: the first channel written */
+    int map;          /* a convtool_map, for sinks that quantize */
+};
+
+/* The kernel as the loops use it: direct taps, or a rank-1 split. */
+struct conv_plan {
+    const convtool_geometry *g;
+    float bias;
+    int separable;
+    float *taps; /* direct: k_h·k_w, row-major */
+    float *col;  /* separable: k_h vertical factors */
+    float *row;  /* separable: k_w horizontal factors */
+};
+
+/* Separable split: auto (when it saves work), never, or always when rank 1. */
+enum conv_separable_policy { SEPARABLE_AUTO, SEPARABLE_NEVER, SEPARABLE_ALWAYS };
+
+/* Process-wide, for the tests that compare every path with the reference. */
+void conv_set_separable_policy(enum conv_separable_policy policy);
+
+convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
+                               const convtool_geometry *g, float bias);
+void conv_plan_free(struct conv_plan *plan);
+
+/*
+ * Runs the plan over every channel of src into sink. *clipped (may be NULL)
+ * receives the sum of emit_row's counts. The result does not depend on the
+ * number of threads in pool.
+ */
+convtool_status core_run(const struct conv_plan *plan, const struct conv_source *src,
+                         const struct conv_sink *sink, convtool_pool *pool, size_t *clipped);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * Internal: the pieces shared by the kernel readers and writers. The text
+ * format's parser (kernel_parse.c) reads one section at a time so that a
+ * bank (kernel_bank.c) can run it on each part between `---` lines; the
+ * other tools' formats (kernel_formats.c) reuse its number rules.
+ */
+#ifndef CONVTOOL_KERNEL_FORMATS_H
+#define CONVTOOL_KERNEL_FORMATS_H
+
+#include <stddef.h>
+
+#include "convtool/convtool.h"
+
+/* Kernel files larger than this are refused (they would be absurd kernels). */
+#define KERNEL_MAX_FILE_BYTES ((size_t)16 * 1024 * 1024)
+
+/* What a part of a kernel text is, which decides the directives it takes. */
+enum kernel_section_kind {
+    KERNEL_SECTION_PLAIN,  /* a whole single-kernel text: description, scale, offset */
+    KERNEL_SECTION_HEADER, /* a bank before its first ---: description, combine; no values */
+    KERNEL_SECTION_MEMBER  /* a bank's kernel after a ---: name, description, scale, offset */
+};
+
+struct kernel_section {
+    enum kernel_section_kind kind;
+    int first_line; /* the line number of the section's first byte in the whole text */
+    /* Results: */
+    char name[CONVTOOL_NAME_MAX]; /* `name:` of a member, else "" */
+    int has_combine;              /* the header's `combine:` */
+    convtool_combine combine;
+};
+
+/*
+ * Parses one section that starts at the beginning of a line. k gets the
+ * values (none for a header), scale, offset and description; k->name is
+ * left empty. Errors carry line numbers of the whole text.
+ */
+convtool_status kernel_parse_section(const char *text, size_t len, struct kernel_section *sec,
+                                     convtool_kernel *k, convtool_parse_error *err);
+
+/*
+ * Reads one number token as the text format does (decimal, exponent, A/B;
+ * no nan, inf or hex; must fit a float). On failure writes why into `why`.
+ */
+convtool_status kernel_number(const char *tok, size_t n, double *out, char *why, size_t why_size);
+
+/* Reads a whole kernel file (at most KERNEL_MAX_FILE_BYTES); caller frees *text. */
+convtool_status kernel_read_text(const char *path, char **text, size_t *len);
+
+/* The file's stem: its basename without the last extension. */
+void kernel_stem(const char *path, char *out, size_t size);
+
+/* Copies at most size-1 bytes of src and a NUL. */
+void kernel_copy_name(char *dst, size_t size, const char *src);
+
+/* Appends k to the bank, taking its values (k is zeroed). */
+convtool_status kernel_bank_add(convtool_kernel_bank *bank, convtool_kernel *k);
+
+/*
+ * Moves the bank's first kernel into k, named `name`, with the bank's
+ * description when it has none of its own (the single-kernel API on a bank).
+ */
+void kernel_bank_take_first(convtool_kernel_bank *bank, const char *name, convtool_kernel *k);
+
+/* Gives unnamed members NAME (one kernel) or NAME_1, NAME_2, … (several). */
+void kernel_bank_name_members(convtool_kernel_bank *bank);
+
+/* True when text starts like an ImageMagick kernel: "WxH:", "3:", "5x3+0+1>:"... */
+int kernel_looks_imagemagick(const char *text, size_t len);
+
+/* Other tools' formats, appended to an empty bank; members are left unnamed. */
+convtool_status kernel_read_imagemagick(const char *text, size_t len, convtool_kernel_bank *bank,
+                                        convtool_parse_error *err);
+convtool_status kernel_read_vips(const char *text, size_t len, convtool_kernel_bank *bank,
+                                 convtool_parse_error *err);
+convtool_status kernel_read_npy(const unsigned char *bytes, size_t len, convtool_kernel_bank *bank,
+                                convtool_parse_error *err);
+
+/* Sets err (if not NULL) and returns CONVTOOL_EPARSE; line 0 means "no line". */
+convtool_status kernel_fail(convtool_parse_error *err, int line, int column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif /* CONVTOOL_KERNEL_FORMATS_H */

@@ -1,0 +1,4 @@
+/* rowconv for avx512: see rowconv_impl.h (built with this ISA's flags by CMakeLists.txt). */
+#define ROWCONV_NAME rowconv_avx512
+#define ROWCONV_LANES 16
+#include "rowconv_impl.h"

@@ -1,0 +1,88 @@
+/*
+ * Instruction-set dispatch: AVX-512, AVX2+FMA or SSE2 on x86-64, plain C
+ * elsewhere. The best level is found once; convtool_simd_force() pins one
+ * (the tests run every path; CONVTOOL_SIMD does the same for the program).
+ */
+#include <stdatomic.h>
+#include <strings.h>
+
+#include "convtool/convtool.h"
+#include "simd.h"
+
+static const char *const level_names[] = {"auto", "scalar", "sse2", "avx2", "avx512"};
+
+static atomic_int forced_level = CONVTOOL_SIMD_AUTO;
+
+static int cpu_has(convtool_simd level)
+{
+    switch (level) {
+    case CONVTOOL_SIMD_SCALAR:
+        return 1;
+#if defined(CONVTOOL_X86_64)
+    case CONVTOOL_SIMD_SSE2:
+        return 1; /* part of x86-64 */
+    case CONVTOOL_SIMD_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case CONVTOOL_SIMD_AVX512:
+        return __builtin_cpu_supports("avx512f");
+#endif
+    default:
+        return 0;
+    }
+}
+
+static convtool_simd best_level(void)
+{
+    for (int level = CONVTOOL_SIMD_AVX512; level > CONVTOOL_SIMD_SCALAR; level--)
+        if (cpu_has((convtool_simd)level))
+            return (convtool_simd)level;
+    return CONVTOOL_SIMD_SCALAR;
+}
+
+convtool_simd convtool_simd_active(void)
+{
+    int forced = atomic_load(&forced_level);
+    return forced != CONVTOOL_SIMD_AUTO ? (convtool_simd)forced : best_level();
+}
+
+convtool_status convtool_simd_force(convtool_simd level)
+{
+    if ((unsigned)level > CONVTOOL_SIMD_AVX512)
+        return CONVTOOL_EINVAL;
+    if (level != CONVTOOL_SIMD_AUTO && !cpu_has(level))
+        return CONVTOOL_EUNSUPPORTED;
+    atomic_store(&forced_level, level);
+    return CONVTOOL_OK;
+}
+
+const char *convtool_simd_name(convtool_simd level)
+{
+    return (unsigned)level <= CONVTOOL_SIMD_AVX512 ? level_names[level] : "unknown";
+}
+
+convtool_status convtool_simd_parse(const char *text, convtool_simd *level)
+{
+    for (int i = 0; i <= CONVTOOL_SIMD_AVX512; i++) {
+        if (strcasecmp(text, level_names[i]) == 0) {
+            *level = (convtool_simd)i;
+            return CONVTOOL_OK;
+        }
+    }
+    return CONVTOOL_EINVAL;
+}
+
+rowconv_fn simd_rowconv(void)
+{
+    switch (convtool_simd_active()) {
+#if defined(CONVTOOL_X86_64)
+    case CONVTOOL_SIMD_AVX512:
+        return rowconv_avx512;
+    case CONVTOOL_SIMD_AVX2:
+        return rowconv_avx2;
+    case CONVTOOL_SIMD_SSE2:
+        return rowconv_sse2;
+#endif
+    default:
+        return rowconv_scalar;
+    }
+}

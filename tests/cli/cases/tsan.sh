@@ -1,0 +1,24 @@
+# Threads: the same bytes for -j 1, 2, 3 and 16 across the apply pipeline. Small and
+# quick, so scripts/test also runs it on the ThreadSanitizer build (a race there
+# makes the run exit non-zero with a report on stderr).
+
+convert -size 61x37 gradient:red-blue -alpha set -channel A -evaluate set 70% +channel \
+    -strip PNG32:rgba.png
+convert -size 40x50 gradient:black-white -strip -colorspace gray PNG8:gray.png
+
+for j in 1 2 3 16; do
+    expect_exit 0 -- ct apply -j "$j" -k sharpen rgba.png "sharp-$j.png" && expect_stderr_empty
+    expect_exit 0 -- ct apply -j "$j" -k sobel -k sobel_y --combine magnitude -s 2 -m reflect \
+        rgba.png "mag-$j.npy"
+    expect_exit 0 -- ct apply -j "$j" -k gaussian7 -d 2 -p 5,3 -m circular --quiet \
+        gray.png "blur-$j.png"
+    expect_exit 0 -- ct apply -j "$j" -k box3 -o "batch-$j" rgba.png gray.png
+done
+for j in 2 3 16; do
+    expect_same_bytes sharp-1.png "sharp-$j.png"
+    expect_same_bytes mag-1.npy "mag-$j.npy"
+    expect_same_bytes blur-1.png "blur-$j.png"
+    expect_same_bytes batch-1/rgba.png "batch-$j/rgba.png"
+    expect_same_bytes batch-1/gray.png "batch-$j/gray.png"
+done
+expect_no_temp
