@@ -224,8 +224,9 @@ def check_outputs(rows, a):
 
 
 def print_commands(rows, a, im_kernels):
-    print("\n### Commands (one repetition, from the repository root, after a run made the inputs;")
-    print("`hyperfine -w 1 -r 5 'COMMAND'` reruns one)\n")
+    print("\n### Commands\n")
+    print("One repetition of each, from the repository root once a run has made the inputs;")
+    print("`hyperfine -w 1 -r 5 'COMMAND'` reruns one.\n")
     print("```")
     long_kernel = shlex.quote(im_kernels["gauss15"])
     by_file = '"$(cat %s)"' % os.path.join(a.data, "gauss15.magick")

@@ -7,7 +7,8 @@
 # TARGET is kernel, image, cli or pipeline. Work files go to $FUZZ_BUILD (build-fuzz):
 # corpus/TARGET (grows across runs), artifacts/TARGET (crashers: copy the ones that are
 # real bugs to fuzz/regressions/TARGET/), logs/TARGET.log, seeds/ (fuzz/make_corpus.sh).
-# Runs at low priority: `nice -n 10` unless NICE is set.
+# Runs at low priority: `nice -n 10` unless NICE is set. FUZZ_FLAGS adds libFuzzer flags,
+# e.g. FUZZ_FLAGS="-fork=1 -ignore_crashes=1" to go on past a known crash.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -50,13 +51,14 @@ fuzz_one() { # TARGET SECONDS
   mkdir -p "$build/corpus/$t" "$build/artifacts/$t" "$build/logs"
   echo "=== fuzz_$t for ${secs}s (log: $log)"
   local status=0
-  "${nice[@]}" "$build/fuzz/fuzz_$t" $(target_flags "$t") -max_total_time="$secs" \
+  "${nice[@]}" "$build/fuzz/fuzz_$t" $(target_flags "$t") ${FUZZ_FLAGS:-} -max_total_time="$secs" \
     -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 -print_pcs=0 \
     -artifact_prefix="$build/artifacts/$t/" \
     "$build/corpus/$t" "$root/fuzz/corpus/$t" "$build/seeds/$t" \
     $([[ -d fuzz/regressions/$t ]] && echo "$root/fuzz/regressions/$t") >"$log" 2>&1 ||
     status=$?
   grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' "$log" || true
+  grep -E '^#[0-9]+: cov:' "$log" | tail -1 || true # -fork=1
   grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" || true
   if ((status != 0)); then
     grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5

@@ -32,7 +32,7 @@ convtool_status convtool_conv2d(const convtool_tensor *in, const convtool_kernel
     if (!geometry_matches(in, k, g))
         return CONVTOOL_EINVAL;
     struct conv_plan plan;
-    convtool_status st = conv_plan_init(&plan, k, g, bias);
+    convtool_status st = conv_plan_init(&plan, k, g, bias, 0);
     if (st == CONVTOOL_OK)
         st = convtool_tensor_alloc(out, in->c, g->out_h, g->out_w);
     if (st == CONVTOOL_OK) {

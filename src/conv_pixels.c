@@ -116,7 +116,7 @@ convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool
         return CONVTOOL_EINVAL;
     struct pixel_source ps = {in, pass, sample_table(in->depth)};
     struct conv_plan plan;
-    convtool_status st = ps.table ? conv_plan_init(&plan, k, g, bias) : CONVTOOL_ENOMEM;
+    convtool_status st = ps.table ? conv_plan_init(&plan, k, g, bias, 1) : CONVTOOL_ENOMEM;
     if (st == CONVTOOL_OK) {
         struct conv_source src = {.c = pass->channels, .h = in->height, .w = in->width,
                                   .read_row = read_pixel_row, .data = &ps};

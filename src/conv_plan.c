@@ -46,21 +46,46 @@ static int split_pays(const convtool_kernel *k)
     return k->h >= 2 && k->w >= 2 && k->h * k->w >= 2 * (k->h + k->w);
 }
 
+/* The direct taps, in row-major order; zero taps dropped when that is exact. */
+static void collect_taps(struct conv_plan *plan, const convtool_kernel *k, int finite_input)
+{
+    int n = 0;
+    for (int i = 0; i < k->h; i++) {
+        for (int j = 0; j < k->w; j++) {
+            float w = k->values[i * k->w + j];
+            if (w == 0.0f && finite_input)
+                continue;
+            plan->taps[n] = w;
+            plan->tap_row[n] = i;
+            plan->tap_col[n] = j;
+            n++;
+        }
+    }
+    if (n == 0) { /* an all-zero kernel still needs one tap to produce its zeros */
+        plan->taps[0] = 0.0f;
+        plan->tap_row[0] = plan->tap_col[0] = 0;
+        n = 1;
+    }
+    plan->ntaps = n;
+}
+
 convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
-                               const convtool_geometry *g, float bias)
+                               const convtool_geometry *g, float bias, int finite_input)
 {
     memset(plan, 0, sizeof *plan);
     plan->g = g;
     plan->bias = bias;
     size_t n = (size_t)k->h * (size_t)k->w;
     plan->taps = malloc(n * sizeof(float));
+    plan->tap_row = malloc(n * sizeof(int));
+    plan->tap_col = malloc(n * sizeof(int));
     plan->col = malloc((size_t)k->h * sizeof(float));
     plan->row = malloc((size_t)k->w * sizeof(float));
-    if (!plan->taps || !plan->col || !plan->row) {
+    if (!plan->taps || !plan->tap_row || !plan->tap_col || !plan->col || !plan->row) {
         conv_plan_free(plan);
         return CONVTOOL_ENOMEM;
     }
-    memcpy(plan->taps, k->values, n * sizeof(float));
+    collect_taps(plan, k, finite_input);
     int policy = atomic_load(&separable_policy);
     if (policy != SEPARABLE_NEVER && (policy == SEPARABLE_ALWAYS || split_pays(k)))
         plan->separable = rank_one_split(k, plan->col, plan->row);
@@ -72,6 +97,8 @@ void conv_plan_free(struct conv_plan *plan)
     if (!plan)
         return;
     free(plan->taps);
+    free(plan->tap_row);
+    free(plan->tap_col);
     free(plan->col);
     free(plan->row);
     memset(plan, 0, sizeof *plan);

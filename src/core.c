@@ -18,6 +18,8 @@
 /* Padded rows a band keeps per channel: about half of a 1 MiB L2. */
 #define CACHE_TARGET_BYTES (512 * 1024)
 #define MAX_BAND_ROWS 64
+/* Outputs of more floats than this (16 MiB, past any L3 here) use streaming stores. */
+#define STREAM_MIN_VALUES ((size_t)4 << 20)
 
 struct scratch {
     float *rows;        /* rows_cap padded rows, each stride_x phases of phase_len */
@@ -34,6 +36,7 @@ struct core_job {
     const struct conv_source *src;
     const struct conv_sink *sink;
     rowconv_fn rowconv;
+    int stream; /* rows go straight into a big output: streaming stores */
     int wp, phase_len, row_floats, rows_cap, band_rows, bands;
     struct scratch *scratch; /* one per thread */
     size_t *clipped;         /* one per band, summed in order at the end */
@@ -125,13 +128,12 @@ static void direct_row(const struct core_job *job, struct scratch *sc, int ch, i
                        float *out)
 {
     const convtool_geometry *g = job->g;
-    int t = 0;
-    for (int i = 0; i < g->k_h; i++) {
-        const float *row = get_row(job, sc, ch, y * g->stride_y + i * g->dilation_y, y0);
-        for (int j = 0; j < g->k_w; j++)
-            sc->ptrs[t++] = tap_column(job, row, j);
+    const struct conv_plan *plan = job->plan;
+    for (int t = 0; t < plan->ntaps; t++) {
+        int r = y * g->stride_y + plan->tap_row[t] * g->dilation_y;
+        sc->ptrs[t] = tap_column(job, get_row(job, sc, ch, r, y0), plan->tap_col[t]);
     }
-    job->rowconv(out, sc->ptrs, job->plan->taps, t, g->out_w, job->plan->bias);
+    job->rowconv(out, sc->ptrs, plan->taps, plan->ntaps, g->out_w, plan->bias, job->stream);
 }
 
 static void separable_row(const struct core_job *job, struct scratch *sc, int ch, int y, int y0,
@@ -141,10 +143,10 @@ static void separable_row(const struct core_job *job, struct scratch *sc, int ch
     for (int i = 0; i < g->k_h; i++)
         sc->ptrs[i] = get_row(job, sc, ch, y * g->stride_y + i * g->dilation_y, y0);
     /* All phases at once: they are contiguous, and the vertical sum is per element. */
-    job->rowconv(sc->vertical, sc->ptrs, job->plan->col, g->k_h, job->row_floats, 0.0f);
+    job->rowconv(sc->vertical, sc->ptrs, job->plan->col, g->k_h, job->row_floats, 0.0f, 0);
     for (int j = 0; j < g->k_w; j++)
         sc->ptrs[j] = tap_column(job, sc->vertical, j);
-    job->rowconv(out, sc->ptrs, job->plan->row, g->k_w, g->out_w, job->plan->bias);
+    job->rowconv(out, sc->ptrs, job->plan->row, g->k_w, g->out_w, job->plan->bias, job->stream);
 }
 
 static void run_band(void *ctx, size_t item, int tid)
@@ -175,6 +177,10 @@ static void run_band(void *ctx, size_t item, int tid)
         }
     }
     job->clipped[item] = clipped;
+#if defined(CONVTOOL_X86_64)
+    if (job->stream)
+        __builtin_ia32_sfence(); /* streaming stores are visible before the item ends */
+#endif
 }
 
 /* Bands whose padded rows fit the cache target, and enough of them to share. */
@@ -218,6 +224,9 @@ convtool_status core_run(const struct conv_plan *plan, const struct conv_source 
     int threads = convtool_pool_threads(pool);
     struct core_job job = {.plan = plan, .g = plan->g, .src = src, .sink = sink,
                            .rowconv = simd_rowconv()};
+    /* Only outputs far bigger than the caches gain from bypassing them. */
+    job.stream = sink->row_ptr != NULL &&
+                 (size_t)plan->g->out_h * (size_t)plan->g->out_w * (size_t)src->c > STREAM_MIN_VALUES;
     atomic_init(&job.failed, 0);
     convtool_status st = size_job(&job, threads);
     if (st != CONVTOOL_OK)

@@ -32,9 +32,12 @@ struct conv_plan {
     const convtool_geometry *g;
     float bias;
     int separable;
-    float *taps; /* direct: k_h·k_w, row-major */
-    float *col;  /* separable: k_h vertical factors */
-    float *row;  /* separable: k_w horizontal factors */
+    int ntaps;     /* direct: the taps used, in row-major order */
+    float *taps;   /* their weights */
+    int *tap_row;  /* and where they sit in the kernel */
+    int *tap_col;
+    float *col;    /* separable: k_h vertical factors */
+    float *row;    /* separable: k_w horizontal factors */
 };
 
 /* Separable split: auto (when it saves work), never, or always when rank 1. */
@@ -43,8 +46,13 @@ enum conv_separable_policy { SEPARABLE_AUTO, SEPARABLE_NEVER, SEPARABLE_ALWAYS }
 /* Process-wide, for the tests that compare every path with the reference. */
 void conv_set_separable_policy(enum conv_separable_policy policy);
 
+/*
+ * finite_input: every input value is finite (8/16-bit pixels), so a zero tap
+ * adds exactly +0 and can be dropped. Float tensors keep every tap, since
+ * 0·NaN and 0·inf must give NaN as in PyTorch.
+ */
 convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
-                               const convtool_geometry *g, float bias);
+                               const convtool_geometry *g, float bias, int finite_input);
 void conv_plan_free(struct conv_plan *plan);
 
 /*

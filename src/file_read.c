@@ -1,7 +1,6 @@
 /*
- * convtool_read_file: a whole file (or stdin) into memory, with a size limit
- * that is enforced before reading when the size is known and while reading
- * when it is not (pipes, devices such as /dev/zero).
+ * convtool_read_file: a whole regular file (or stdin) into memory, with a size
+ * limit enforced before reading for files and while reading for stdin.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,9 +46,9 @@ static int open_retrying(const char *path)
 {
     int fd;
 
-    /* Opening a FIFO blocks until a writer appears and may be interrupted. */
+    /* O_NONBLOCK: a FIFO with no writer must not hang us before fstat refuses it. */
     do {
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     } while (fd < 0 && errno == EINTR);
     return fd;
 }
@@ -65,8 +64,10 @@ static convtool_status check_opened(int fd, size_t max_bytes)
         errno = EISDIR;
         return CONVTOOL_EIO;
     }
+    /* FIFOs, devices (/dev/zero) and sockets could be endless or hang: only stdin
+     * ("-") is read as a stream, bounded by max_bytes. */
     if (!S_ISREG(st.st_mode))
-        return CONVTOOL_OK;
+        return CONVTOOL_ENOTREG;
     if ((uintmax_t)st.st_size > SIZE_MAX)
         return CONVTOOL_EOVERFLOW;
     /* A regular file's size is known: refuse it without reading a byte. */

@@ -66,35 +66,68 @@ static convtool_status decode8(const unsigned char *bytes, size_t len,
     return stb_codec_decode8(bytes, len, w, h, n, p8);
 }
 
-static convtool_status decode_stb(const unsigned char *bytes, size_t len,
-                                  const convtool_image_info *info, convtool_tensor *t)
+/*
+ * Decodes a PNG or JPEG into px, adopting the decoder's buffer (both stb and
+ * libjpeg-turbo allocate with malloc, which convtool_pixels_free releases).
+ */
+static convtool_status decode_raw(const unsigned char *bytes, size_t len,
+                                  const convtool_image_info *info, convtool_pixels *px)
 {
     int w = 0, h = 0, n = 0, turbo = 0;
     unsigned char *p8 = NULL;
     uint16_t *p16 = NULL;
-    convtool_status st = info->bit_depth == 16
-                             ? stb_codec_decode16(bytes, len, &w, &h, &n, &p16)
-                             : decode8(bytes, len, info, &w, &h, &n, &p8, &turbo);
-    if (st != CONVTOOL_OK)
-        goto cleanup;
+    convtool_status st = info->bit_depth == 16 ? stb_codec_decode16(bytes, len, &w, &h, &n, &p16)
+                                               : decode8(bytes, len, info, &w, &h, &n, &p8, &turbo);
+    (void)turbo;
     /* The probe promised this shape; disagreement means a file we misread. */
-    if (w != info->width || h != info->height || n != info->channels) {
+    if (st == CONVTOOL_OK && (w != info->width || h != info->height || n != info->channels))
         st = CONVTOOL_ECORRUPT;
-        goto cleanup;
-    }
-    st = convtool_tensor_alloc(t, n, h, w);
-    if (st != CONVTOOL_OK)
-        goto cleanup;
-    if (p16)
-        planar16(p16, t);
-    else
-        planar8(p8, t);
-cleanup:
-    if (turbo)
+    if (st != CONVTOOL_OK) {
         free(p8);
+        free(p16);
+        return st;
+    }
+    *px = (convtool_pixels){w, h, n, p16 ? 16 : 8, p16 ? (void *)p16 : (void *)p8};
+    return CONVTOOL_OK;
+}
+
+static convtool_status pixels_to_tensor(const convtool_pixels *px, convtool_tensor *t)
+{
+    convtool_status st = convtool_tensor_alloc(t, px->channels, px->height, px->width);
+    if (st != CONVTOOL_OK)
+        return st;
+    if (px->depth == 16)
+        planar16(px->data, t);
     else
-        stb_codec_free(p8);
-    stb_codec_free(p16);
+        planar8(px->data, t);
+    return CONVTOOL_OK;
+}
+
+/* Probe, limits and completeness: everything before any pixel is decoded. */
+static convtool_status check_before_decoding(const unsigned char *bytes, size_t len,
+                                            const convtool_load_options *opts,
+                                            convtool_image_info *info)
+{
+    convtool_status st = convtool_image_probe(bytes, len, info);
+    if (st == CONVTOOL_OK)
+        st = check_limits(info, opts);
+    if (st == CONVTOOL_OK)
+        st = image_check_complete(bytes, len, info);
+    return st;
+}
+
+convtool_status convtool_image_decode_pixels(const unsigned char *bytes, size_t len,
+                                             const convtool_load_options *opts,
+                                             convtool_pixels *px, convtool_image_info *info)
+{
+    if (!px || !info)
+        return CONVTOOL_EINVAL;
+    memset(px, 0, sizeof *px);
+    convtool_status st = check_before_decoding(bytes, len, opts, info);
+    if (st == CONVTOOL_OK && info->format == CONVTOOL_FORMAT_NPY)
+        st = CONVTOOL_EINVAL; /* floats, not pixels: use convtool_image_decode */
+    if (st == CONVTOOL_OK)
+        st = decode_raw(bytes, len, info, px);
     return st;
 }
 
@@ -114,15 +147,15 @@ convtool_status convtool_image_decode(const unsigned char *bytes, size_t len,
         return CONVTOOL_EINVAL;
     memset(img, 0, sizeof *img);
     convtool_image_info info;
-    convtool_status st = convtool_image_probe(bytes, len, &info);
-    if (st == CONVTOOL_OK)
-        st = check_limits(&info, opts);
-    if (st == CONVTOOL_OK)
-        st = image_check_complete(bytes, len, &info);
+    convtool_pixels px = {0};
+    convtool_status st = check_before_decoding(bytes, len, opts, &info);
     if (st == CONVTOOL_OK && info.format == CONVTOOL_FORMAT_NPY)
         st = decode_npy(bytes, len, &img->tensor);
     else if (st == CONVTOOL_OK)
-        st = decode_stb(bytes, len, &info, &img->tensor);
+        st = decode_raw(bytes, len, &info, &px);
+    if (st == CONVTOOL_OK && px.data)
+        st = pixels_to_tensor(&px, &img->tensor);
+    convtool_pixels_free(&px);
     img->info = info; /* also on failure: the caller may report the format and size */
     if (st != CONVTOOL_OK) {
         convtool_tensor_free(&img->tensor);

@@ -1,8 +1,8 @@
 /*
- * Encoding a C×H×W float tensor: PNG through png_write.c (rows quantized on
- * the fly inside its parallel strips), JPEG through libjpeg-turbo when it is
- * built in and otherwise stb, BMP/TGA/HDR through stb_image_write, .npy
- * through npy.c.
+ * Encoding a C×H×W float tensor, or 8-bit interleaved pixels: PNG through
+ * png_write.c (tensor rows quantized on the fly inside its parallel strips),
+ * JPEG through libjpeg-turbo when it is built in and otherwise stb, BMP/TGA/HDR
+ * through stb_image_write, .npy through npy.c.
  */
 #include <limits.h>
 #include <math.h>
@@ -22,6 +22,8 @@
 #define HDR_MAX 1e38f
 /* Rows per task when samples are interleaved on the pool. */
 #define INTERLEAVE_ROWS 64
+/* Pixels quantized per plane before they are interleaved: small enough for the stack and L1. */
+#define QUANTIZE_RUN 512
 
 /*
  * round(clamp(v, 0, 1) · 255), NaN → 0, without roundf: x − trunc(x) is exact
@@ -50,14 +52,44 @@ struct rows8 {
     unsigned char *out; /* for interleave_task: the whole image */
 };
 
+static void quantize_run(const float *restrict src, size_t n, unsigned char *restrict dst)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = quantize(src[i]);
+}
+
+/* A constant `comp` in each call lets the compiler unroll the inner loop. */
+static inline void interleave(unsigned char (*q)[QUANTIZE_RUN], size_t comp, size_t n,
+                              unsigned char *restrict d)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < comp; c++)
+            d[i * comp + c] = q[c][i];
+}
+
+/* Quantizes each plane's run into q (a vectorised loop), then interleaves the bytes. */
 static void quantize_row(const void *ctx, size_t y, unsigned char *row)
 {
     const struct rows8 *r = ctx;
     size_t w = (size_t)r->t->w, hw = (size_t)r->t->h * w, comp = (size_t)r->comp;
     const float *src = r->t->data + y * w;
-    for (size_t c = 0; c < comp; c++)
-        for (size_t x = 0; x < w; x++)
-            row[x * comp + c] = quantize(src[c * hw + x]);
+    if (comp == 1) {
+        quantize_run(src, w, row);
+        return;
+    }
+    unsigned char q[4][QUANTIZE_RUN];
+    for (size_t x0 = 0; x0 < w; x0 += QUANTIZE_RUN) {
+        size_t n = w - x0 < QUANTIZE_RUN ? w - x0 : QUANTIZE_RUN;
+        for (size_t c = 0; c < comp; c++)
+            quantize_run(src + c * hw + x0, n, q[c]);
+        unsigned char *d = row + x0 * comp;
+        if (comp == 2)
+            interleave(q, 2, n, d);
+        else if (comp == 3)
+            interleave(q, 3, n, d);
+        else
+            interleave(q, 4, n, d);
+    }
 }
 
 static void interleave_task(void *ctx, size_t i)
@@ -102,17 +134,17 @@ static convtool_status interleave_hdr(const convtool_tensor *t, float **out)
 }
 
 /* What the writers can take: 1..4 channels, and sizes stb's int arithmetic survives. */
-static convtool_status check_writable(const convtool_tensor *t, convtool_format fmt)
+static convtool_status check_writable(int w, int h, int c, convtool_format fmt)
 {
-    if (t->c > 4)
+    if (c > 4)
         return CONVTOOL_EUNSUPPORTED;
     if (fmt == CONVTOOL_FORMAT_PNG) /* png_write checks its own limits */
         return CONVTOOL_OK;
     if ((fmt == CONVTOOL_FORMAT_JPEG || fmt == CONVTOOL_FORMAT_TGA) &&
-        (t->w > SIDE16_MAX || t->h > SIDE16_MAX))
+        (w > SIDE16_MAX || h > SIDE16_MAX))
         return CONVTOOL_ELIMIT;
-    size_t row = (size_t)t->w * 4 * sizeof(float) + 1;
-    if ((size_t)t->h > STBW_MAX_BYTES / row)
+    size_t row = (size_t)w * 4 * sizeof(float) + 1;
+    if ((size_t)h > STBW_MAX_BYTES / row)
         return CONVTOOL_ELIMIT;
     return CONVTOOL_OK;
 }
@@ -180,10 +212,34 @@ convtool_status convtool_image_encode(const convtool_tensor *t, const convtool_s
         o->format != CONVTOOL_FORMAT_BMP && o->format != CONVTOOL_FORMAT_TGA &&
         o->format != CONVTOOL_FORMAT_HDR)
         return CONVTOOL_EUNSUPPORTED;
-    convtool_status st = check_writable(t, o->format);
+    convtool_status st = check_writable(t->w, t->h, t->c, o->format);
     if (st != CONVTOOL_OK)
         return st;
     if (o->format == CONVTOOL_FORMAT_PNG)
         return encode_png(t, o, out);
     return o->format == CONVTOOL_FORMAT_HDR ? encode_hdr(t, out) : encode8(t, o, out);
+}
+
+convtool_status convtool_pixels_encode(const convtool_pixels *px, const convtool_save_options *o,
+                                       convtool_buffer *out)
+{
+    if (!px || !px->data || px->width < 1 || px->height < 1 || px->channels < 1 ||
+        px->channels > 4 || !o || !out)
+        return CONVTOOL_EINVAL;
+    if (px->depth != 8 || (o->format != CONVTOOL_FORMAT_PNG && o->format != CONVTOOL_FORMAT_JPEG &&
+                           o->format != CONVTOOL_FORMAT_BMP && o->format != CONVTOOL_FORMAT_TGA))
+        return CONVTOOL_EUNSUPPORTED;
+    convtool_status st = check_writable(px->width, px->height, px->channels, o->format);
+    if (st != CONVTOOL_OK)
+        return st;
+    if (o->format == CONVTOOL_FORMAT_PNG) {
+        if (o->png_level < 0 || o->png_level > CONVTOOL_PNG_LEVEL_MAX)
+            return CONVTOOL_EINVAL;
+        return png_write_interleaved(px->data, px->width, px->height, px->channels, o->png_level,
+                                     o->pool, out);
+    }
+    if (o->format == CONVTOOL_FORMAT_JPEG && (o->jpeg_quality < 1 || o->jpeg_quality > 100))
+        return CONVTOOL_EINVAL;
+    /* Both JPEG writers skip an alpha channel themselves. */
+    return write8(o->format, px->width, px->height, px->channels, px->data, o->jpeg_quality, out);
 }

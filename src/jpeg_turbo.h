@@ -20,16 +20,18 @@ int jpeg_turbo_active(void);
  * file, 3 (RGB) for YCbCr or RGB. *pixels is malloc'ed; the caller frees it
  * with free(). CONVTOOL_EUNSUPPORTED for CMYK and YCCK files, which the
  * caller hands to stb so that their conversion to RGB is the same in every
- * build; ECORRUPT for damaged data (warnings included: a damaged file is
- * refused, not decoded into a partly grey picture).
+ * build, and for headers libjpeg-turbo cannot read; ECORRUPT for damaged
+ * data (warnings included: a damaged file is refused, not decoded into a
+ * partly grey picture).
  */
 convtool_status jpeg_turbo_decode(const unsigned char *bytes, size_t len, int *w, int *h,
                                   int *channels, unsigned char **pixels);
 
 /*
  * Appends a JPEG of w×h interleaved samples (comp 1 = gray, stored as one
- * component; 3 = RGB) at quality 1..100 to *out. Chroma is subsampled 4:2:0
- * up to quality 90 and kept whole (4:4:4) above it, as stb's writer does.
+ * component; 3 = RGB; 2 and 4 have an alpha channel, which is left out) at
+ * quality 1..100 to *out. Chroma is subsampled 4:2:0 up to quality 90 and
+ * kept whole (4:4:4) above it, as stb's writer does.
  */
 convtool_status jpeg_turbo_encode(convtool_buffer *out, int w, int h, int comp,
                                   const unsigned char *pixels, int quality);

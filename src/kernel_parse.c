@@ -647,78 +647,27 @@ void kernel_stem(const char *path, char *out, size_t size)
     out[n] = '\0';
 }
 
-/* Reads a whole stream, refusing more than MAX_FILE_BYTES. */
-static convtool_status read_stream(FILE *f, char **out, size_t *out_len)
-{
-    size_t cap = 4096, len = 0, got;
-    char *buf = malloc(cap);
-    convtool_status st = CONVTOOL_OK;
-    if (!buf)
-        return CONVTOOL_ENOMEM;
-    while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len > MAX_FILE_BYTES) {
-            st = CONVTOOL_ELIMIT;
-            goto cleanup;
-        }
-        if (len == cap) {
-            /* One byte past the limit is enough to tell that a stream is too big. */
-            size_t grown_cap = cap * 2 > MAX_FILE_BYTES + 1 ? MAX_FILE_BYTES + 1 : cap * 2;
-            char *grown = realloc(buf, grown_cap);
-            if (!grown) {
-                st = CONVTOOL_ENOMEM;
-                goto cleanup;
-            }
-            buf = grown;
-            cap = grown_cap;
-        }
-    }
-    if (ferror(f)) {
-        st = CONVTOOL_EIO;
-        goto cleanup;
-    }
-    *out = buf;
-    *out_len = len;
-    buf = NULL;
-cleanup:
-    free(buf);
-    return st;
-}
-
-static convtool_status open_kernel_file(const char *path, FILE **out)
-{
-    struct stat sb;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? CONVTOOL_ENOENT : CONVTOOL_EIO;
-    int bad = fstat(fileno(f), &sb) != 0 ? errno : S_ISDIR(sb.st_mode) ? EISDIR : 0;
-    if (bad) {
-        fclose(f);
-        errno = bad;
-        return CONVTOOL_EIO;
-    }
-    /* Regular files are refused before reading; pipes are caught by read_stream. */
-    if (S_ISREG(sb.st_mode) && (unsigned long long)sb.st_size > MAX_FILE_BYTES) {
-        fclose(f);
-        return CONVTOOL_ELIMIT;
-    }
-    *out = f;
-    return CONVTOOL_OK;
-}
-
+/*
+ * The file's bytes (not NUL-terminated; *text is malloc'ed, free it). The
+ * shared reader refuses FIFOs and devices and files over MAX_FILE_BYTES
+ * before reading them.
+ */
 convtool_status kernel_read_text(const char *path, char **text, size_t *len)
 {
-    FILE *f = NULL;
+    convtool_buffer b = {0};
     *text = NULL;
     *len = 0;
-    convtool_status st = open_kernel_file(path, &f);
+    convtool_status st = convtool_read_file(path, MAX_FILE_BYTES, &b);
     if (st != CONVTOOL_OK)
         return st;
-    st = read_stream(f, text, len);
-    int saved = errno;
-    fclose(f);
-    errno = saved;
-    return st;
+    if (!b.data) { /* an empty file: a valid, empty buffer */
+        b.data = malloc(1);
+        if (!b.data)
+            return CONVTOOL_ENOMEM;
+    }
+    *text = (char *)b.data;
+    *len = b.len;
+    return CONVTOOL_OK;
 }
 
 /* Any kernel file format; a bank gives its first kernel (see convtool_kernel_parse). */

@@ -39,8 +39,8 @@ static inline int paeth(int a, int b, int c)
     return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-static void filter_paeth(const unsigned char *cur, const unsigned char *prev, size_t n,
-                         size_t bpp, unsigned char *o)
+static void filter_paeth(const unsigned char *cur, const unsigned char *prev, size_t n, size_t bpp,
+                         unsigned char *o)
 {
     for (size_t i = 0; i < bpp; i++) /* a = c = 0: the predictor is b */
         o[i] = (unsigned char)(cur[i] - prev[i]);

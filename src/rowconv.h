@@ -12,16 +12,18 @@
 #ifndef CONVTOOL_ROWCONV_H
 #define CONVTOOL_ROWCONV_H
 
+/* stream: out is a final output row, written once and not read again soon, so
+ * non-temporal stores may be used (the caller issues the fence). */
 typedef void (*rowconv_fn)(float *out, const float *const *src, const float *w, int ntaps,
-                           int n, float bias);
+                           int n, float bias, int stream);
 
 void rowconv_scalar(float *out, const float *const *src, const float *w, int ntaps, int n,
-                    float bias);
+                    float bias, int stream);
 void rowconv_sse2(float *out, const float *const *src, const float *w, int ntaps, int n,
-                  float bias);
+                  float bias, int stream);
 void rowconv_avx2(float *out, const float *const *src, const float *w, int ntaps, int n,
-                  float bias);
+                  float bias, int stream);
 void rowconv_avx512(float *out, const float *const *src, const float *w, int ntaps, int n,
-                    float bias);
+                    float bias, int stream);
 
 #endif

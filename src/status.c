@@ -15,6 +15,7 @@ static const char *const messages[CONVTOOL_STATUS_COUNT] = {
     [CONVTOOL_EPARSE] = "cannot parse kernel",
     [CONVTOOL_EZEROSUM] = "kernel sums to 0 and cannot be normalized",
     [CONVTOOL_EMISMATCH] = "kernels give outputs of different sizes",
+    [CONVTOOL_ENOTREG] = "not a regular file (a FIFO, device or socket); pipe it to stdin as '-'",
 };
 
 const char *convtool_strerror(convtool_status status)

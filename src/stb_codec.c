@@ -4,6 +4,7 @@
  * static, so no stb symbol leaves the library.
  */
 #include <limits.h>
+#include <string.h>
 
 #include "stb_codec.h"
 
@@ -14,7 +15,6 @@
 #define STBI_NO_STDIO
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
-#define STBI_NO_FAILURE_STRINGS
 #define STBI_MAX_DIMENSIONS STB_CODEC_MAX_DIMENSION
 
 #define STB_IMAGE_WRITE_STATIC
@@ -83,11 +83,23 @@ static convtool_status decode(const unsigned char *bytes, size_t len, int *w, in
     *pixels = NULL;
     if (len > INT_MAX) /* stb takes an int length */
         return CONVTOOL_ELIMIT;
+    stbi__g_failure_reason = NULL; /* thread-local: the reason of this call only */
     if (sixteen)
         *pixels = stbi_load_16_from_memory(bytes, (int)len, w, h, channels, 0);
     else
         *pixels = stbi_load_from_memory(bytes, (int)len, w, h, channels, 0);
-    return *pixels ? CONVTOOL_OK : CONVTOOL_ECORRUPT;
+    if (*pixels)
+        return CONVTOOL_OK;
+    /*
+     * stb says "outofmem" when an allocation fails, nothing at all in a few
+     * allocation paths (its zlib), and "unknown image type" when the one in
+     * its format test fails: the probe has already recognised this file.
+     * Every damaged file gets some other reason.
+     */
+    const char *why = stbi_failure_reason();
+    if (!why || strcmp(why, "outofmem") == 0 || strcmp(why, "unknown image type") == 0)
+        return CONVTOOL_ENOMEM;
+    return CONVTOOL_ECORRUPT;
 }
 
 convtool_status stb_codec_decode8(const unsigned char *bytes, size_t len, int *w, int *h,

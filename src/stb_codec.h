@@ -22,7 +22,8 @@
 /*
  * Decodes a PNG or JPEG with its native channel count (req_comp 0) into
  * interleaved HWC samples. *pixels is malloc'ed by stb; release it with
- * stb_codec_free(). Returns CONVTOOL_ECORRUPT when stb refuses the data.
+ * stb_codec_free(). Returns CONVTOOL_ENOMEM when an allocation fails and
+ * CONVTOOL_ECORRUPT when stb refuses the data.
  */
 convtool_status stb_codec_decode8(const unsigned char *bytes, size_t len, int *w, int *h,
                                   int *channels, unsigned char **pixels);

@@ -46,6 +46,7 @@ typedef enum convtool_status {
     CONVTOOL_EPARSE,      /* kernel text could not be parsed */
     CONVTOOL_EZEROSUM,    /* --normalize on a kernel whose sum is 0 */
     CONVTOOL_EMISMATCH,   /* several kernels give different output sizes */
+    CONVTOOL_ENOTREG,     /* a named input is a FIFO, device or socket, not a file */
     CONVTOOL_STATUS_COUNT
 } convtool_status;
 
@@ -351,6 +352,17 @@ CONVTOOL_API convtool_status convtool_image_decode(const unsigned char *bytes, s
                                                    convtool_image *img);
 CONVTOOL_API void convtool_image_free(convtool_image *img);
 
+/*
+ * Decodes a PNG or JPEG into its interleaved 8- or 16-bit samples, without
+ * the float conversion (the fused 8-bit path starts here). The same checks
+ * as convtool_image_decode run first; *info is filled also on failure once
+ * the header was read. .npy is CONVTOOL_EINVAL. Free px with convtool_pixels_free().
+ */
+CONVTOOL_API convtool_status convtool_image_decode_pixels(const unsigned char *bytes, size_t len,
+                                                          const convtool_load_options *opts,
+                                                          convtool_pixels *px,
+                                                          convtool_image_info *info);
+
 /* A growable byte buffer; release with convtool_buffer_free(). */
 typedef struct convtool_buffer {
     unsigned char *data;
@@ -382,6 +394,16 @@ typedef struct convtool_save_options {
 CONVTOOL_API convtool_status convtool_image_encode(const convtool_tensor *t,
                                                    const convtool_save_options *o,
                                                    convtool_buffer *out);
+
+/*
+ * Encodes 8-bit interleaved pixels (as convtool_conv2d_pixels writes them) to
+ * PNG, JPEG (alpha dropped), BMP or TGA: the same file convtool_image_encode
+ * writes for the tensor of s/255 values. CONVTOOL_EUNSUPPORTED for 16-bit
+ * pixels and for the float formats (HDR, NPY).
+ */
+CONVTOOL_API convtool_status convtool_pixels_encode(const convtool_pixels *px,
+                                                    const convtool_save_options *o,
+                                                    convtool_buffer *out);
 
 /* Writes a 4-D K×C×H×W stack of same-shaped tensors as one float32 .npy. */
 CONVTOOL_API convtool_status convtool_npy_encode_stack(const convtool_tensor *parts, size_t n,
@@ -458,7 +480,9 @@ CONVTOOL_API convtool_status convtool_kernel_bank_write(const convtool_kernel_ba
 
 /*
  * Reads a whole file (or stdin for "-") into *out, refusing files larger
- * than max_bytes (0 = no limit) with CONVTOOL_ELIMIT. Caller frees out.
+ * than max_bytes (0 = no limit) with CONVTOOL_ELIMIT before reading them, and
+ * anything but a regular file (FIFO, device, socket) with CONVTOOL_ENOTREG.
+ * Stdin is read as a stream and stops at max_bytes. Caller frees out.
  */
 CONVTOOL_API convtool_status convtool_read_file(const char *path, size_t max_bytes,
                                                 convtool_buffer *out);

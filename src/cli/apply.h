@@ -46,6 +46,7 @@ struct apply_options {
     int threads;
     convtool_format format; /* CONVTOOL_FORMAT_UNKNOWN: from each output's extension */
     int quality;
+    int png_level; /* --png-level; 0 = the library's default */
     const char *output_dir; /* batch mode */
     uint64_t max_pixels;
     char **inputs; /* batch: malloc'd (positionals, then --files-from names) */

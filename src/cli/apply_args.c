@@ -13,7 +13,7 @@
 
 enum {
     OPT_FLIP = 1000, OPT_NORMALIZE, OPT_SCALE, OPT_BIAS, OPT_MAP, OPT_SHOW_KERNEL,
-    OPT_COMBINE, OPT_GRAY, OPT_ALPHA, OPT_KERNELS_DIR, OPT_MAX_PIXELS, OPT_QUIET,
+    OPT_COMBINE, OPT_GRAY, OPT_ALPHA, OPT_KERNELS_DIR, OPT_MAX_PIXELS, OPT_QUIET, OPT_PNG_LEVEL,
 };
 
 static const struct option long_options[] = {
@@ -27,6 +27,7 @@ static const struct option long_options[] = {
     {"quality", 1, NULL, 'q'},         {"output-dir", 1, NULL, 'o'},
     {"kernels-dir", 1, NULL, OPT_KERNELS_DIR}, {"max-pixels", 1, NULL, OPT_MAX_PIXELS},
     {"quiet", 0, NULL, OPT_QUIET},     {"help", 0, NULL, 'h'},
+    {"png-level", 1, NULL, OPT_PNG_LEVEL},
     BATCH_LONG_OPTS,
     {NULL, 0, NULL, 0},
 };
@@ -55,6 +56,7 @@ static void print_help(void)
            "  -j, --threads N           worker threads (default: online CPUs)\n"
            "  -f, --format FMT          png, jpg, bmp, tga, hdr, npy (default: by extension)\n"
            "  -q, --quality N           JPEG quality 1-100 (default 90)\n"
+           "      --png-level N         PNG compression 1 (fastest) - 9 (smallest) (default 2)\n"
            "  -o, --output-dir DIR      batch mode: each INPUT goes to DIR/its name\n"
            "      --kernels-dir DIR     where named kernels are looked up first\n"
            "      --max-pixels N        refuse larger images (default 100M; k/M/G suffixes)\n"
@@ -114,6 +116,11 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
     case 'q':
         return parse_int_range(arg, 1, 100, &o->quality, &why) ? bad_value("--quality", arg, why)
                                                                : 0;
+    case OPT_PNG_LEVEL:
+        if (parse_int_range(arg, CONVTOOL_PNG_LEVEL_MIN, CONVTOOL_PNG_LEVEL_MAX, &o->png_level,
+                            &why))
+            return bad_value("--png-level", arg, why);
+        return EXIT_OK;
     case OPT_MAX_PIXELS:
         if (parse_u64(arg, &o->max_pixels, &why) || o->max_pixels == 0)
             return bad_value("--max-pixels", arg, why ? why : "must be at least 1");

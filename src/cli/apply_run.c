@@ -156,7 +156,8 @@ static int write_output(const struct apply_job *job, const struct output_file *o
         return EXIT_RUNTIME;
     }
     convtool_save_options so = {.format = out->format, .jpeg_quality = o->quality,
-                                .npy_rank = npy_rank == 2 && t->c == 1 ? 2 : 3};
+                                .npy_rank = npy_rank == 2 && t->c == 1 ? 2 : 3,
+                                .png_level = o->png_level, .pool = job->pool};
     convtool_buffer buf = {0};
     st = convtool_image_encode(t, &so, &buf);
     if (st == CONVTOOL_OK && convtool_write_file_atomic(out->path, buf.data, buf.len) != CONVTOOL_OK) {

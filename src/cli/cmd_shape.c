@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "geometry_opts.h"
@@ -140,6 +141,11 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
 static convtool_status read_prefix(const char *path, size_t limit, convtool_buffer *buf,
                                    int *whole)
 {
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return errno == ENOENT ? CONVTOOL_ENOENT : CONVTOOL_EIO;
+    if (!S_ISREG(sb.st_mode)) /* a FIFO could hang us, a device never end */
+        return S_ISDIR(sb.st_mode) ? (errno = EISDIR, CONVTOOL_EIO) : CONVTOOL_ENOTREG;
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno == ENOENT ? CONVTOOL_ENOENT : CONVTOOL_EIO;

@@ -103,8 +103,13 @@ static int load_named(const char *name, const char *kernels_dir, convtool_kernel
     char path[4096];
     if (kernels_dir && find_in_dir(kernels_dir, name, path, sizeof path))
         return load_file(path, bank);
-    if (convtool_builtin_bank(name, bank) == CONVTOOL_OK)
+    convtool_status st = convtool_builtin_bank(name, bank);
+    if (st == CONVTOOL_OK)
         return EXIT_OK;
+    if (st != CONVTOOL_ENOENT) { /* out of memory: not the user's mistake */
+        cli_error("-k %s: %s", name, convtool_strerror(st));
+        return EXIT_RUNTIME;
+    }
     cli_error("-k %s: no kernel of that name (see 'convtool kernels'; use ./%s for a file)", name,
               name);
     return EXIT_USAGE;

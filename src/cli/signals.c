@@ -43,4 +43,7 @@ void cli_install_signal_handlers(void)
     ignore.sa_handler = SIG_IGN;
     sigemptyset(&ignore.sa_mask);
     sigaction(SIGPIPE, &ignore, NULL);
+    /* Over `ulimit -f`, a write then fails with EFBIG, which we report and clean
+     * up after, instead of the process dying with a temp file left behind. */
+    sigaction(SIGXFSZ, &ignore, NULL);
 }

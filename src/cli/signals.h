@@ -5,7 +5,8 @@
 /*
  * SIGINT, SIGTERM and SIGHUP remove any temporary output file and exit with
  * status 128 + signal; a signal ignored at startup (nohup) stays ignored.
- * SIGPIPE is ignored, so a closed stdout is an EPIPE write error we report.
+ * SIGPIPE is ignored, so a closed stdout is an EPIPE write error we report;
+ * SIGXFSZ too, so a write over `ulimit -f` is an EFBIG error we report.
  */
 void cli_install_signal_handlers(void);
 

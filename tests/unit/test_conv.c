@@ -309,6 +309,34 @@ static void test_thread_count_invariance(void **state)
     convtool_kernel_free(&sep);
 }
 
+/* Outputs past the streaming-store threshold (4M values) take the streaming
+ * path: still the reference's values, and still the same bytes for any pool. */
+static void test_big_output_streaming_path(void **state)
+{
+    (void)state;
+    const float taps[9] = {0.5f, -1, 0.25f, 2, 1, -2, 0.125f, 1, -0.5f};
+    convtool_tensor in, ref, one, three;
+    convtool_tensor_alloc(&in, 1, 1030, 4099); /* odd width: unaligned row starts */
+    unsigned seed = 3;
+    for (size_t i = 0; i < convtool_tensor_count(&in); i++)
+        in.data[i] = (float)test_rand(&seed) / 32767.0f;
+    convtool_kernel k = test_kernel(3, 3, taps);
+    convtool_geometry g = resolve(&in, &k, CONVTOOL_PADDING_SAME, 0, 1, CONVTOOL_PAD_REFLECT);
+    convtool_pool *pool;
+    assert_int_equal(convtool_pool_create(3, &pool), CONVTOOL_OK);
+    assert_int_equal(ref_conv2d(&in, &k, &g, 0.5f, &ref), CONVTOOL_OK);
+    assert_int_equal(convtool_conv2d(&in, &k, &g, 0.5f, NULL, &one), CONVTOOL_OK);
+    assert_int_equal(convtool_conv2d(&in, &k, &g, 0.5f, pool, &three), CONVTOOL_OK);
+    assert_close(&one, &ref);
+    assert_memory_equal(one.data, three.data, convtool_tensor_count(&one) * sizeof(float));
+    convtool_tensor_free(&ref);
+    convtool_tensor_free(&one);
+    convtool_tensor_free(&three);
+    convtool_tensor_free(&in);
+    convtool_kernel_free(&k);
+    convtool_pool_free(pool);
+}
+
 static void test_mismatched_geometry_rejected(void **state)
 {
     (void)state;
@@ -333,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_core_matches_reference),
         cmocka_unit_test(test_separable_matches_reference),
         cmocka_unit_test(test_thread_count_invariance),
+        cmocka_unit_test(test_big_output_streaming_path),
         cmocka_unit_test(test_mismatched_geometry_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -263,7 +263,7 @@ static void test_write_round_trip(void **state)
     } cases[] = {{3, 3, "(3, 4, 5)"}, {1, 2, "(4, 5)"}, {1, 3, "(1, 4, 5)"}, {2, 2, "(2, 4, 5)"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         convtool_tensor t = ramp(cases[i].c, 4, 5);
-        convtool_save_options o = {CONVTOOL_FORMAT_NPY, 90, cases[i].rank};
+        convtool_save_options o = {.format = CONVTOOL_FORMAT_NPY, .npy_rank = cases[i].rank};
         convtool_buffer b = {0};
         assert_int_equal(convtool_image_encode(&t, &o, &b), CONVTOOL_OK);
         check_written(&b, cases[i].shape);
@@ -286,7 +286,7 @@ static void test_write_special_values(void **state)
     t.data[1] = -INFINITY;
     t.data[2] = -0.0f;
     t.data[3] = 1e-45f;
-    convtool_save_options o = {CONVTOOL_FORMAT_NPY, 90, 2};
+    convtool_save_options o = {.format = CONVTOOL_FORMAT_NPY, .npy_rank = 2};
     convtool_buffer b = {0};
     assert_int_equal(convtool_image_encode(&t, &o, &b), CONVTOOL_OK);
     convtool_image img;
@@ -330,7 +330,7 @@ static void test_limit(void **state)
 {
     (void)state;
     convtool_tensor t = ramp(1, 10, 10);
-    convtool_save_options o = {CONVTOOL_FORMAT_NPY, 90, 2};
+    convtool_save_options o = {.format = CONVTOOL_FORMAT_NPY, .npy_rank = 2};
     convtool_buffer b = {0};
     assert_int_equal(convtool_image_encode(&t, &o, &b), CONVTOOL_OK);
     convtool_load_options lo = {99};
