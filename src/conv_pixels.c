@@ -14,6 +14,7 @@
 
 #include "convtool/convtool.h"
 #include "core.h"
+#include "quantize.h"
 
 struct pixel_source {
     const convtool_pixels *px;
@@ -21,64 +22,76 @@ struct pixel_source {
     float *table; /* sample value → float, (float)s / 255 or / 65535 */
 };
 
-static float sample(const struct pixel_source *ps, size_t index)
-{
-    const convtool_pixels *px = ps->px;
-    if (px->depth == 16)
-        return ps->table[((const uint16_t *)px->data)[index]];
-    return ps->table[((const unsigned char *)px->data)[index]];
-}
-
+/* One channel (or the luma) of an interleaved row, as floats via the table. */
 static void read_pixel_row(const struct conv_source *s, int ch, int r, float *dst)
 {
     const struct pixel_source *ps = s->data;
-    int n = ps->px->channels;
-    size_t at = (size_t)r * (size_t)s->w * (size_t)n + (size_t)ps->pass->in_channel;
-    if (ps->pass->luma) {
-        for (int x = 0; x < s->w; x++, at += (size_t)n) {
-            float r8 = sample(ps, at), g8 = sample(ps, at + 1), b8 = sample(ps, at + 2);
-            dst[x] = 0.299f * r8 + 0.587f * g8 + 0.114f * b8; /* as convtool_to_luma */
+    const float *table = ps->table;
+    size_t n = (size_t)ps->px->channels;
+    size_t at = (size_t)r * (size_t)s->w * n + (size_t)ps->pass->in_channel;
+    if (ps->px->depth == 16) {
+        const uint16_t *src = (const uint16_t *)ps->px->data + at;
+        if (ps->pass->luma) {
+            for (int x = 0; x < s->w; x++, src += n) /* as convtool_to_luma */
+                dst[x] = 0.299f * table[src[0]] + 0.587f * table[src[1]] + 0.114f * table[src[2]];
+        } else {
+            for (int x = 0; x < s->w; x++)
+                dst[x] = table[src[(size_t)x * n + (size_t)ch]];
         }
         return;
     }
-    at += (size_t)ch;
-    for (int x = 0; x < s->w; x++, at += (size_t)n)
-        dst[x] = sample(ps, at);
-}
-
-/* round(clamp(v, 0, 1) · 255), NaN → 0: the encoder's quantization. */
-static unsigned char quantize(float v)
-{
-    if (!(v > 0.0f))
-        return 0;
-    if (v >= 1.0f)
-        return 255;
-    return (unsigned char)roundf(v * 255.0f);
-}
-
-static float apply_map(float v, int map)
-{
-    switch (map) {
-    case CONVTOOL_MAP_ABS:
-        return fabsf(v);
-    case CONVTOOL_MAP_SHIFT:
-        return (v + 1.0f) * 0.5f;
-    default:
-        return v;
+    const unsigned char *src = (const unsigned char *)ps->px->data + at;
+    if (ps->pass->luma) {
+        for (int x = 0; x < s->w; x++, src += n)
+            dst[x] = 0.299f * table[src[0]] + 0.587f * table[src[1]] + 0.114f * table[src[2]];
+    } else {
+        for (int x = 0; x < s->w; x++)
+            dst[x] = table[src[(size_t)x * n + (size_t)ch]];
     }
 }
 
+#define EMIT_CHUNK 256
+
+/* Maps a run of values into m (one loop per map, so each vectorises). */
+static void map_run(const float *restrict v, float *restrict m, int n, int map)
+{
+    if (map == CONVTOOL_MAP_ABS)
+        for (int i = 0; i < n; i++)
+            m[i] = fabsf(v[i]);
+    else if (map == CONVTOOL_MAP_SHIFT)
+        for (int i = 0; i < n; i++)
+            m[i] = (v[i] + 1.0f) * 0.5f;
+    else
+        memcpy(m, v, (size_t)n * sizeof *m);
+}
+
+/* Counts the values quantization will clip, and quantizes them, contiguously. */
+static size_t quantize_run(const float *restrict m, unsigned char *restrict q, int n)
+{
+    size_t clipped = 0;
+    for (int i = 0; i < n; i++) {
+        clipped += !(m[i] >= 0.0f && m[i] <= 1.0f);
+        q[i] = quantize8(m[i]);
+    }
+    return clipped;
+}
+
+/* Maps, counts and quantizes one row, then spreads it into its interleaved channel. */
 static size_t emit_pixel_row(const struct conv_sink *s, int ch, int y, const float *row)
 {
     const convtool_pixels *out = s->data;
-    unsigned char *dst = (unsigned char *)out->data +
-                         ((size_t)y * (size_t)out->width * (size_t)out->channels) +
+    size_t n = (size_t)out->channels, clipped = 0;
+    unsigned char *dst = (unsigned char *)out->data + (size_t)y * (size_t)out->width * n +
                          (size_t)(s->pixel_stride + ch);
-    size_t clipped = 0;
-    for (int x = 0; x < out->width; x++, dst += out->channels) {
-        float v = apply_map(row[x], s->map);
-        clipped += !(v >= 0.0f && v <= 1.0f);
-        *dst = quantize(v);
+    float m[EMIT_CHUNK];
+    unsigned char q[EMIT_CHUNK];
+    for (int x0 = 0; x0 < out->width; x0 += EMIT_CHUNK) {
+        int len = out->width - x0 < EMIT_CHUNK ? out->width - x0 : EMIT_CHUNK;
+        map_run(row + x0, m, len, s->map);
+        clipped += quantize_run(m, q, len);
+        unsigned char *d = dst + (size_t)x0 * n;
+        for (int i = 0; i < len; i++)
+            d[(size_t)i * n] = q[i];
     }
     return clipped;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "convtool/convtool.h"
+#include "quantize.h"
 #include "jpeg_turbo.h"
 #include "npy.h"
 #include "png_write.h"
@@ -24,19 +25,6 @@
 #define INTERLEAVE_ROWS 64
 /* Pixels quantized per plane before they are interleaved: small enough for the stack and L1. */
 #define QUANTIZE_RUN 512
-
-/*
- * round(clamp(v, 0, 1) · 255), NaN → 0, without roundf: x − trunc(x) is exact
- * for 0 ≤ x ≤ 255, so adding 1 when it is at least ½ rounds half away from
- * zero exactly as roundf does, and the loop vectorises.
- */
-static inline unsigned char quantize(float v)
-{
-    float x = v < 1.0f ? v * 255.0f : 255.0f;
-    x = v > 0.0f ? x : 0.0f; /* last, so NaN (every comparison false) gives 0 */
-    int r = (int)x;
-    return (unsigned char)(r + (x - (float)r >= 0.5f));
-}
 
 static float hdr_value(float v)
 {
@@ -55,7 +43,7 @@ struct rows8 {
 static void quantize_run(const float *restrict src, size_t n, unsigned char *restrict dst)
 {
     for (size_t i = 0; i < n; i++)
-        dst[i] = quantize(src[i]);
+        dst[i] = quantize8(src[i]);
 }
 
 /* A constant `comp` in each call lets the compiler unroll the inner loop. */
