@@ -465,11 +465,45 @@ static convtool_status close_bracket(struct parser *p)
     return end_row(p);
 }
 
+static int is_digit_at(const struct parser *p, size_t i)
+{
+    return i < p->len && p->text[i] >= '0' && p->text[i] <= '9';
+}
+
+/* Whether the row around pos also separates values by blanks alone ("0,25 0,5"). */
+static int row_has_blank_separator(const struct parser *p, size_t pos)
+{
+    size_t start = pos, end = pos;
+    while (start > 0 && p->text[start - 1] != '\n' && p->text[start - 1] != ';')
+        start--;
+    while (end < p->len && p->text[end] != '\n' && p->text[end] != ';')
+        end++;
+    for (size_t i = start; i < end; i++) {
+        if (!is_blank((unsigned char)p->text[i]))
+            continue;
+        size_t j = i;
+        while (j < end && is_blank((unsigned char)p->text[j]))
+            j++;
+        int before = i > start && p->text[i - 1] != ',' && p->text[i - 1] != '[';
+        int after = j < end && p->text[j] != ',' && p->text[j] != '#' && p->text[j] != ']';
+        if (before && after)
+            return 1;
+        i = j;
+    }
+    return 0;
+}
+
 static convtool_status comma(struct parser *p)
 {
     /* "1,,2" most likely lost a value: say so rather than guess. */
     if (p->after_comma)
         return fail_at(p, p->line, column_of(p, p->pos), "empty value between commas");
+    /* "0,25 0,5": commas inside numbers and blanks between them is a decimal comma. */
+    if (p->depth == 0 && p->pos > 0 && is_digit_at(p, p->pos - 1) && is_digit_at(p, p->pos + 1) &&
+        row_has_blank_separator(p, p->pos))
+        return fail_at(p, p->line, column_of(p, p->pos),
+                       "a decimal comma? write decimals with '.' (values are separated by "
+                       "blanks or commas)");
     p->after_comma = 1;
     p->pos++;
     return CONVTOOL_OK;

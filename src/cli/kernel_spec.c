@@ -115,7 +115,7 @@ static int load_named(const char *name, const char *kernels_dir, convtool_kernel
     return EXIT_USAGE;
 }
 
-/* shape: "3" is 3×3, "5x3" is 5 wide and 3 high. Values are zero: only sizes matter. */
+/* shape: "3" is 3×3, "5x3" is 5 wide and 3 high; only the size matters, so no values. */
 static int size_only_kernel(const char *spec, convtool_kernel *k)
 {
     int w, h, side;
@@ -128,10 +128,7 @@ static int size_only_kernel(const char *spec, convtool_kernel *k)
         return -1;
     char text[32];
     snprintf(text, sizeof text, "%dx%d", w, h);
-    memset(k, 0, sizeof *k);
-    k->values = calloc((size_t)w * h, sizeof *k->values);
-    if (!k->values)
-        return -1;
+    memset(k, 0, sizeof *k); /* no values: shape only ever looks at the size */
     k->h = h;
     k->w = w;
     k->scale = 1.0;

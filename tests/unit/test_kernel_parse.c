@@ -440,10 +440,29 @@ static void test_load_file_too_large(void **state)
     remove_temp(path, dir);
 }
 
+#define DECIMAL_COMMA                                                                          \
+    "a decimal comma? write decimals with '.' (values are separated by blanks or commas)"
+
+/* "0,25 0,5" is a decimal comma, refused; commas alone or with blanks stay separators. */
+static void test_decimal_comma(void **state)
+{
+    (void)state;
+    expect_error("0,25 0,5 0,25", 1, 2, DECIMAL_COMMA);
+    expect_error("1 2 3\n0,5 1 2", 2, 2, DECIMAL_COMMA);
+    convtool_kernel k;
+    assert_int_equal(convtool_kernel_parse("1,2,1; 2,4,2", 12, "t", &k, NULL), CONVTOOL_OK);
+    assert_int_equal(k.w, 3);
+    convtool_kernel_free(&k);
+    assert_int_equal(convtool_kernel_parse("1, 2, 1", 7, "t", &k, NULL), CONVTOOL_OK);
+    assert_int_equal(k.w, 3);
+    convtool_kernel_free(&k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_rows),
+        cmocka_unit_test(test_decimal_comma),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_fractions),
         cmocka_unit_test(test_shapes),
