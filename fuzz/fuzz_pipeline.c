@@ -35,7 +35,8 @@ static void read_geometry(struct fuzz_reader *r, convtool_geometry_spec *s)
     s->dilation_y = fuzz_range(r, 1, 3);
     s->dilation_x = fuzz_range(r, 1, 3);
     s->padding = (convtool_padding_kind)fuzz_range(r, 0, 2);
-    /* Up to 12: wider than small images, so reflect/symmetric refusals and circular wraps happen. */
+    /* Up to 12: wider than small images, so reflect/symmetric refusals and circular wraps happen.
+     */
     s->pad_y = fuzz_range(r, 0, 12);
     s->pad_x = fuzz_range(r, 0, 12);
     s->mode = (convtool_pad_mode)fuzz_range(r, 0, 4);
@@ -71,8 +72,8 @@ static void compare_with_reference(const convtool_tensor *got, const convtool_te
     for (size_t i = 0; i < n; i++) {
         double want = ref->data[i];
         if (fabs((double)got->data[i] - want) > TOLERANCE * (1.0 + fabs(want))) {
-            fprintf(stderr, "value %zu of %dx%dx%d: core %.9g, reference %.9g\n", i, ref->c,
-                    ref->h, ref->w, got->data[i], want);
+            fprintf(stderr, "value %zu of %dx%dx%d: core %.9g, reference %.9g\n", i, ref->c, ref->h,
+                    ref->w, got->data[i], want);
             FUZZ_CHECK(!"core differs from the reference");
         }
     }
@@ -91,8 +92,7 @@ static void run(const struct problem *p)
 {
     convtool_geometry g;
     convtool_tensor one = {0}, three = {0}, ref = {0};
-    convtool_status st =
-        convtool_geometry_resolve(&p->spec, p->in.h, p->in.w, p->k.h, p->k.w, &g);
+    convtool_status st = convtool_geometry_resolve(&p->spec, p->in.h, p->in.w, p->k.h, p->k.w, &g);
     if (st != CONVTOOL_OK) {
         FUZZ_CHECK(st == CONVTOOL_EGEOMETRY);
         return;

@@ -282,7 +282,26 @@ static size_t jpeg_skip_entropy(const unsigned char *b, size_t len, size_t off)
 struct jpeg_tables {
     unsigned quant_defined, quant_used, dc_defined, ac_defined;
     int progressive;
+    int components;              /* in the frame header, 0 before it */
+    unsigned char component_id[4];
 };
+
+/* stb matches a scan's component selectors against the frame's ids; one that
+ * names no component is refused here, before stb indexes anything with it. */
+static int jpeg_scan_components_ok(const unsigned char *s, const struct jpeg_tables *t)
+{
+    int ns = s[0];
+    if (ns < 1 || ns > 4 || ns > t->components)
+        return 0;
+    for (int i = 0; i < ns; i++) {
+        int found = 0;
+        for (int c = 0; c < t->components; c++)
+            found |= s[1 + 2 * i] == t->component_id[c];
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
 
 /*
  * stb_image 2.27 trusts the 16 code counts of a Huffman table: more than 256 codes
@@ -318,6 +337,8 @@ static int jpeg_dht_ok(const unsigned char *s, size_t n, struct jpeg_tables *t)
 static int jpeg_scan_ok(const unsigned char *s, size_t n, const struct jpeg_tables *t)
 {
     if ((t->quant_used & ~t->quant_defined) != 0 || n < 1 || n < 4 + 2 * (size_t)s[0])
+        return 0;
+    if (!jpeg_scan_components_ok(s, t))
         return 0;
     int ns = s[0], ss = s[1 + 2 * ns], ah = s[3 + 2 * ns] >> 4;
     int need_dc = !t->progressive || (ss == 0 && ah == 0), need_ac = !t->progressive || ss > 0;
@@ -358,8 +379,11 @@ static int jpeg_segment_ok(int m, const unsigned char *s, size_t n, struct jpeg_
         return jpeg_dqt_ok(s, n, &t->quant_defined);
     if (m >= JPEG_SOF0 && m <= JPEG_SOF2 && n >= 6) {
         t->progressive = m == JPEG_SOF2;
-        for (size_t i = 0; i < s[5] && 6 + 3 * i + 2 < n; i++)
+        t->components = 0;
+        for (size_t i = 0; i < s[5] && i < 4 && 6 + 3 * i + 2 < n; i++) {
             t->quant_used |= 1u << (s[6 + 3 * i + 2] & 3);
+            t->component_id[t->components++] = s[6 + 3 * i];
+        }
         return 1;
     }
     if (m == JPEG_SOS) /* decoding starts: every table the scan uses must exist */
@@ -374,7 +398,7 @@ static int jpeg_segment_ok(int m, const unsigned char *s, size_t n, struct jpeg_
  */
 static convtool_status jpeg_check_tables(const unsigned char *b, size_t len)
 {
-    struct jpeg_tables tables = {0, 0, 0, 0, 0};
+    struct jpeg_tables tables = {0};
     size_t off = 2; /* after SOI */
     for (;;) {
         while (off < len && b[off] != 0xff)

@@ -16,6 +16,8 @@ static const char *const messages[CONVTOOL_STATUS_COUNT] = {
     [CONVTOOL_EZEROSUM] = "kernel sums to 0 and cannot be normalized",
     [CONVTOOL_EMISMATCH] = "kernels give outputs of different sizes",
     [CONVTOOL_ENOTREG] = "not a regular file (a FIFO, device or socket); pipe it to stdin as '-'",
+    [CONVTOOL_EMEMLIMIT] = "over the memory limit (decoding needs more memory than allowed)",
+    [CONVTOOL_EHOSTILE] = "corrupt or hostile image (the contained decoder crashed or was stopped)",
 };
 
 const char *convtool_strerror(convtool_status status)

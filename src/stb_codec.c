@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "decode_arena.h"
 #include "stb_codec.h"
 
 #define STB_IMAGE_STATIC
@@ -16,6 +17,14 @@
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
 #define STBI_MAX_DIMENSIONS STB_CODEC_MAX_DIMENSION
+/*
+ * stb's allocations go to the budgeted arena of the calling thread (see
+ * decode_arena.h): a runaway allocation fails cleanly past the budget, and
+ * stb only ever sees zeroed memory. The caller sets the arena up first.
+ */
+#define STBI_MALLOC(size) decode_arena_malloc(size)
+#define STBI_REALLOC(p, size) decode_arena_realloc(p, size)
+#define STBI_FREE(p) decode_arena_free(p)
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION

@@ -21,8 +21,10 @@
 
 /*
  * Decodes a PNG or JPEG with its native channel count (req_comp 0) into
- * interleaved HWC samples. *pixels is malloc'ed by stb; release it with
- * stb_codec_free(). Returns CONVTOOL_ENOMEM when an allocation fails and
+ * interleaved HWC samples. stb allocates from the calling thread's decode
+ * arena when one is in use (decode_arena_use(): *pixels then lives there, or
+ * is the arena's output buffer), else with malloc (free *pixels with
+ * stb_codec_free()). Returns CONVTOOL_ENOMEM when an allocation fails and
  * CONVTOOL_ECORRUPT when stb refuses the data.
  */
 convtool_status stb_codec_decode8(const unsigned char *bytes, size_t len, int *w, int *h,

@@ -47,6 +47,8 @@ typedef enum convtool_status {
     CONVTOOL_EZEROSUM,    /* --normalize on a kernel whose sum is 0 */
     CONVTOOL_EMISMATCH,   /* several kernels give different output sizes */
     CONVTOOL_ENOTREG,     /* a named input is a FIFO, device or socket, not a file */
+    CONVTOOL_EMEMLIMIT,   /* decoding would need more memory than the load options allow */
+    CONVTOOL_EHOSTILE,    /* the contained decoder crashed, was killed or timed out */
     CONVTOOL_STATUS_COUNT
 } convtool_status;
 
@@ -335,9 +337,29 @@ CONVTOOL_API convtool_status convtool_image_probe(const unsigned char *bytes, si
 
 typedef struct convtool_load_options {
     uint64_t max_pixels; /* width×height limit checked from the header; 0 = none */
+    /* Bytes decoding may use (convtool_decode_memory_estimate from the header, and the
+     * decoder's allocations as it runs); 0 = no limit of our own. */
+    uint64_t max_memory;
+    /* 1: decode in this process. 0 (default): in a contained child process (a fork with
+     * memory, CPU and syscall limits), unless the environment has CONVTOOL_SANDBOX=0. */
+    int no_sandbox;
 } convtool_load_options;
 
 #define CONVTOOL_DEFAULT_MAX_PIXELS 100000000ull
+
+/*
+ * The memory decoding the image of `info` (from convtool_image_probe) needs at
+ * its peak, in bytes: the decoder's buffers and the samples it returns (not
+ * the float tensor: add convtool_image_decode's C·H·W·4 bytes for that), for
+ * a file of file_len bytes. EOVERFLOW if it does not fit 64 bits.
+ */
+CONVTOOL_API convtool_status convtool_decode_memory_estimate(const convtool_image_info *info,
+                                                             uint64_t file_len, uint64_t *bytes);
+/* min(half the physical memory, 8 GiB, RLIMIT_AS, RLIMIT_DATA): the CLI's default --max-memory. */
+CONVTOOL_API uint64_t convtool_default_max_memory(void);
+/* Overflow-checked 64-bit product a·b·c·d into *out (CONVTOOL_EOVERFLOW otherwise). */
+CONVTOOL_API convtool_status convtool_mul_u64(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                                              uint64_t *out);
 
 /* A decoded image: the tensor plus what it came from. */
 typedef struct convtool_image {
@@ -486,6 +508,14 @@ CONVTOOL_API convtool_status convtool_kernel_bank_write(const convtool_kernel_ba
  */
 CONVTOOL_API convtool_status convtool_read_file(const char *path, size_t max_bytes,
                                                 convtool_buffer *out);
+
+/*
+ * convtool_read_file for images: the same, except that stdin ("-") is refused
+ * with CONVTOOL_EUNSUPPORTED as soon as its first 16 bytes are not a PNG,
+ * JPEG or .npy signature (an endless or huge non-image stream is not read).
+ */
+CONVTOOL_API convtool_status convtool_read_image(const char *path, uint64_t max_bytes,
+                                                 convtool_buffer *out);
 
 /*
  * Writes bytes to `path` safely. A regular file (or a name that does not

@@ -49,6 +49,10 @@ struct apply_options {
     int png_level; /* --png-level; 0 = the library's default */
     const char *output_dir; /* batch mode */
     uint64_t max_pixels;
+    uint64_t max_memory;      /* --max-memory: bytes the whole run of one input may need; 0 = none */
+    uint64_t max_work;        /* --max-work: multiply-adds per input; 0 = none */
+    uint64_t max_input_bytes; /* --max-input-bytes: 0 = none */
+    int no_sandbox;           /* --no-sandbox: decode in this process */
     char **inputs; /* batch: malloc'd (positionals, then --files-from names) */
     int input_count;
     const char *output; /* single-file mode */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "apply_limits.h"
 #include "batch_args.h"
 #include "cli.h"
 #include "geometry_opts.h"
@@ -14,6 +15,7 @@
 enum {
     OPT_FLIP = 1000, OPT_NORMALIZE, OPT_SCALE, OPT_BIAS, OPT_MAP, OPT_SHOW_KERNEL,
     OPT_COMBINE, OPT_GRAY, OPT_ALPHA, OPT_KERNELS_DIR, OPT_MAX_PIXELS, OPT_QUIET, OPT_PNG_LEVEL,
+    OPT_MAX_MEMORY, OPT_MAX_WORK, OPT_MAX_INPUT_BYTES, OPT_NO_SANDBOX,
 };
 
 static const struct option long_options[] = {
@@ -28,6 +30,8 @@ static const struct option long_options[] = {
     {"kernels-dir", 1, NULL, OPT_KERNELS_DIR}, {"max-pixels", 1, NULL, OPT_MAX_PIXELS},
     {"quiet", 0, NULL, OPT_QUIET},     {"help", 0, NULL, 'h'},
     {"png-level", 1, NULL, OPT_PNG_LEVEL},
+    {"max-memory", 1, NULL, OPT_MAX_MEMORY}, {"max-work", 1, NULL, OPT_MAX_WORK},
+    {"max-input-bytes", 1, NULL, OPT_MAX_INPUT_BYTES}, {"no-sandbox", 0, NULL, OPT_NO_SANDBOX},
     BATCH_LONG_OPTS,
     {NULL, 0, NULL, 0},
 };
@@ -60,6 +64,11 @@ static void print_help(void)
            "  -o, --output-dir DIR      batch mode: each INPUT goes to DIR/its name\n"
            "      --kernels-dir DIR     where named kernels are looked up first\n"
            "      --max-pixels N        refuse larger images (default 100M; k/M/G suffixes)\n"
+           "      --max-memory BYTES    refuse inputs needing more memory (default: half the RAM,\n"
+           "                            at most 8Gi; k/M/G or Ki/Mi/Gi suffixes; 0 = no limit)\n"
+           "      --max-work N          refuse jobs of more multiply-adds (default 1T; 0 = none)\n"
+           "      --max-input-bytes BYTES  refuse larger input files (default 1Gi; 0 = none)\n"
+           "      --no-sandbox          decode in this process, not a contained child\n"
            "      --quiet               no warnings, progress or summary (errors only)\n"
            "  -h, --help                this help\n" BATCH_HELP);
     geometry_print_aliases();
@@ -125,6 +134,13 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
         if (parse_u64(arg, &o->max_pixels, &why) || o->max_pixels == 0)
             return bad_value("--max-pixels", arg, why ? why : "must be at least 1");
         return EXIT_OK;
+    case OPT_MAX_MEMORY:
+    case OPT_MAX_WORK:
+    case OPT_MAX_INPUT_BYTES:
+        return apply_limit_option(opt == OPT_MAX_MEMORY ? LIMIT_MEMORY
+                                  : opt == OPT_MAX_WORK ? LIMIT_WORK
+                                                        : LIMIT_INPUT_BYTES,
+                                  arg, o);
     }
     return geometry_option(opt, arg, &o->geometry);
 }
@@ -147,6 +163,7 @@ static int parse_option(int opt, char **argv, struct apply_options *o)
     case OPT_SHOW_KERNEL: o->show_kernel = 1; return EXIT_OK;
     case OPT_GRAY: o->gray = 1; return EXIT_OK;
     case OPT_QUIET: cli_quiet = 1; return EXIT_OK;
+    case OPT_NO_SANDBOX: o->no_sandbox = 1; return EXIT_OK;
     case OPT_KERNELS_DIR: o->kernels_dir = optarg; return EXIT_OK;
     case 'o': o->output_dir = optarg; return EXIT_OK;
     case 'h': print_help(); exit(cli_finish_stdout());
@@ -167,6 +184,7 @@ static void set_defaults(struct apply_options *o)
     o->scale = 1.0;
     o->quality = 90;
     o->max_pixels = CONVTOOL_DEFAULT_MAX_PIXELS;
+    apply_limit_defaults(o);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cpus < 1 ? 1 : cpus > 256 ? 256 : (int)cpus;
 }

@@ -8,8 +8,6 @@
 #include "cli.h"
 #include "geometry_opts.h"
 
-/* Reading more than this is refused before decoding (a 100-Mpixel 16-bit RGBA PNG fits). */
-#define MAX_INPUT_BYTES ((size_t)2 << 30)
 #define CLIP_WARN_SHARE 0.10
 
 int apply_report(const char *path, convtool_status st)
@@ -26,13 +24,10 @@ int apply_report(const char *path, convtool_status st)
 int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,
                      convtool_image_info *info)
 {
-    convtool_status st = convtool_read_file(path, MAX_INPUT_BYTES, file);
-    if (st == CONVTOOL_ELIMIT) {
-        cli_error("%s: larger than %zu bytes; refused", path, MAX_INPUT_BYTES);
-        return EXIT_RUNTIME;
-    }
-    if (st == CONVTOOL_OK)
-        st = convtool_image_probe(file->data, file->len, info);
+    int rc = apply_read_limited(o, path, file); /* --max-input-bytes */
+    if (rc != EXIT_OK)
+        return rc;
+    convtool_status st = convtool_image_probe(file->data, file->len, info);
     if (st != CONVTOOL_OK)
         return apply_report(path, st);
     uint64_t pixels = (uint64_t)info->width * (uint64_t)info->height;

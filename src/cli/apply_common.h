@@ -3,6 +3,7 @@
 #define CONVTOOL_CLI_APPLY_COMMON_H
 
 #include "apply.h"
+#include "apply_limits.h"
 
 /* Prints a library failure for path; returns the exit code it deserves. */
 int apply_report(const char *path, convtool_status st);

@@ -107,7 +107,7 @@ int apply_run_fused(const struct apply_job *job, convtool_buffer *file,
 {
     convtool_pixels px;
     convtool_image_info decoded;
-    convtool_load_options lo = {.max_pixels = job->opts->max_pixels};
+    convtool_load_options lo = apply_load_options(job->opts);
     convtool_status st = convtool_image_decode_pixels(file->data, file->len, &lo, &px, &decoded);
     convtool_buffer_free(file); /* the compressed bytes are not needed past here */
     if (st != CONVTOOL_OK)

@@ -203,7 +203,7 @@ static int run_float(const struct apply_job *job, convtool_buffer *file)
 {
     struct planes p = {0};
     struct result results[APPLY_MAX_KERNELS] = {0};
-    convtool_load_options lo = {.max_pixels = job->opts->max_pixels};
+    convtool_load_options lo = apply_load_options(job->opts);
     convtool_status st = convtool_image_decode(file->data, file->len, &lo, &p.image);
     convtool_buffer_free(file); /* the compressed bytes are not needed past here */
     if (st == CONVTOOL_OK)
@@ -228,6 +228,8 @@ int apply_run_file(const struct apply_job *job)
     convtool_buffer file = {0};
     convtool_image_info info;
     int rc = apply_read_input(job->opts, job->input, &file, &info);
+    if (rc == EXIT_OK)
+        rc = apply_check_limits(job, &info, file.len);
     if (rc == EXIT_OK)
         rc = apply_fused_fits(job, &info) ? apply_run_fused(job, &file, &info)
                                           : run_float(job, &file);

@@ -10,7 +10,8 @@
  *
  * Only calls made once main() has started are counted: the dynamic loader's and
  * libc's start-up allocations differ from machine to machine, the program's do
- * not. main is found by wrapping __libc_start_main. Counting is atomic, so a
+ * not. main is found by wrapping __libc_start_main. A forked child counts
+ * nothing (the decoder's child has budgets of its own). Counting is atomic, so a
  * threaded program is safe, but only a single-threaded run (-j 1) gives the
  * same count every time.
  */
@@ -18,6 +19,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,10 +127,18 @@ __attribute__((destructor)) static void at_exit_report(void)
 typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
 
+/* A forked child (the contained decoder) has its own memory accounting: its
+ * allocations neither count nor fail, so the walk covers the parent's job. */
+static void child_after_fork(void)
+{
+    atomic_store(&counting, 0);
+}
+
 static int counting_main(int argc, char **argv, char **envp)
 {
     fail_nth = env_number("FAILMALLOC_NTH");
     sticky = env_number("FAILMALLOC_STICKY") != 0;
+    pthread_atfork(NULL, NULL, child_after_fork);
     atomic_store(&counting, 1);
     return real_main(argc, argv, envp);
 }

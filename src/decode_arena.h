@@ -1,0 +1,42 @@
+/*
+ * The budgeted allocator stb decodes with (stb_codec.c routes STBI_MALLOC,
+ * STBI_REALLOC and STBI_FREE here). A bump arena in one private mapping of at
+ * most `cap` bytes: an allocation past the cap fails cleanly (stb then gives
+ * up) and is remembered, so the caller reports "over the memory limit", not
+ * "corrupt". Memory comes from fresh zero pages and is never reused, so stb
+ * never sees stale bytes. No malloc: the arena works the same in the
+ * contained child process, where only mmap-family syscalls are allowed.
+ *
+ * The one allocation of exactly `out_size` bytes (stb allocates the image it
+ * returns at exactly its final size) is served from `out` instead, a buffer
+ * the caller provides (or none: NULL), so the pixels usually need no copy.
+ */
+#ifndef CONVTOOL_DECODE_ARENA_H
+#define CONVTOOL_DECODE_ARENA_H
+
+#include <stddef.h>
+
+struct decode_arena {
+    unsigned char *base;
+    size_t cap, used;
+    unsigned char *last; /* the latest allocation, which may grow in place */
+    size_t last_size;
+    unsigned char *out; /* the caller's buffer for the result */
+    size_t out_size;
+    int out_busy;
+    int refused; /* an allocation went past the cap */
+    int failed;  /* the mapping itself could not be made */
+};
+
+/* Maps the arena's address space (pages are committed as they are touched). 0 on success. */
+int decode_arena_open(struct decode_arena *a, size_t cap, void *out, size_t out_size);
+void decode_arena_close(struct decode_arena *a);
+
+/* Sets the arena of this thread's stb calls (NULL: none; plain malloc, for tests). */
+void decode_arena_use(struct decode_arena *a);
+
+void *decode_arena_malloc(size_t size);
+void *decode_arena_realloc(void *p, size_t size);
+void decode_arena_free(void *p);
+
+#endif
