@@ -86,8 +86,10 @@ static convtool_status vips_header(struct text_cursor *c, int *w, int *h, double
     st = vips_whole(c, v[0], cols[0], "width", w);
     if (st == CONVTOOL_OK)
         st = vips_whole(c, v[1], cols[1], "height", h);
-    if (st == CONVTOOL_OK && v[2] == 0)
-        return kernel_fail(c->err, c->line, column(c, cols[2]), "the scale must not be 0");
+    /* 1/scale is what multiplies the taps: 0 and tiny denormals (1e-316) would make it inf. */
+    if (st == CONVTOOL_OK && (v[2] == 0 || !isfinite(1.0 / v[2])))
+        return kernel_fail(c->err, c->line, column(c, cols[2]),
+                           v[2] == 0 ? "the scale must not be 0" : "the scale is too small");
     *scale = v[2];
     *offset = v[3];
     return st;
