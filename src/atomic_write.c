@@ -29,29 +29,37 @@
 /* --------------------------------------------------- temp file registry */
 
 /*
- * A slot's path is written only while its flag is 0 and read only while it
- * is 1, so the signal handler never sees a half-written name. The mutex
- * serialises writers choosing a slot; the handler never takes it. The flags
- * are lock-free atomics (safe in a signal handler), so that batch workers
- * writing at once are ordered for ThreadSanitizer and the compiler alike.
+ * Each slot is FREE, CREATING (its buffer is mkstemp's template) or LIVE (its
+ * buffer names an existing temp file). The handler reads a path only in a
+ * LIVE slot. A batch writes from worker threads while the signal handler
+ * runs on the main thread, so the handler first raises `dying`, then waits
+ * out every CREATING slot: a writer checks `dying` after reserving its slot
+ * and before creating the file, so each slot ends LIVE (and is unlinked) or
+ * FREE (no file) — no temp can appear after the cleanup. Writers keep the
+ * signals blocked while a slot is CREATING, so the handler never waits for
+ * its own thread. The mutex only serialises writers choosing a slot.
  */
+enum { SLOT_FREE = 0, SLOT_CREATING, SLOT_LIVE };
+
 static char temp_paths[TEMP_SLOTS][PATH_MAX];
-static atomic_int temp_live[TEMP_SLOTS];
+static atomic_int temp_state[TEMP_SLOTS];
+static atomic_int dying;
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs lock-free flags");
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int register_temp(const char *path)
+/* A FREE slot, now CREATING with the template in its buffer; −1 if none. */
+static int reserve_slot(const char *template)
 {
     int slot = -1;
 
     pthread_mutex_lock(&registry_lock);
     for (int i = 0; i < TEMP_SLOTS && slot < 0; i++) {
-        if (!atomic_load(&temp_live[i]))
+        if (atomic_load(&temp_state[i]) == SLOT_FREE)
             slot = i;
     }
     if (slot >= 0) {
-        memcpy(temp_paths[slot], path, strlen(path) + 1);
-        atomic_store(&temp_live[slot], 1);
+        memcpy(temp_paths[slot], template, strlen(template) + 1);
+        atomic_store(&temp_state[slot], SLOT_CREATING);
     }
     pthread_mutex_unlock(&registry_lock);
     return slot;
@@ -59,16 +67,19 @@ static int register_temp(const char *path)
 
 static void unregister_temp(int slot)
 {
-    atomic_store(&temp_live[slot], 0);
+    atomic_store(&temp_state[slot], SLOT_FREE);
 }
 
 void convtool_atomic_cleanup(void)
 {
     /* Async-signal-safe: only unlink(2) and lock-free atomics. */
+    atomic_store(&dying, 1);
     for (int i = 0; i < TEMP_SLOTS; i++) {
-        if (atomic_load(&temp_live[i])) {
+        while (atomic_load(&temp_state[i]) == SLOT_CREATING)
+            ; /* another thread is inside mkstemp: microseconds */
+        if (atomic_load(&temp_state[i]) == SLOT_LIVE) {
             unlink(temp_paths[i]);
-            atomic_store(&temp_live[i], 0);
+            atomic_store(&temp_state[i], SLOT_FREE);
         }
     }
 }
@@ -234,22 +245,31 @@ static convtool_status write_direct(const char *path, const void *data, size_t l
     return CONVTOOL_OK;
 }
 
-/* mkstemp and registration happen with signals blocked: no unregistered temp. */
+/*
+ * The slot is reserved before the file exists and mkstemp fills in the
+ * slot's own buffer, with signals blocked: there is never an unregistered temp.
+ */
 static int create_temp(char *tmp, int *slot)
 {
     sigset_t old;
-    int fd, err = 0;
+    int fd = -1, err = 0;
 
     block_signals(&old);
-    fd = mkstemp(tmp); /* mkostemp is GNU-only; CLOEXEC is set just after */
-    if (fd >= 0) {
-        fcntl(fd, F_SETFD, FD_CLOEXEC);
-        *slot = register_temp(tmp);
-        if (*slot < 0) {
-            err = EAGAIN; /* more parallel writers than slots */
-            close(fd);
-            unlink(tmp);
-            fd = -1;
+    *slot = reserve_slot(tmp);
+    if (*slot < 0) {
+        err = EAGAIN; /* more parallel writers than slots */
+    } else if (atomic_load(&dying)) {
+        err = EINTR; /* the cleanup has run: create nothing more */
+        unregister_temp(*slot);
+    } else {
+        fd = mkstemp(temp_paths[*slot]); /* mkostemp is GNU-only; CLOEXEC just after */
+        if (fd >= 0) {
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+            memcpy(tmp, temp_paths[*slot], strlen(temp_paths[*slot]) + 1);
+            atomic_store(&temp_state[*slot], SLOT_LIVE);
+        } else {
+            err = errno;
+            unregister_temp(*slot);
         }
     }
     restore_signals(&old);

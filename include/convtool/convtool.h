@@ -529,7 +529,9 @@ CONVTOOL_API convtool_status convtool_write_file_atomic(const char *path, const 
 
 /*
  * Removes any temporary file that convtool_write_file_atomic is writing at
- * this moment. Async-signal-safe: call it from a signal handler before exit.
+ * this moment, in any thread. Async-signal-safe: call it from a signal
+ * handler before exit. From then on the process creates no temporary file
+ * (convtool_write_file_atomic fails with CONVTOOL_EIO and errno EINTR).
  */
 CONVTOOL_API void convtool_atomic_cleanup(void);
 
