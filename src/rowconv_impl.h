@@ -49,6 +49,26 @@ static inline vfloat splat(float f)
 #define STREAM_STORE(p, v) _mm_stream_ps((p), (__m128)(v))
 #endif
 
+/* Outputs x .. x+4L−1 in four independent accumulators (bias added). */
+static inline void block4(const float *const *src, const float *w, int ntaps, int x, float bias,
+                          vfloat a[4])
+{
+    vfloat a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    for (int t = 0; t < ntaps; t++) {
+        const float *s = src[t] + x;
+        vfloat wt = splat(w[t]);
+        a0 += wt * load(s);
+        a1 += wt * load(s + L);
+        a2 += wt * load(s + 2 * L);
+        a3 += wt * load(s + 3 * L);
+    }
+    vfloat b = splat(bias);
+    a[0] = a0 + b;
+    a[1] = a1 + b;
+    a[2] = a2 + b;
+    a[3] = a3 + b;
+}
+
 /* One output by the scalar formula: the same fused or unfused operations, in the
  * same order, as the vector lanes, so a value never depends on its position. */
 static inline float one_output(const float *const *src, const float *w, int ntaps, int x,
@@ -70,40 +90,20 @@ void ROWCONV_NAME(float *out, const float *const *src, const float *w, int ntaps
         for (; x < n && ((uintptr_t)(out + x) % (L * sizeof(float))) != 0; x++)
             out[x] = one_output(src, w, ntaps, x, bias);
         for (; x + 4 * L <= n; x += 4 * L) {
-            vfloat a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-            for (int t = 0; t < ntaps; t++) {
-                const float *s = src[t] + x;
-                vfloat wt = splat(w[t]);
-                a0 += wt * load(s);
-                a1 += wt * load(s + L);
-                a2 += wt * load(s + 2 * L);
-                a3 += wt * load(s + 3 * L);
-            }
-            vfloat b = splat(bias);
-            STREAM_STORE(out + x, a0 + b);
-            STREAM_STORE(out + x + L, a1 + b);
-            STREAM_STORE(out + x + 2 * L, a2 + b);
-            STREAM_STORE(out + x + 3 * L, a3 + b);
+            vfloat a[4];
+            block4(src, w, ntaps, x, bias, a);
+            for (int i = 0; i < 4; i++)
+                STREAM_STORE(out + x + i * L, a[i]);
         }
     }
 #else
     (void)stream;
 #endif
     for (; x + 4 * L <= n; x += 4 * L) {
-        vfloat a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-        for (int t = 0; t < ntaps; t++) {
-            const float *s = src[t] + x;
-            vfloat wt = splat(w[t]);
-            a0 += wt * load(s);
-            a1 += wt * load(s + L);
-            a2 += wt * load(s + 2 * L);
-            a3 += wt * load(s + 3 * L);
-        }
-        vfloat b = splat(bias);
-        store(out + x, a0 + b);
-        store(out + x + L, a1 + b);
-        store(out + x + 2 * L, a2 + b);
-        store(out + x + 3 * L, a3 + b);
+        vfloat a[4];
+        block4(src, w, ntaps, x, bias, a);
+        for (int i = 0; i < 4; i++)
+            store(out + x + i * L, a[i]);
     }
     for (; x + L <= n; x += L) {
         vfloat a = {0};
