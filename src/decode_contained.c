@@ -5,8 +5,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "big_alloc.h"
 #include "decode_arena.h"
 #include "decode_contained.h"
 #include "png_read.h"
@@ -21,7 +21,6 @@
 #define SANDBOX_SLACK ((uint64_t)256 << 20)
 #define SANDBOX_CPU_BASE 5
 #define SANDBOX_CPU_PER_MPIXEL 2
-#define HUGE_PAGE ((size_t)2 << 20)
 
 /*
  * JPEGs go to libjpeg-turbo when it is built in and active; it hands CMYK and
@@ -171,20 +170,6 @@ static size_t arena_cap_for(uint64_t estimate, const convtool_load_options *opts
     return cap > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)cap;
 }
 
-/* Big buffers on 2 MiB boundaries, so the kernel can back them with huge pages. */
-static unsigned char *alloc_out(size_t bytes)
-{
-    if (bytes < 4 * HUGE_PAGE)
-        return malloc(bytes ? bytes : 1);
-    void *p = NULL;
-    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure only costs speed */
-#endif
-    return p;
-}
-
 /* Decodes a PNG or JPEG (already probed and checked) into a new malloc'ed buffer. */
 static convtool_status decode_to_buffer(const unsigned char *bytes, size_t len,
                                         const convtool_image_info *info,
@@ -197,7 +182,7 @@ static convtool_status decode_to_buffer(const unsigned char *bytes, size_t len,
                           (size_t)info->bit_depth / 8, &out_bytes);
     if (st != CONVTOOL_OK)
         return st;
-    unsigned char *out = alloc_out(out_bytes);
+    unsigned char *out = big_alloc(out_bytes);
     if (!out)
         return CONVTOOL_ENOMEM;
     struct decode_job job = {bytes, len, info, out, out_bytes, arena_cap_for(estimate, opts)};

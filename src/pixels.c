@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_alloc.h"
 #include "convtool/convtool.h"
 
 convtool_status convtool_pixels_alloc(convtool_pixels *px, int width, int height, int channels,
@@ -14,7 +15,7 @@ convtool_status convtool_pixels_alloc(convtool_pixels *px, int width, int height
     if (convtool_mul_size((size_t)width, (size_t)height, (size_t)channels, (size_t)depth / 8,
                           &bytes) != CONVTOOL_OK)
         return CONVTOOL_EOVERFLOW;
-    px->data = malloc(bytes);
+    px->data = big_alloc(bytes);
     if (!px->data)
         return CONVTOOL_ENOMEM;
     *px = (convtool_pixels){width, height, channels, depth, px->data};

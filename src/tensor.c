@@ -1,8 +1,8 @@
 /* Tensor allocation with overflow-checked sizes. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "big_alloc.h"
 #include "convtool/convtool.h"
 
 convtool_status convtool_mul_size(size_t a, size_t b, size_t c, size_t d, size_t *out)
@@ -18,24 +18,6 @@ convtool_status convtool_mul_size(size_t a, size_t b, size_t c, size_t d, size_t
     return CONVTOOL_OK;
 }
 
-/* Big tensors are touched once per pass, so first-touch page faults would cost
- * more than the arithmetic (≈ 50,000 faults for a 4096² RGB image); 2 MiB
- * transparent huge pages cut them 512-fold where the kernel allows. */
-#define HUGE_PAGE ((size_t)2 << 20)
-
-static float *alloc_floats(size_t bytes)
-{
-    if (bytes < 4 * HUGE_PAGE)
-        return malloc(bytes);
-    void *p = NULL;
-    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure only costs speed */
-#endif
-    return p;
-}
-
 convtool_status convtool_tensor_alloc(convtool_tensor *t, int c, int h, int w)
 {
     memset(t, 0, sizeof *t);
@@ -44,7 +26,7 @@ convtool_status convtool_tensor_alloc(convtool_tensor *t, int c, int h, int w)
     size_t bytes;
     if (convtool_mul_size((size_t)c, (size_t)h, (size_t)w, sizeof(float), &bytes) != CONVTOOL_OK)
         return CONVTOOL_EOVERFLOW;
-    t->data = alloc_floats(bytes);
+    t->data = big_alloc(bytes);
     if (!t->data)
         return CONVTOOL_ENOMEM;
     t->c = c;
