@@ -122,7 +122,7 @@ static void test_decode_limits(void **state)
 {
     (void)state;
     convtool_buffer b = gray_png(20, 10);
-    convtool_load_options lo = {199};
+    convtool_load_options lo = {.max_pixels = 199};
     convtool_image img;
     assert_int_equal(convtool_image_decode(b.data, b.len, &lo, &img), CONVTOOL_ELIMIT);
     assert_int_equal(img.info.width, 20);

@@ -333,7 +333,7 @@ static void test_limit(void **state)
     convtool_save_options o = {.format = CONVTOOL_FORMAT_NPY, .npy_rank = 2};
     convtool_buffer b = {0};
     assert_int_equal(convtool_image_encode(&t, &o, &b), CONVTOOL_OK);
-    convtool_load_options lo = {99};
+    convtool_load_options lo = {.max_pixels = 99};
     convtool_image img;
     assert_int_equal(convtool_image_decode(b.data, b.len, &lo, &img), CONVTOOL_ELIMIT);
     assert_int_equal(img.info.width, 10); /* the caller can still name the size */
