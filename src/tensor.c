@@ -5,16 +5,13 @@
 #include "big_alloc.h"
 #include "convtool/convtool.h"
 
+/* The 64-bit product (convtool_mul_u64, limits.c), then whether size_t holds it. */
 convtool_status convtool_mul_size(size_t a, size_t b, size_t c, size_t d, size_t *out)
 {
-    size_t factors[4] = {a, b, c, d};
-    size_t product = 1;
-    for (int i = 0; i < 4; i++) {
-        if (factors[i] != 0 && product > SIZE_MAX / factors[i])
-            return CONVTOOL_EOVERFLOW;
-        product *= factors[i];
-    }
-    *out = product;
+    uint64_t product;
+    if (convtool_mul_u64(a, b, c, d, &product) != CONVTOOL_OK || product > SIZE_MAX)
+        return CONVTOOL_EOVERFLOW;
+    *out = (size_t)product;
     return CONVTOOL_OK;
 }
 
