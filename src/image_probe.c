@@ -229,17 +229,24 @@ static convtool_status jpeg_complete(const unsigned char *b, size_t len, size_t 
     return CONVTOOL_ECORRUPT;
 }
 
+/* Where the next marker code is: like stb, stray bytes between segments and
+ * 0xFF fill bytes are skipped. len when there is none. */
+static size_t jpeg_marker_at(const unsigned char *b, size_t len, size_t off)
+{
+    while (off < len && b[off] != 0xff)
+        off++;
+    while (off < len && b[off] == 0xff)
+        off++;
+    return off;
+}
+
 /* Walks the segments to the frame header; *frame is the offset just after its marker. */
 static convtool_status jpeg_find_frame(const unsigned char *b, size_t len,
                                        convtool_image_info *info, size_t *frame)
 {
     size_t off = 2; /* after SOI */
     for (;;) {
-        /* Like stb, skip stray bytes between segments, then 0xFF fill bytes. */
-        while (off < len && b[off] != 0xff)
-            off++;
-        while (off < len && b[off] == 0xff)
-            off++;
+        off = jpeg_marker_at(b, len, off);
         if (off >= len)
             return CONVTOOL_ECORRUPT;
         int m = b[off++];
@@ -401,10 +408,7 @@ static convtool_status jpeg_check_tables(const unsigned char *b, size_t len)
     struct jpeg_tables tables = {0};
     size_t off = 2; /* after SOI */
     for (;;) {
-        while (off < len && b[off] != 0xff)
-            off++;
-        while (off < len && b[off] == 0xff)
-            off++;
+        off = jpeg_marker_at(b, len, off);
         if (off + 2 >= len || b[off] == JPEG_EOI)
             return CONVTOOL_OK;
         int m = b[off++];
