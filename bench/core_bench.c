@@ -3,17 +3,20 @@
  * convtool_conv2d on a random C×H×W float32 tensor, beside a memory-copy
  * baseline that moves the same bytes (read the input, write the output).
  *
- *   core_bench [-s SIZE] [-c CHANNELS] [-j THREADS] [-r REPS] [-S STRIDE] [-p PAD]
- *              KERNEL... [-j THREADS | -S STRIDE | -p PAD] KERNEL...
+ *   core_bench [-s SIZE] [-c CHANNELS] [-j THREADS] [-r REPS] [-S STRIDE] [-p PAD] [-d 0|1]
+ *              KERNEL... [-j THREADS | -S STRIDE | -p PAD | -d 0|1] KERNEL...
  *
  * KERNEL is a library name or an inline matrix; "rand15" is a random,
  * non-separable 15×15; "gauss15" a 15×15 Gaussian of sigma 2.5 (the kernel of
  * bench/run.sh), "gauss5" the library's binomial gaussian5, "box" box5. The
  * geometry is `same` padding in replicate mode (the CLI's default), or PAD on
- * every side with -p; -S sets the stride. -j, -S and -p may also come between
- * kernels and apply to the kernels after them. Prints one line per kernel:
- * name (with /sN, /pN, /jN when those differ from the defaults or the header's
- * threads), median ms, ratio to the copy baseline.
+ * every side with -p; -S sets the stride. -d 1 times convtool_conv2d_into a
+ * preallocated output instead of convtool_conv2d, which allocates its output
+ * and so pays the kernel for zero-filling fresh pages on every call. -j, -S, -p
+ * and -d may also come between kernels and apply to the kernels after them.
+ * Prints one line per kernel: name (with /sN, /pN, /jN, /dst when those differ
+ * from the defaults or the header's threads), median ms, ratio to the copy
+ * baseline.
  */
 #include <ctype.h>
 #include <math.h>
@@ -103,17 +106,15 @@ static double copy_baseline(const convtool_tensor *in, convtool_pool *pool, int 
     return median(t, reps);
 }
 
-static double time_kernel(const convtool_tensor *in, const convtool_kernel *k,
-                          const convtool_geometry_spec *spec, convtool_pool *pool, int reps)
+/* Each call allocates its output (fresh pages, zero-filled by the kernel). */
+static double time_fresh(const convtool_tensor *in, const convtool_kernel *k,
+                         const convtool_geometry *g, convtool_pool *pool, int reps)
 {
-    convtool_geometry g;
-    if (convtool_geometry_resolve(spec, in->h, in->w, k->h, k->w, &g) != CONVTOOL_OK)
-        return -1;
     double t[64];
     for (int r = 0; r < reps; r++) {
         convtool_tensor out;
         double t0 = now_ms();
-        convtool_status st = convtool_conv2d(in, k, &g, 0.0f, pool, &out);
+        convtool_status st = convtool_conv2d(in, k, g, 0.0f, pool, &out);
         t[r] = now_ms() - t0;
         if (st != CONVTOOL_OK)
             return -1;
@@ -122,8 +123,41 @@ static double time_kernel(const convtool_tensor *in, const convtool_kernel *k,
     return median(t, reps);
 }
 
+/* Every call writes into one output whose pages were touched beforehand. */
+static double time_into(const convtool_tensor *in, const convtool_kernel *k,
+                        const convtool_geometry *g, convtool_pool *pool, int reps)
+{
+    double t[64];
+    convtool_tensor dst;
+    if (convtool_tensor_alloc(&dst, in->c, g->out_h, g->out_w) != CONVTOOL_OK)
+        return -1;
+    memset(dst.data, 0, convtool_tensor_count(&dst) * sizeof(float));
+    for (int r = 0; r < reps; r++) {
+        double t0 = now_ms();
+        convtool_status st = convtool_conv2d_into(in, k, g, 0.0f, pool, &dst);
+        t[r] = now_ms() - t0;
+        if (st != CONVTOOL_OK) {
+            convtool_tensor_free(&dst);
+            return -1;
+        }
+    }
+    convtool_tensor_free(&dst);
+    return median(t, reps);
+}
+
+static double time_kernel(const convtool_tensor *in, const convtool_kernel *k,
+                          const convtool_geometry_spec *spec, int into, convtool_pool *pool,
+                          int reps)
+{
+    convtool_geometry g;
+    if (convtool_geometry_resolve(spec, in->h, in->w, k->h, k->w, &g) != CONVTOOL_OK)
+        return -1;
+    return into ? time_into(in, k, &g, pool, reps) : time_fresh(in, k, &g, pool, reps);
+}
+
 typedef struct options {
     int size, channels, threads, reps;
+    int into; /* -d 1: convtool_conv2d_into a preallocated output */
     convtool_geometry_spec spec;
 } options;
 
@@ -156,6 +190,9 @@ static int set_option(options *o, char opt, int v)
         o->spec.padding = CONVTOOL_PADDING_EXPLICIT;
         o->spec.pad_y = o->spec.pad_x = v < 0 ? 0 : v;
         break;
+    case 'd':
+        o->into = v != 0;
+        break;
     default:
         return -1;
     }
@@ -171,7 +208,9 @@ static void label(char *out, size_t n, const char *name, const options *o, int t
     if (o->spec.padding == CONVTOOL_PADDING_EXPLICIT && len >= 0 && (size_t)len < n)
         len += snprintf(out + len, n - (size_t)len, "/p%d", o->spec.pad_y);
     if (o->threads != threads0 && len >= 0 && (size_t)len < n)
-        snprintf(out + len, n - (size_t)len, "/j%d", o->threads);
+        len += snprintf(out + len, n - (size_t)len, "/j%d", o->threads);
+    if (o->into && len >= 0 && (size_t)len < n)
+        snprintf(out + len, n - (size_t)len, "/dst");
 }
 
 static int run_kernel(const char *name, const convtool_tensor *in, const options *o,
@@ -183,20 +222,20 @@ static int run_kernel(const char *name, const convtool_tensor *in, const options
         fprintf(stderr, "core_bench: bad kernel %s\n", name);
         return 2;
     }
-    double ms = time_kernel(in, &k, &o->spec, pool, o->reps);
+    double ms = time_kernel(in, &k, &o->spec, o->into, pool, o->reps);
     convtool_kernel_free(&k);
     if (ms < 0) {
         fprintf(stderr, "core_bench: %s: the geometry or the convolution failed\n", name);
         return 2;
     }
     label(text, sizeof text, name, o, threads0);
-    printf("%-12s %9.2f ms  %5.2fx copy\n", text, ms, ms / copy);
+    printf("%-18s %9.2f ms  %5.2fx copy\n", text, ms, ms / copy);
     return 0;
 }
 
 /*
- * Options after the first kernel apply to the kernels after them; only -j, -S
- * and -p may change there (the input stays). Running every case in one
+ * Options after the first kernel apply to the kernels after them; only -j, -S,
+ * -p and -d may change there (the input stays). Running every case in one
  * process keeps them in the same time window and on the same tensor.
  */
 static int run_all(int argc, char **argv, int a, const convtool_tensor *in, options *o,
@@ -209,7 +248,7 @@ static int run_all(int argc, char **argv, int a, const convtool_tensor *in, opti
             continue;
         }
         int threads = o->threads;
-        if (a + 1 >= argc || !strchr("jSp", argv[a][1]) ||
+        if (a + 1 >= argc || !strchr("jSpd", argv[a][1]) ||
             set_option(o, argv[a][1], atoi(argv[a + 1]))) {
             fprintf(stderr, "core_bench: %s: not an option that can follow a kernel\n", argv[a]);
             return 2;
@@ -247,7 +286,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < convtool_tensor_count(&in); i++)
         in.data[i] = (float)rand() / (float)RAND_MAX;
     double copy = copy_baseline(&in, pool, o.reps);
-    printf("%-12s %9.2f ms  (%dx%dx%d float32, %d threads, median of %d)\n", "memcpy", copy, o.size,
+    printf("%-18s %9.2f ms  (%dx%dx%d float32, %d threads, median of %d)\n", "memcpy", copy, o.size,
            o.size, o.channels, o.threads, o.reps);
     rc = run_all(argc, argv, a, &in, &o, &pool, copy);
     convtool_pool_free(pool);

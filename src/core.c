@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "deinterleave.h"
 #include "pad.h"
 #include "pool_internal.h"
 #include "simd.h"
@@ -98,11 +99,8 @@ static void build_row(const struct core_job *job, struct scratch *sc, int ch, in
         src->read_row(src, ch, source_row, line + g->pad_left);
         fill_borders(line, g->pad_left, src->w, job->wp, g->mode);
     }
-    for (int p = 0; sx > 1 && p < sx; p++) {
-        float *phase = dst + (size_t)p * job->phase_len;
-        for (int k = 0, x = p; x < job->wp; k++, x += sx)
-            phase[k] = line[x];
-    }
+    if (sx > 1)
+        deinterleave_row(line, job->wp, sx, job->phase_len, dst);
 }
 
 /* The padded row r for a band starting at output row y0, built on first use. */

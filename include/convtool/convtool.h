@@ -209,6 +209,16 @@ CONVTOOL_API convtool_status convtool_conv2d(const convtool_tensor *in, const co
                                              const convtool_geometry *g, float bias,
                                              convtool_pool *pool, convtool_tensor *out);
 
+/*
+ * convtool_conv2d into a tensor the caller owns (C×out_h×out_w, not the input),
+ * like OpenCV's dst argument: a loop over many images reuses one output and
+ * pays no page faults for it. EINVAL when the shape does not match.
+ */
+CONVTOOL_API convtool_status convtool_conv2d_into(const convtool_tensor *in,
+                                                  const convtool_kernel *k,
+                                                  const convtool_geometry *g, float bias,
+                                                  convtool_pool *pool, convtool_tensor *out);
+
 /* Instruction sets of the convolution loops; results agree within 1e-5 across
  * levels, and are bit-identical across thread counts at any one level. */
 typedef enum convtool_simd {

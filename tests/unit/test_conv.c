@@ -351,6 +351,36 @@ static void test_mismatched_geometry_rejected(void **state)
     convtool_kernel_free(&k);
 }
 
+/* convtool_conv2d_into writes the bytes convtool_conv2d allocates, and refuses
+ * an output of the wrong shape or one that overlaps the input. */
+static void test_conv2d_into(void **state)
+{
+    (void)state;
+    const float taps[9] = {0, -1, 0, -1, 5, -1, 0, -1, 0};
+    convtool_tensor in, want, dst, small;
+    convtool_tensor_alloc(&in, 2, 37, 29);
+    unsigned seed = 11;
+    for (size_t i = 0; i < convtool_tensor_count(&in); i++)
+        in.data[i] = (float)test_rand(&seed) / 32767.0f;
+    convtool_kernel k = test_kernel(3, 3, taps);
+    convtool_geometry g = resolve(&in, &k, CONVTOOL_PADDING_EXPLICIT, 1, 2, CONVTOOL_PAD_ZEROS);
+    assert_int_equal(convtool_conv2d(&in, &k, &g, 0.25f, NULL, &want), CONVTOOL_OK);
+    convtool_tensor_alloc(&dst, 2, g.out_h, g.out_w);
+    assert_int_equal(convtool_conv2d_into(&in, &k, &g, 0.25f, NULL, &dst), CONVTOOL_OK);
+    assert_memory_equal(dst.data, want.data, convtool_tensor_count(&want) * sizeof(float));
+    convtool_tensor_alloc(&small, 2, g.out_h - 1, g.out_w);
+    assert_int_equal(convtool_conv2d_into(&in, &k, &g, 0.25f, NULL, &small), CONVTOOL_EINVAL);
+    convtool_tensor alias = in; /* same storage: reads would see earlier writes */
+    alias.h = g.out_h;
+    alias.w = g.out_w;
+    assert_int_equal(convtool_conv2d_into(&in, &k, &g, 0.25f, NULL, &alias), CONVTOOL_EINVAL);
+    convtool_tensor_free(&small);
+    convtool_tensor_free(&dst);
+    convtool_tensor_free(&want);
+    convtool_tensor_free(&in);
+    convtool_kernel_free(&k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_thread_count_invariance),
         cmocka_unit_test(test_big_output_streaming_path),
         cmocka_unit_test(test_mismatched_geometry_rejected),
+        cmocka_unit_test(test_conv2d_into),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
