@@ -46,27 +46,43 @@ static int split_pays(const convtool_kernel *k)
     return k->h >= 2 && k->w >= 2 && k->h * k->w >= 2 * (k->h + k->w);
 }
 
-/* The direct taps, in row-major order; zero taps dropped when that is exact. */
-static void collect_taps(struct conv_plan *plan, const convtool_kernel *k, int finite_input)
+static int taps_alloc(struct conv_taps *t, size_t n)
+{
+    t->w = malloc(n * sizeof(float));
+    t->row = malloc(n * sizeof(int));
+    t->col = malloc(n * sizeof(int));
+    return t->w && t->row && t->col;
+}
+
+static void taps_free(struct conv_taps *t)
+{
+    free(t->w);
+    free(t->row);
+    free(t->col);
+    memset(t, 0, sizeof *t);
+}
+
+/* The taps of K in row-major order, or only the nonzero ones. */
+static void collect_taps(struct conv_taps *t, const convtool_kernel *k, int skip_zeros)
 {
     int n = 0;
     for (int i = 0; i < k->h; i++) {
         for (int j = 0; j < k->w; j++) {
             float w = k->values[i * k->w + j];
-            if (w == 0.0f && finite_input)
+            if (w == 0.0f && skip_zeros)
                 continue;
-            plan->taps[n] = w;
-            plan->tap_row[n] = i;
-            plan->tap_col[n] = j;
+            t->w[n] = w;
+            t->row[n] = i;
+            t->col[n] = j;
             n++;
         }
     }
     if (n == 0) { /* an all-zero kernel still needs one tap to produce its zeros */
-        plan->taps[0] = 0.0f;
-        plan->tap_row[0] = plan->tap_col[0] = 0;
+        t->w[0] = 0.0f;
+        t->row[0] = t->col[0] = 0;
         n = 1;
     }
-    plan->ntaps = n;
+    t->n = n;
 }
 
 convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
@@ -75,17 +91,17 @@ convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
     memset(plan, 0, sizeof *plan);
     plan->g = g;
     plan->bias = bias;
+    plan->finite_input = finite_input;
     size_t n = (size_t)k->h * (size_t)k->w;
-    plan->taps = malloc(n * sizeof(float));
-    plan->tap_row = malloc(n * sizeof(int));
-    plan->tap_col = malloc(n * sizeof(int));
+    int ok = taps_alloc(&plan->all, n) & taps_alloc(&plan->nonzero, n);
     plan->col = malloc((size_t)k->h * sizeof(float));
     plan->row = malloc((size_t)k->w * sizeof(float));
-    if (!plan->taps || !plan->tap_row || !plan->tap_col || !plan->col || !plan->row) {
+    if (!ok || !plan->col || !plan->row) {
         conv_plan_free(plan);
         return CONVTOOL_ENOMEM;
     }
-    collect_taps(plan, k, finite_input);
+    collect_taps(&plan->all, k, 0);
+    collect_taps(&plan->nonzero, k, 1);
     int policy = atomic_load(&separable_policy);
     if (policy != SEPARABLE_NEVER && (policy == SEPARABLE_ALWAYS || split_pays(k)))
         plan->separable = rank_one_split(k, plan->col, plan->row);
@@ -96,9 +112,8 @@ void conv_plan_free(struct conv_plan *plan)
 {
     if (!plan)
         return;
-    free(plan->taps);
-    free(plan->tap_row);
-    free(plan->tap_col);
+    taps_free(&plan->all);
+    taps_free(&plan->nonzero);
     free(plan->col);
     free(plan->row);
     memset(plan, 0, sizeof *plan);

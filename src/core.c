@@ -25,6 +25,7 @@
 struct scratch {
     float *rows;        /* rows_cap padded rows, each stride_x phases of phase_len */
     int *slot_row;      /* the padded row each slot holds, or −1 */
+    unsigned char *slot_finite; /* whether that row is free of NaN and infinity */
     float *line;        /* one padded row before deinterleaving */
     float *vertical;    /* separable: the vertical pass of one output row */
     float *out;         /* an output row, when the sink wants rows handed over */
@@ -38,6 +39,8 @@ struct core_job {
     const struct conv_sink *sink;
     rowconv_fn rowconv;
     int stream; /* rows go straight into a big output: streaming stores */
+    int check_finite; /* zero taps are skipped for rows found finite (core.h) */
+    finite_scan_fn all_finite;
     int wp, phase_len, row_floats, rows_cap, band_rows, bands;
     struct scratch *scratch; /* one per thread */
     size_t *clipped;         /* one per band, summed in order at the end */
@@ -48,6 +51,7 @@ static void scratch_free(struct scratch *sc)
 {
     free(sc->rows);
     free(sc->slot_row);
+    free(sc->slot_finite);
     free(sc->line);
     free(sc->vertical);
     free(sc->out);
@@ -62,11 +66,12 @@ static int scratch_alloc(const struct core_job *job, struct scratch *sc)
     /* calloc: the unused tail of each phase stays 0 for the vertical pass. */
     sc->rows = calloc((size_t)job->rows_cap * row, sizeof(float));
     sc->slot_row = malloc((size_t)job->rows_cap * sizeof(int));
+    sc->slot_finite = malloc((size_t)job->rows_cap);
     sc->line = malloc((size_t)job->wp * sizeof(float));
     sc->vertical = calloc(row, sizeof(float));
     sc->out = malloc((size_t)g->out_w * sizeof(float));
     sc->ptrs = malloc((size_t)g->k_h * (size_t)g->k_w * sizeof(float *));
-    if (sc->rows && sc->slot_row && sc->line && sc->vertical && sc->out && sc->ptrs)
+    if (sc->rows && sc->slot_row && sc->slot_finite && sc->line && sc->vertical && sc->out && sc->ptrs)
         return 1;
     scratch_free(sc);
     return 0;
@@ -85,22 +90,27 @@ static void fill_borders(float *row, int left, int w, int wp, convtool_pad_mode 
     }
 }
 
-/* Builds padded row r of channel ch into dst, in stride_x phases. */
-static void build_row(const struct core_job *job, struct scratch *sc, int ch, int r, float *dst)
+/* Builds padded row r of channel ch into dst, in stride_x phases; returns
+ * whether the row is finite (1 when the job does not need to know). */
+static int build_row(const struct core_job *job, struct scratch *sc, int ch, int r, float *dst)
 {
     const convtool_geometry *g = job->g;
     const struct conv_source *src = job->src;
     int sx = g->stride_x;
     float *line = sx == 1 ? dst : sc->line;
     int source_row = pad_source_index(r - g->pad_top, src->h, g->mode);
+    int finite = 1;
     if (source_row < 0) {
         memset(line, 0, (size_t)job->wp * sizeof(float));
     } else {
         src->read_row(src, ch, source_row, line + g->pad_left);
+        if (job->check_finite)
+            finite = job->all_finite(line + g->pad_left, src->w);
         fill_borders(line, g->pad_left, src->w, job->wp, g->mode);
     }
     if (sx > 1)
         deinterleave_row(line, job->wp, sx, job->phase_len, dst);
+    return finite;
 }
 
 /* The padded row r for a band starting at output row y0, built on first use. */
@@ -109,10 +119,26 @@ static const float *get_row(const struct core_job *job, struct scratch *sc, int 
     int slot = r - y0 * job->g->stride_y;
     float *dst = sc->rows + (size_t)slot * (size_t)job->row_floats;
     if (sc->slot_row[slot] != r) {
-        build_row(job, sc, ch, r, dst);
+        sc->slot_finite[slot] = (unsigned char)build_row(job, sc, ch, r, dst);
         sc->slot_row[slot] = r;
     }
     return dst;
+}
+
+/* The nonzero taps, unless output row y reads a row holding NaN or infinity. */
+static const struct conv_taps *taps_for_row(const struct core_job *job, struct scratch *sc,
+                                            int ch, int y, int y0)
+{
+    const convtool_geometry *g = job->g;
+    if (!job->check_finite)
+        return &job->plan->nonzero;
+    for (int i = 0; i < g->k_h; i++) {
+        int r = y * g->stride_y + i * g->dilation_y;
+        get_row(job, sc, ch, r, y0);
+        if (!sc->slot_finite[r - y0 * g->stride_y])
+            return &job->plan->all;
+    }
+    return &job->plan->nonzero;
 }
 
 /* Where tap column j starts in a row stored as stride_x phases. */
@@ -126,12 +152,12 @@ static void direct_row(const struct core_job *job, struct scratch *sc, int ch, i
                        float *out)
 {
     const convtool_geometry *g = job->g;
-    const struct conv_plan *plan = job->plan;
-    for (int t = 0; t < plan->ntaps; t++) {
-        int r = y * g->stride_y + plan->tap_row[t] * g->dilation_y;
-        sc->ptrs[t] = tap_column(job, get_row(job, sc, ch, r, y0), plan->tap_col[t]);
+    const struct conv_taps *taps = taps_for_row(job, sc, ch, y, y0);
+    for (int t = 0; t < taps->n; t++) {
+        int r = y * g->stride_y + taps->row[t] * g->dilation_y;
+        sc->ptrs[t] = tap_column(job, get_row(job, sc, ch, r, y0), taps->col[t]);
     }
-    job->rowconv(out, sc->ptrs, plan->taps, plan->ntaps, g->out_w, plan->bias, job->stream);
+    job->rowconv(out, sc->ptrs, taps->w, taps->n, g->out_w, job->plan->bias, job->stream);
 }
 
 static void separable_row(const struct core_job *job, struct scratch *sc, int ch, int y, int y0,
@@ -221,10 +247,12 @@ convtool_status core_run(const struct conv_plan *plan, const struct conv_source 
 {
     int threads = convtool_pool_threads(pool);
     struct core_job job = {.plan = plan, .g = plan->g, .src = src, .sink = sink,
-                           .rowconv = simd_rowconv()};
+                           .rowconv = simd_rowconv(), .all_finite = simd_finite_scan()};
     /* Only outputs far bigger than the caches gain from bypassing them. */
     job.stream = sink->row_ptr != NULL &&
                  (size_t)plan->g->out_h * (size_t)plan->g->out_w * (size_t)src->c > STREAM_MIN_VALUES;
+    job.check_finite = !plan->finite_input && !plan->separable &&
+                       plan->nonzero.n < plan->all.n;
     atomic_init(&job.failed, 0);
     convtool_status st = size_job(&job, threads);
     if (st != CONVTOOL_OK)

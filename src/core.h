@@ -27,17 +27,24 @@ struct conv_sink {
     int map;          /* a convtool_map, for sinks that quantize */
 };
 
+/* Direct taps in row-major order: weights and where they sit in the kernel. */
+struct conv_taps {
+    int n;
+    float *w;
+    int *row;
+    int *col;
+};
+
 /* The kernel as the loops use it: direct taps, or a rank-1 split. */
 struct conv_plan {
     const convtool_geometry *g;
     float bias;
     int separable;
-    int ntaps;     /* direct: the taps used, in row-major order */
-    float *taps;   /* their weights */
-    int *tap_row;  /* and where they sit in the kernel */
-    int *tap_col;
-    float *col;    /* separable: k_h vertical factors */
-    float *row;    /* separable: k_w horizontal factors */
+    int finite_input;         /* every input value is finite (see conv_plan_init) */
+    struct conv_taps all;     /* direct: every tap */
+    struct conv_taps nonzero; /* the taps that are not 0 (at least one) */
+    float *col;               /* separable: k_h vertical factors */
+    float *row;               /* separable: k_w horizontal factors */
 };
 
 /* Separable split: auto (when it saves work), never, or always when rank 1. */
@@ -47,9 +54,12 @@ enum conv_separable_policy { SEPARABLE_AUTO, SEPARABLE_NEVER, SEPARABLE_ALWAYS }
 void conv_set_separable_policy(enum conv_separable_policy policy);
 
 /*
- * finite_input: every input value is finite (8/16-bit pixels), so a zero tap
- * adds exactly +0 and can be dropped. Float tensors keep every tap, since
- * 0·NaN and 0·inf must give NaN as in PyTorch.
+ * A zero tap times a finite value adds ±0 to a sum that starts at +0, which
+ * changes no bit of it, so `nonzero` gives the same bytes as `all` wherever
+ * the rows read are finite. finite_input: every input value is (8/16-bit
+ * pixels), and the core always runs `nonzero`. Otherwise the core checks each
+ * row it builds and runs `all` only for output rows that read a NaN or an
+ * infinity, since 0·NaN and 0·inf must give NaN as in PyTorch.
  */
 convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
                                const convtool_geometry *g, float bias, int finite_input);

@@ -5,6 +5,9 @@
  *
  * Four independent accumulators per step hide the FMA latency: a 15×15 kernel
  * is 225 dependent additions per output otherwise.
+ *
+ * FINITE_SCAN_NAME, the NaN/infinity test of finite_scan.h, lives here too so
+ * that it gets the same flags: one compare per vector of floats.
  */
 #include <stdint.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include <immintrin.h>
 #endif
 
+#include "finite_scan.h"
 #include "rowconv.h"
 
 typedef float vfloat __attribute__((vector_size(ROWCONV_LANES * sizeof(float))));
@@ -113,4 +117,32 @@ void ROWCONV_NAME(float *out, const float *const *src, const float *w, int ntaps
     }
     for (; x < n; x++)
         out[x] = one_output(src, w, ntaps, x, bias);
+}
+
+/* A float is NaN or infinite exactly when its exponent bits are all ones. No
+ * early exit: rows are a few thousand floats in cache, and a branch per
+ * vector costs more than it saves. */
+#define EXPONENT_BITS 0x7f800000u
+
+typedef uint32_t vbits __attribute__((vector_size(ROWCONV_LANES * sizeof(uint32_t))));
+
+int FINITE_SCAN_NAME(const float *p, int n)
+{
+    const vbits exponent = (vbits){0} + EXPONENT_BITS;
+    vbits bad = {0};
+    int i = 0;
+    for (; i + L <= n; i += L) {
+        vbits bits;
+        memcpy(&bits, p + i, sizeof bits);
+        bad |= (vbits)((bits & exponent) == exponent);
+    }
+    uint32_t any = 0;
+    for (int lane = 0; lane < L; lane++)
+        any |= bad[lane];
+    for (; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, p + i, sizeof bits);
+        any |= (bits & EXPONENT_BITS) == EXPONENT_BITS;
+    }
+    return any == 0;
 }

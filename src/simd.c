@@ -86,3 +86,19 @@ rowconv_fn simd_rowconv(void)
         return rowconv_scalar;
     }
 }
+
+finite_scan_fn simd_finite_scan(void)
+{
+    switch (convtool_simd_active()) {
+#if defined(CONVTOOL_X86_64)
+    case CONVTOOL_SIMD_AVX512:
+        return finite_scan_avx512;
+    case CONVTOOL_SIMD_AVX2:
+        return finite_scan_avx2;
+    case CONVTOOL_SIMD_SSE2:
+        return finite_scan_sse2;
+#endif
+    default:
+        return finite_scan_scalar;
+    }
+}

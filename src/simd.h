@@ -2,9 +2,12 @@
 #ifndef CONVTOOL_SIMD_H
 #define CONVTOOL_SIMD_H
 
+#include "finite_scan.h"
 #include "rowconv.h"
 
-/* The row kernel for the active level (the best the CPU has, unless forced). */
+/* The row kernel and the NaN/infinity scan for the active level (the best the
+ * CPU has, unless forced). */
 rowconv_fn simd_rowconv(void);
+finite_scan_fn simd_finite_scan(void);
 
 #endif

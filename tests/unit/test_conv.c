@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -381,6 +383,63 @@ static void test_conv2d_into(void **state)
     convtool_kernel_free(&k);
 }
 
+/*
+ * Zero taps are skipped only for output rows whose input rows are finite
+ * (core.h): a NaN or an infinity under a zero tap still gives NaN, as
+ * 0·NaN does in PyTorch, and every other row has the same bytes as when
+ * the input holds no NaN at all.
+ */
+static void check_zero_taps_and_nonfinite(float bad, int threads)
+{
+    const float taps[9] = {0, -1, 0, -1, 5, -1, 0, -1, 0};
+    const int h = 40, w = 37, by = 20, bx = 11;
+    convtool_tensor clean, dirty, want, got;
+    convtool_tensor_alloc(&clean, 1, h, w);
+    unsigned seed = 5;
+    for (size_t i = 0; i < convtool_tensor_count(&clean); i++)
+        clean.data[i] = (float)test_rand(&seed) / 32767.0f;
+    convtool_tensor_alloc(&dirty, 1, h, w);
+    memcpy(dirty.data, clean.data, convtool_tensor_count(&clean) * sizeof(float));
+    dirty.data[by * w + bx] = bad;
+    convtool_kernel k = test_kernel(3, 3, taps);
+    convtool_geometry g = resolve(&clean, &k, CONVTOOL_PADDING_SAME, 0, 1, CONVTOOL_PAD_ZEROS);
+    convtool_pool *pool;
+    assert_int_equal(convtool_pool_create(threads, &pool), CONVTOOL_OK);
+    assert_int_equal(convtool_conv2d(&clean, &k, &g, 0.0f, pool, &want), CONVTOOL_OK);
+    assert_int_equal(convtool_conv2d(&dirty, &k, &g, 0.0f, pool, &got), CONVTOOL_OK);
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            float v = got.data[y * w + x];
+            int dy = abs(y - by), dx = abs(x - bx);
+            if (dy == 1 && dx == 1) /* a zero tap on the bad value */
+                assert_true(isnan(v));
+            else if (dy <= 1 && dx <= 1) /* a nonzero tap: NaN stays NaN, ±inf stays infinite */
+                assert_true(isnan(bad) ? isnan(v) : isinf(v));
+            else
+                assert_memory_equal(&v, &want.data[y * w + x], sizeof v);
+        }
+    }
+    convtool_tensor_free(&got);
+    convtool_tensor_free(&want);
+    convtool_tensor_free(&dirty);
+    convtool_tensor_free(&clean);
+    convtool_kernel_free(&k);
+    convtool_pool_free(pool);
+}
+
+static void test_zero_taps_and_nonfinite_input(void **state)
+{
+    (void)state;
+    for (size_t l = 0; l < sizeof all_levels / sizeof all_levels[0]; l++) {
+        if (convtool_simd_force(all_levels[l]) != CONVTOOL_OK)
+            continue;
+        check_zero_taps_and_nonfinite(NAN, 1);
+        check_zero_taps_and_nonfinite(INFINITY, 3);
+        check_zero_taps_and_nonfinite(-INFINITY, 2);
+    }
+    convtool_simd_force(CONVTOOL_SIMD_AUTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_big_output_streaming_path),
         cmocka_unit_test(test_mismatched_geometry_rejected),
         cmocka_unit_test(test_conv2d_into),
+        cmocka_unit_test(test_zero_taps_and_nonfinite_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
