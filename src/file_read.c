@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "big_alloc.h"
 #include "convtool/convtool.h"
 
 #define READ_CHUNK 65536
@@ -54,7 +55,7 @@ static int open_retrying(const char *path)
 }
 
 /* Refuses what cannot or should not be read, judging by fstat alone. */
-static convtool_status check_opened(int fd, size_t max_bytes)
+static convtool_status check_opened(int fd, size_t max_bytes, size_t *size)
 {
     struct stat st;
 
@@ -73,6 +74,31 @@ static convtool_status check_opened(int fd, size_t max_bytes)
     /* A regular file's size is known: refuse it without reading a byte. */
     if (over_limit((size_t)st.st_size, max_bytes))
         return CONVTOOL_ELIMIT;
+    *size = (size_t)st.st_size;
+    return CONVTOOL_OK;
+}
+
+/*
+ * A regular file of known size is read straight into a buffer of that size:
+ * no 64 KiB bounce buffer and no copy (a 27 MB PNG costs a few ms less).
+ * read_to_eof then takes whatever a file that grew meanwhile still holds.
+ */
+static convtool_status read_sized(int fd, size_t size, convtool_buffer *b)
+{
+    b->data = big_alloc(size ? size : 1);
+    if (!b->data)
+        return CONVTOOL_ENOMEM;
+    b->cap = size ? size : 1;
+    while (b->len < size) {
+        ssize_t n = read(fd, b->data + b->len, size - b->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return CONVTOOL_EIO;
+        if (n == 0)
+            return CONVTOOL_OK; /* the file shrank */
+        b->len += (size_t)n;
+    }
     return CONVTOOL_OK;
 }
 
@@ -82,8 +108,11 @@ static convtool_status read_path(const char *path, size_t max_bytes, convtool_bu
     if (fd < 0)
         return errno == ENOENT ? CONVTOOL_ENOENT : CONVTOOL_EIO;
 
-    convtool_status st = check_opened(fd, max_bytes);
+    size_t size = 0;
+    convtool_status st = check_opened(fd, max_bytes, &size);
     if (st == CONVTOOL_OK)
+        st = read_sized(fd, size, b);
+    if (st == CONVTOOL_OK && b->len == size)
         st = read_to_eof(fd, max_bytes, b);
 
     /* A failed close after reading loses nothing; keep the first errno. */

@@ -510,6 +510,38 @@ static void read_empty_file(void **state)
     convtool_buffer_free(&b);
 }
 
+/* A big file is read straight into a buffer of its size, every byte. */
+static void read_big_file_whole(void **state)
+{
+    fixture *f = *state;
+    const char *p = in_dir(f, "big");
+    size_t n = (size_t)9 << 20; /* past big_alloc's huge-page threshold */
+    unsigned char *want = malloc(n);
+    assert_non_null(want);
+    for (size_t i = 0; i < n; i++)
+        want[i] = (unsigned char)(i * 131 + (i >> 13));
+    FILE *fp = fopen(p, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(want, 1, n, fp), n);
+    assert_int_equal(fclose(fp), 0);
+    convtool_buffer b = {0};
+    assert_int_equal(convtool_read_file(p, 0, &b), CONVTOOL_OK);
+    assert_int_equal(b.len, n);
+    assert_memory_equal(b.data, want, n);
+    convtool_buffer_free(&b);
+    free(want);
+}
+
+/* Regular files that report size 0 but have content (/proc) are read to EOF. */
+static void read_proc_file_past_its_size(void **state)
+{
+    (void)state;
+    convtool_buffer b = {0};
+    assert_int_equal(convtool_read_file("/proc/self/stat", 0, &b), CONVTOOL_OK);
+    assert_true(b.len > 0);
+    convtool_buffer_free(&b);
+}
+
 /* Devices and FIFOs are refused by fstat, before a byte is read: /dev/zero
  * would never end, and a FIFO with no writer would block forever. */
 static void read_dev_zero_is_refused_quickly(void **state)
@@ -609,6 +641,8 @@ int main(void)
         T(cleanup_with_nothing_registered_is_harmless),
         T(read_respects_limit),
         T(read_empty_file),
+        T(read_big_file_whole),
+        T(read_proc_file_past_its_size),
         T(read_dev_zero_is_refused_quickly),
         T(read_directory_is_eisdir),
         T(read_missing_is_enoent),
