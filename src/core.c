@@ -23,13 +23,13 @@
 #define STREAM_MIN_VALUES ((size_t)4 << 20)
 
 struct scratch {
-    float *rows;        /* rows_cap padded rows, each stride_x phases of phase_len */
-    int *slot_row;      /* the padded row each slot holds, or −1 */
+    float *rows;                /* rows_cap padded rows, each stride_x phases of phase_len */
+    int *slot_row;              /* the padded row each slot holds, or −1 */
     unsigned char *slot_finite; /* whether that row is free of NaN and infinity */
-    float *line;        /* one padded row before deinterleaving */
-    float *vertical;    /* separable: the vertical pass of one output row */
-    float *out;         /* an output row, when the sink wants rows handed over */
-    const float **ptrs; /* one source pointer per tap */
+    float *line;                /* one padded row before deinterleaving */
+    float *vertical;            /* separable: the vertical pass of one output row */
+    float *out;                 /* an output row, when the sink wants rows handed over */
+    const float **ptrs;         /* one source pointer per tap */
 };
 
 struct core_job {
@@ -71,7 +71,8 @@ static int scratch_alloc(const struct core_job *job, struct scratch *sc)
     sc->vertical = calloc(row, sizeof(float));
     sc->out = malloc((size_t)g->out_w * sizeof(float));
     sc->ptrs = malloc((size_t)g->k_h * (size_t)g->k_w * sizeof(float *));
-    if (sc->rows && sc->slot_row && sc->slot_finite && sc->line && sc->vertical && sc->out && sc->ptrs)
+    if (sc->rows && sc->slot_row && sc->slot_finite && sc->line && sc->vertical && sc->out &&
+        sc->ptrs)
         return 1;
     scratch_free(sc);
     return 0;
@@ -126,8 +127,8 @@ static const float *get_row(const struct core_job *job, struct scratch *sc, int 
 }
 
 /* The nonzero taps, unless output row y reads a row holding NaN or infinity. */
-static const struct conv_taps *taps_for_row(const struct core_job *job, struct scratch *sc,
-                                            int ch, int y, int y0)
+static const struct conv_taps *taps_for_row(const struct core_job *job, struct scratch *sc, int ch,
+                                            int y, int y0)
 {
     const convtool_geometry *g = job->g;
     if (!job->check_finite)
