@@ -71,34 +71,33 @@ convtool_status convtool_simd_parse(const char *text, convtool_simd *level)
     return CONVTOOL_EINVAL;
 }
 
+/* The loops of each level; levels this build has no code for fall back to plain C. */
+struct simd_loops {
+    rowconv_fn rowconv;
+    finite_scan_fn finite_scan;
+};
+
+static const struct simd_loops loops[CONVTOOL_SIMD_AVX512 + 1] = {
+    [CONVTOOL_SIMD_SCALAR] = {rowconv_scalar, finite_scan_scalar},
+#if defined(CONVTOOL_X86_64)
+    [CONVTOOL_SIMD_SSE2] = {rowconv_sse2, finite_scan_sse2},
+    [CONVTOOL_SIMD_AVX2] = {rowconv_avx2, finite_scan_avx2},
+    [CONVTOOL_SIMD_AVX512] = {rowconv_avx512, finite_scan_avx512},
+#endif
+};
+
+static const struct simd_loops *active_loops(void)
+{
+    const struct simd_loops *l = &loops[convtool_simd_active()];
+    return l->rowconv ? l : &loops[CONVTOOL_SIMD_SCALAR];
+}
+
 rowconv_fn simd_rowconv(void)
 {
-    switch (convtool_simd_active()) {
-#if defined(CONVTOOL_X86_64)
-    case CONVTOOL_SIMD_AVX512:
-        return rowconv_avx512;
-    case CONVTOOL_SIMD_AVX2:
-        return rowconv_avx2;
-    case CONVTOOL_SIMD_SSE2:
-        return rowconv_sse2;
-#endif
-    default:
-        return rowconv_scalar;
-    }
+    return active_loops()->rowconv;
 }
 
 finite_scan_fn simd_finite_scan(void)
 {
-    switch (convtool_simd_active()) {
-#if defined(CONVTOOL_X86_64)
-    case CONVTOOL_SIMD_AVX512:
-        return finite_scan_avx512;
-    case CONVTOOL_SIMD_AVX2:
-        return finite_scan_avx2;
-    case CONVTOOL_SIMD_SSE2:
-        return finite_scan_sse2;
-#endif
-    default:
-        return finite_scan_scalar;
-    }
+    return active_loops()->finite_scan;
 }
