@@ -14,40 +14,62 @@
 
 #include "convtool/convtool.h"
 #include "core.h"
+#include "pixel_rows.h"
 #include "quantize.h"
 
 struct pixel_source {
     const convtool_pixels *px;
     const convtool_pixel_pass *pass;
     float *table; /* sample value → float, (float)s / 255 or / 65535 */
+    int vector;   /* use the AVX2 row conversions (pixel_rows.h) */
 };
 
-/* One channel (or the luma) of an interleaved row, as floats via the table. */
-static void read_pixel_row(const struct conv_source *s, int ch, int r, float *dst)
+/* One channel (or the luma) of pixels [x0, w) of an interleaved row, via the table. */
+static void read_tail(const struct pixel_source *ps, const void *row, int ch, int x0, int w,
+                      float *dst)
 {
-    const struct pixel_source *ps = s->data;
     const float *table = ps->table;
     size_t n = (size_t)ps->px->channels;
-    size_t at = (size_t)r * (size_t)s->w * n + (size_t)ps->pass->in_channel;
+    size_t c = (size_t)(ps->pass->in_channel + ch);
     if (ps->px->depth == 16) {
-        const uint16_t *src = (const uint16_t *)ps->px->data + at;
+        const uint16_t *src = row;
         if (ps->pass->luma) {
-            for (int x = 0; x < s->w; x++, src += n) /* as convtool_to_luma */
-                dst[x] = 0.299f * table[src[0]] + 0.587f * table[src[1]] + 0.114f * table[src[2]];
+            for (size_t x = (size_t)x0; x < (size_t)w; x++) { /* as convtool_to_luma */
+                const uint16_t *p = src + x * n + c;
+                dst[x] = 0.299f * table[p[0]] + 0.587f * table[p[1]] + 0.114f * table[p[2]];
+            }
         } else {
-            for (int x = 0; x < s->w; x++)
-                dst[x] = table[src[(size_t)x * n + (size_t)ch]];
+            for (size_t x = (size_t)x0; x < (size_t)w; x++)
+                dst[x] = table[src[x * n + c]];
         }
         return;
     }
-    const unsigned char *src = (const unsigned char *)ps->px->data + at;
+    const unsigned char *src = row;
     if (ps->pass->luma) {
-        for (int x = 0; x < s->w; x++, src += n)
-            dst[x] = 0.299f * table[src[0]] + 0.587f * table[src[1]] + 0.114f * table[src[2]];
+        for (size_t x = (size_t)x0; x < (size_t)w; x++) {
+            const unsigned char *p = src + x * n + c;
+            dst[x] = 0.299f * table[p[0]] + 0.587f * table[p[1]] + 0.114f * table[p[2]];
+        }
     } else {
-        for (int x = 0; x < s->w; x++)
-            dst[x] = table[src[(size_t)x * n + (size_t)ch]];
+        for (size_t x = (size_t)x0; x < (size_t)w; x++)
+            dst[x] = table[src[x * n + c]];
     }
+}
+
+/* One channel (or the luma) of an interleaved row, as floats. */
+static void read_pixel_row(const struct conv_source *s, int ch, int r, float *dst)
+{
+    const struct pixel_source *ps = s->data;
+    const convtool_pixels *px = ps->px;
+    size_t sample = px->depth == 16 ? 2 : 1;
+    const unsigned char *row =
+        (const unsigned char *)px->data + (size_t)r * (size_t)s->w * (size_t)px->channels * sample;
+    int c = ps->pass->in_channel + ch, done = 0;
+    if (ps->vector && ps->pass->luma)
+        done = pixel_luma_avx2(row, px->depth, px->channels, c, s->w, dst);
+    else if (ps->vector)
+        done = pixel_read_avx2(row, px->depth, px->channels, c, s->w, dst);
+    read_tail(ps, row, ch, done, s->w, dst);
 }
 
 #define EMIT_CHUNK 256
@@ -76,16 +98,26 @@ static size_t quantize_run(const float *restrict m, unsigned char *restrict q, i
     return clipped;
 }
 
+struct pixel_sink {
+    const convtool_pixels *out;
+    int vector; /* the pass writes every channel of `out`: use pixel_emit_avx2 */
+};
+
 /* Maps, counts and quantizes one row, then spreads it into its interleaved channel. */
 static size_t emit_pixel_row(const struct conv_sink *s, int ch, int y, const float *row)
 {
-    const convtool_pixels *out = s->data;
+    const struct pixel_sink *ps = s->data;
+    const convtool_pixels *out = ps->out;
     size_t n = (size_t)out->channels, clipped = 0;
-    unsigned char *dst = (unsigned char *)out->data + (size_t)y * (size_t)out->width * n +
-                         (size_t)(s->pixel_stride + ch);
+    unsigned char *pixels = (unsigned char *)out->data + (size_t)y * (size_t)out->width * n;
+    unsigned char *dst = pixels + (size_t)(s->pixel_stride + ch);
+    int done = 0;
+    if (ps->vector)
+        done = pixel_emit_avx2(row, out->width, s->map, pixels, (int)n, s->pixel_stride + ch,
+                               &clipped);
     float m[EMIT_CHUNK];
     unsigned char q[EMIT_CHUNK];
-    for (int x0 = 0; x0 < out->width; x0 += EMIT_CHUNK) {
+    for (int x0 = done; x0 < out->width; x0 += EMIT_CHUNK) {
         int len = out->width - x0 < EMIT_CHUNK ? out->width - x0 : EMIT_CHUNK;
         map_run(row + x0, m, len, s->map);
         clipped += quantize_run(m, q, len);
@@ -127,14 +159,25 @@ convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool
         *clipped = 0;
     if (!pass_fits(in, pass, out, g) || g->k_h != k->h || g->k_w != k->w)
         return CONVTOOL_EINVAL;
-    struct pixel_source ps = {in, pass, sample_table(in->depth)};
+    /* The vector code follows the instruction-set choice, so forcing sse2 or scalar tests
+     * the portable code. */
+    int vector = convtool_simd_active() >= CONVTOOL_SIMD_AVX2 && pixel_rows_avx2_usable();
+    struct pixel_source ps = {in, pass, sample_table(in->depth), vector};
+    /* Vector stores rewrite whole pixels: only when this pass owns every channel. */
+    struct pixel_sink sink_data = {out, vector && pass->out_channel == 0 &&
+                                            pass->channels == out->channels};
     struct conv_plan plan;
     convtool_status st = ps.table ? conv_plan_init(&plan, k, g, bias, 1) : CONVTOOL_ENOMEM;
     if (st == CONVTOOL_OK) {
-        struct conv_source src = {.c = pass->channels, .h = in->height, .w = in->width,
-                                  .read_row = read_pixel_row, .data = &ps};
-        struct conv_sink sink = {.emit_row = emit_pixel_row, .data = out,
-                                 .pixel_stride = pass->out_channel, .map = pass->map};
+        struct conv_source src = {.c = pass->channels,
+                                  .h = in->height,
+                                  .w = in->width,
+                                  .read_row = read_pixel_row,
+                                  .data = &ps};
+        struct conv_sink sink = {.emit_row = emit_pixel_row,
+                                 .data = &sink_data,
+                                 .pixel_stride = pass->out_channel,
+                                 .map = pass->map};
         st = core_run(&plan, &src, &sink, pool, clipped);
         conv_plan_free(&plan);
     }

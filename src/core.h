@@ -20,7 +20,9 @@ struct conv_sink {
     /* Where output row y of channel ch goes (out_w floats), or NULL: then the
      * row is computed in scratch and passed to emit_row. */
     float *(*row_ptr)(const struct conv_sink *s, int ch, int y);
-    /* Consumes a finished row; returns how many values were clipped. */
+    /* Consumes a finished row; returns how many values were clipped. Every
+     * channel of one output row is emitted by the same thread (a band holds
+     * all channels), so a sink may rewrite a row's other channels in place. */
     size_t (*emit_row)(const struct conv_sink *s, int ch, int y, const float *row);
     void *data;
     int pixel_stride; /* interleaved sinks: the first channel written */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -50,54 +51,102 @@ static void random_pixels(convtool_pixels *px, unsigned *seed, int w, int h, int
     }
 }
 
-static void check_case(unsigned *seed, int depth, int luma, convtool_pool *pool)
-{
-    int c = luma ? 3 : test_rand_range(seed, 1, 4);
-    convtool_pixels in, out;
-    random_pixels(&in, seed, test_rand_range(seed, 1, 40), test_rand_range(seed, 1, 30), c, depth);
-    int kh = test_rand_range(seed, 1, 5), kw = test_rand_range(seed, 1, 5);
-    float taps[25];
-    for (int i = 0; i < kh * kw; i++)
-        taps[i] = (float)test_rand_range(seed, -300, 300) / 100.0f;
-    convtool_kernel k = test_kernel(kh, kw, taps);
-    convtool_geometry_spec spec;
-    convtool_geometry g;
-    convtool_geometry_spec_default(&spec);
-    spec.stride_x = test_rand_range(seed, 1, 3);
-    spec.stride_y = test_rand_range(seed, 1, 3);
-    spec.mode = (convtool_pad_mode)test_rand_range(seed, 0, 1) * 4; /* zeros or circular */
-    if (convtool_geometry_resolve(&spec, in.height, in.width, kh, kw, &g) != CONVTOOL_OK) {
-        convtool_pixels_free(&in);
-        convtool_kernel_free(&k);
-        return;
-    }
-    convtool_pixel_pass pass = {.in_channel = 0, .channels = luma ? 1 : c, .luma = luma,
-                                .out_channel = 0, .map = test_rand_range(seed, 0, 2)};
-    assert_int_equal(convtool_pixels_alloc(&out, g.out_w, g.out_h, pass.channels, 8),
-                     CONVTOOL_OK);
-    size_t clipped;
-    assert_int_equal(convtool_conv2d_pixels(&in, &pass, &k, &g, 0.25f, pool, &out, &clipped),
-                     CONVTOOL_OK);
+/* One fused pass to compare with the float path. */
+struct fused_case {
+    int w, h, depth;
+    int in_channels, out_channels; /* of the images */
+    convtool_pixel_pass pass;
+    int kh, kw, stride_x, stride_y, circular;
+};
 
-    convtool_tensor floats = planar(&in, 0, c), filtered, gray;
-    if (luma) {
+#define UNTOUCHED 0xA5 /* output bytes outside the pass must keep this */
+
+/* The float path's bytes for channel ch of the pass, plane-major. */
+static convtool_tensor float_path(const convtool_pixels *in, const struct fused_case *fc,
+                                  const convtool_kernel *k, const convtool_geometry *g)
+{
+    const convtool_pixel_pass *pass = &fc->pass;
+    convtool_tensor floats = planar(in, pass->in_channel, pass->luma ? 3 : pass->channels);
+    convtool_tensor filtered, gray;
+    if (pass->luma) {
         convtool_to_luma(&floats, &gray);
         convtool_tensor_free(&floats);
         floats = gray;
     }
-    assert_int_equal(convtool_conv2d(&floats, &k, &g, 0.25f, NULL, &filtered), CONVTOOL_OK);
-    convtool_map_apply(&filtered, (convtool_map)pass.map);
-    assert_int_equal(clipped, convtool_count_clipped(&filtered));
-    size_t plane = (size_t)g.out_w * g.out_h;
-    for (int ch = 0; ch < pass.channels; ch++)
-        for (size_t i = 0; i < plane; i++)
-            assert_int_equal(((unsigned char *)out.data)[i * pass.channels + ch],
-                             quantize(filtered.data[ch * plane + i]));
-    convtool_tensor_free(&filtered);
+    assert_int_equal(convtool_conv2d(&floats, k, g, 0.25f, NULL, &filtered), CONVTOOL_OK);
+    convtool_map_apply(&filtered, (convtool_map)pass->map);
     convtool_tensor_free(&floats);
+    return filtered;
+}
+
+static void check_output(const convtool_pixels *out, const convtool_pixel_pass *pass,
+                         const convtool_tensor *filtered)
+{
+    size_t plane = (size_t)out->width * out->height;
+    const unsigned char *bytes = out->data;
+    for (size_t i = 0; i < plane; i++)
+        for (int c = 0; c < out->channels; c++) {
+            int ch = c - pass->out_channel;
+            unsigned char want = ch >= 0 && ch < pass->channels
+                                     ? quantize(filtered->data[ch * plane + i])
+                                     : UNTOUCHED;
+            assert_int_equal(bytes[i * out->channels + c], want);
+        }
+}
+
+static void run_case(unsigned *seed, const struct fused_case *fc, convtool_pool *pool)
+{
+    convtool_pixels in, out;
+    random_pixels(&in, seed, fc->w, fc->h, fc->in_channels, fc->depth);
+    float taps[25];
+    for (int i = 0; i < fc->kh * fc->kw; i++)
+        taps[i] = (float)test_rand_range(seed, -300, 300) / 100.0f;
+    convtool_kernel k = test_kernel(fc->kh, fc->kw, taps);
+    convtool_geometry_spec spec;
+    convtool_geometry g;
+    convtool_geometry_spec_default(&spec);
+    spec.stride_x = fc->stride_x;
+    spec.stride_y = fc->stride_y;
+    spec.mode = fc->circular ? CONVTOOL_PAD_CIRCULAR : CONVTOOL_PAD_ZEROS;
+    if (convtool_geometry_resolve(&spec, in.height, in.width, fc->kh, fc->kw, &g) != CONVTOOL_OK) {
+        convtool_pixels_free(&in);
+        convtool_kernel_free(&k);
+        return;
+    }
+    assert_int_equal(convtool_pixels_alloc(&out, g.out_w, g.out_h, fc->out_channels, 8),
+                     CONVTOOL_OK);
+    memset(out.data, UNTOUCHED, (size_t)g.out_w * g.out_h * fc->out_channels);
+    size_t clipped;
+    assert_int_equal(convtool_conv2d_pixels(&in, &fc->pass, &k, &g, 0.25f, pool, &out, &clipped),
+                     CONVTOOL_OK);
+    convtool_tensor filtered = float_path(&in, fc, &k, &g);
+    assert_int_equal(clipped, convtool_count_clipped(&filtered));
+    check_output(&out, &fc->pass, &filtered);
+    convtool_tensor_free(&filtered);
     convtool_pixels_free(&in);
     convtool_pixels_free(&out);
     convtool_kernel_free(&k);
+}
+
+static void check_case(unsigned *seed, int depth, int luma, convtool_pool *pool)
+{
+    int c = luma ? 3 : test_rand_range(seed, 1, 4);
+    struct fused_case fc = {.w = test_rand_range(seed, 1, 40),
+                            .h = test_rand_range(seed, 1, 30),
+                            .depth = depth,
+                            .in_channels = c,
+                            .out_channels = luma ? 1 : c};
+    fc.kh = test_rand_range(seed, 1, 5);
+    fc.kw = test_rand_range(seed, 1, 5);
+    fc.stride_x = test_rand_range(seed, 1, 3);
+    fc.stride_y = test_rand_range(seed, 1, 3);
+    fc.circular = test_rand_range(seed, 0, 1);
+    fc.pass = (convtool_pixel_pass){.in_channel = 0,
+                                    .channels = luma ? 1 : c,
+                                    .luma = luma,
+                                    .out_channel = 0,
+                                    .map = test_rand_range(seed, 0, 2)};
+    run_case(seed, &fc, pool);
 }
 
 static void test_fused_equals_float_path(void **state)
@@ -112,6 +161,48 @@ static void test_fused_equals_float_path(void **state)
         check_case(&seed, 8, 1, pool);
     }
     convtool_pool_free(pool);
+}
+
+/* Widths around the vector blocks (16 and 32 pixels), every channel layout and map,
+ * passes into and out of channel offsets, at stride 1 so whole rows are read. */
+static void check_widths(unsigned *seed)
+{
+    for (int w = 1; w <= 70; w++)
+        for (int n = 1; n <= 4; n++) {
+            int depth = (w + n) % 4 == 0 ? 16 : 8;
+            int luma = n >= 3 && w % 3 == 0;
+            int first = luma ? test_rand_range(seed, 0, n - 3) : test_rand_range(seed, 0, n - 1);
+            int count = luma ? 1 : test_rand_range(seed, 1, n - first);
+            int whole = w % 2 == 0; /* the pass fills the output, or sits inside a wider one */
+            struct fused_case fc = {.w = w,
+                                    .h = 3,
+                                    .depth = depth,
+                                    .in_channels = n,
+                                    .kh = 3,
+                                    .kw = 3,
+                                    .stride_x = 1,
+                                    .stride_y = 1};
+            fc.out_channels = whole ? count : test_rand_range(seed, count, 4);
+            fc.pass = (convtool_pixel_pass){
+                .in_channel = first,
+                .channels = count,
+                .luma = luma,
+                .map = (w + n) % 3,
+                .out_channel = whole ? 0 : test_rand_range(seed, 0, fc.out_channels - count)};
+            run_case(seed, &fc, NULL);
+        }
+}
+
+/* Every width and layout through the vector code (when the CPU has it) and the
+ * portable code. */
+static void test_widths_and_layouts(void **state)
+{
+    (void)state;
+    unsigned seed = 99;
+    check_widths(&seed);
+    assert_int_equal(convtool_simd_force(CONVTOOL_SIMD_SCALAR), CONVTOOL_OK);
+    check_widths(&seed);
+    assert_int_equal(convtool_simd_force(CONVTOOL_SIMD_AUTO), CONVTOOL_OK);
 }
 
 static void test_pass_into_channel_of_wider_output(void **state)
@@ -149,6 +240,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fused_equals_float_path),
+        cmocka_unit_test(test_widths_and_layouts),
         cmocka_unit_test(test_pass_into_channel_of_wider_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
