@@ -2,7 +2,8 @@
  * The fast PNG decoder (see png_read.h). stb_image inflates with its own slow
  * zlib and unfilters byte by byte; here libdeflate inflates everything at once
  * and the Sub, Average and Paeth filters, whose every pixel depends on the one
- * to its left, run one pixel per step with all its bytes side by side.
+ * to its left, run one pixel per step with all its bytes side by side, two
+ * rows at once so that two such chains of dependencies overlap.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ convtool_status png_read_fast(const unsigned char *bytes, size_t len,
 
 #include <libdeflate.h>
 
+#include "big_alloc.h"
 #include "stb_codec.h"
 
 /* PNG_READ_PORTABLE: the plain C filters on x86-64 too, so that tests can cover them. */
@@ -174,7 +176,7 @@ static convtool_status gather_idat(const unsigned char *b, size_t len, const uns
         *z = d.only; /* no copy */
         return CONVTOOL_OK;
     }
-    *copy = malloc(d.total);
+    *copy = big_alloc(d.total);
     if (!*copy)
         return CONVTOOL_ENOMEM;
     walk_chunks(b, len, &d, *copy);
@@ -289,14 +291,28 @@ static inline void store_px(unsigned char *p, __m128i v, int bpp)
     }
 }
 
-static inline __m128i abs16(__m128i v)
+/*
+ * The Paeth predictor in 16-bit lanes, ties going to a, then b, then c, as the
+ * specification says, rewritten so that little waits on a, the left pixel
+ * (the one input that comes from the previous step). With e = b - c:
+ * pa <= pb and pa <= pc hold unless a lies strictly between b and 3c - 2b
+ * (both closed conditions fail together only there), and then pb <= pc
+ * exactly when e·(2a - (3c - b)) >= 0, a comparison whose sides swap with
+ * e's sign: bitwise not reverses the order. Checked against the
+ * specification's formula for all 2^24 (a, b, c).
+ */
+static inline __m128i paeth16(__m128i a, __m128i b, __m128i c)
 {
-    return _mm_max_epi16(v, _mm_sub_epi16(_mm_setzero_si128(), v));
-}
-
-static inline __m128i select16(__m128i mask, __m128i yes, __m128i no)
-{
-    return _mm_or_si128(_mm_and_si128(mask, yes), _mm_andnot_si128(mask, no));
+    const __m128i zero = _mm_setzero_si128();
+    __m128i t = _mm_sub_epi16(_mm_add_epi16(_mm_add_epi16(c, c), c), b); /* 3c - b */
+    __m128i far = _mm_sub_epi16(t, b);                                   /* 3c - 2b */
+    __m128i lo = _mm_min_epi16(b, far), hi = _mm_max_epi16(b, far);
+    __m128i down = _mm_cmpeq_epi16(_mm_cmpgt_epi16(b, c), zero); /* e <= 0 */
+    __m128i b_xor_c = _mm_xor_si128(b, c), t_flip = _mm_xor_si128(t, down);
+    __m128i inside = _mm_and_si128(_mm_cmpgt_epi16(a, lo), _mm_cmpgt_epi16(hi, a));
+    __m128i take_c = _mm_cmpgt_epi16(t_flip, _mm_xor_si128(_mm_add_epi16(a, a), down));
+    __m128i b_or_c = _mm_xor_si128(b, _mm_and_si128(b_xor_c, take_c));
+    return _mm_xor_si128(a, _mm_and_si128(_mm_xor_si128(a, b_or_c), inside));
 }
 
 static inline __attribute__((always_inline)) void sub_px(const unsigned char *src,
@@ -323,7 +339,6 @@ avg_px(const unsigned char *src, const unsigned char *prev, unsigned char *dst, 
     }
 }
 
-/* Paeth in 16-bit lanes, ties going to a, then b, then c, as the specification says. */
 static inline __attribute__((always_inline)) void
 paeth_px(const unsigned char *src, const unsigned char *prev, unsigned char *dst, size_t n, int bpp)
 {
@@ -331,11 +346,7 @@ paeth_px(const unsigned char *src, const unsigned char *prev, unsigned char *dst
     __m128i a = zero, c = zero;
     for (size_t i = 0; i < n; i += (size_t)bpp) {
         __m128i b = _mm_unpacklo_epi8(load_px(prev + i, bpp), zero);
-        __m128i bc = _mm_sub_epi16(b, c), ac = _mm_sub_epi16(a, c);
-        __m128i pa = abs16(bc), pb = abs16(ac), pc = abs16(_mm_add_epi16(ac, bc));
-        __m128i least = _mm_min_epi16(pc, _mm_min_epi16(pa, pb));
-        __m128i pred =
-            select16(_mm_cmpeq_epi16(least, pa), a, select16(_mm_cmpeq_epi16(least, pb), b, c));
+        __m128i pred = paeth16(a, b, c);
         __m128i out = _mm_add_epi8(_mm_packus_epi16(pred, pred), load_px(src + i, bpp));
         store_px(dst + i, out, bpp);
         a = _mm_unpacklo_epi8(out, zero);
@@ -474,6 +485,109 @@ static void unfilter_row(int filter, const unsigned char *src, const unsigned ch
     }
 }
 
+/* Two consecutive rows: the upper one's row above, and where each row is read and written. */
+struct row_pair {
+    const unsigned char *src0, *src1, *prev;
+    unsigned char *dst0, *dst1;
+    size_t n;
+};
+
+#ifdef PNG_READ_SSE2
+/* One pixel of a Sub, Average or Paeth row (f a constant after inlining), a, b, c as above. */
+static inline __attribute__((always_inline)) __m128i filter_px(int f, __m128i x, __m128i a,
+                                                               __m128i b, __m128i c)
+{
+    const __m128i zero = _mm_setzero_si128();
+    if (f == F_SUB)
+        return _mm_add_epi8(x, a);
+    if (f == F_AVERAGE) {
+        __m128i floor = _mm_and_si128(_mm_xor_si128(a, b), _mm_set1_epi8(1));
+        return _mm_add_epi8(x, _mm_sub_epi8(_mm_avg_epu8(a, b), floor));
+    }
+    __m128i pred =
+        paeth16(_mm_unpacklo_epi8(a, zero), _mm_unpacklo_epi8(b, zero), _mm_unpacklo_epi8(c, zero));
+    return _mm_add_epi8(x, _mm_packus_epi16(pred, pred));
+}
+
+/*
+ * Two rows in one loop, the lower one pixel behind: its left, up and up-left
+ * are the pixel it made last and the upper row's last two, all in registers,
+ * so the two dependency chains run side by side.
+ */
+static inline __attribute__((always_inline)) void pair_px(int f0, int f1, const struct row_pair *p,
+                                                          int bpp)
+{
+    const size_t k = (size_t)bpp, n = p->n;
+    const __m128i zero = _mm_setzero_si128();
+    __m128i b0 = load_px(p->prev, bpp);
+    __m128i a0 = filter_px(f0, load_px(p->src0, bpp), zero, b0, zero);
+    __m128i c0 = b0, up_left = zero, a1 = zero;
+    store_px(p->dst0, a0, bpp);
+    for (size_t i = k; i < n; i += k) {
+        b0 = load_px(p->prev + i, bpp);
+        __m128i out0 = filter_px(f0, load_px(p->src0 + i, bpp), a0, b0, c0);
+        a1 = filter_px(f1, load_px(p->src1 + i - k, bpp), a1, a0, up_left);
+        store_px(p->dst0 + i, out0, bpp);
+        store_px(p->dst1 + i - k, a1, bpp);
+        up_left = a0;
+        a0 = out0;
+        c0 = b0;
+    }
+    a1 = filter_px(f1, load_px(p->src1 + n - k, bpp), a1, a0, up_left);
+    store_px(p->dst1 + n - k, a1, bpp);
+}
+
+#define PAIR(k) pair_px(F0, F1, p, k)
+#define DEFINE_PAIR(name, f0, f1)                                                                  \
+    static void name(const struct row_pair *p, int bpp)                                            \
+    {                                                                                              \
+        enum { F0 = f0, F1 = f1 };                                                                 \
+        BY_BPP(PAIR, bpp)                                                                          \
+    }
+DEFINE_PAIR(pair_sub_sub, F_SUB, F_SUB)
+DEFINE_PAIR(pair_sub_avg, F_SUB, F_AVERAGE)
+DEFINE_PAIR(pair_sub_paeth, F_SUB, F_PAETH)
+DEFINE_PAIR(pair_avg_sub, F_AVERAGE, F_SUB)
+DEFINE_PAIR(pair_avg_avg, F_AVERAGE, F_AVERAGE)
+DEFINE_PAIR(pair_avg_paeth, F_AVERAGE, F_PAETH)
+DEFINE_PAIR(pair_paeth_sub, F_PAETH, F_SUB)
+DEFINE_PAIR(pair_paeth_avg, F_PAETH, F_AVERAGE)
+DEFINE_PAIR(pair_paeth_paeth, F_PAETH, F_PAETH)
+#undef DEFINE_PAIR
+#undef PAIR
+
+/* Sub, Average, Paeth: 0, 1, 2; the others, whose pixels do not wait on each other: -1. */
+static int serial_index(int filter)
+{
+    return filter == F_SUB ? 0 : filter == F_AVERAGE ? 1 : filter == F_PAETH ? 2 : -1;
+}
+
+static void unfilter_pair(int f0, int f1, const struct row_pair *p, int bpp)
+{
+    static void (*const pairs[3][3])(const struct row_pair *, int) = {
+        {pair_sub_sub, pair_sub_avg, pair_sub_paeth},
+        {pair_avg_sub, pair_avg_avg, pair_avg_paeth},
+        {pair_paeth_sub, pair_paeth_avg, pair_paeth_paeth},
+    };
+    int i0 = serial_index(f0), i1 = serial_index(f1);
+    if (i0 >= 0 && i1 >= 0) {
+        pairs[i0][i1](p, bpp);
+        return;
+    }
+    unfilter_row(f0, p->src0, p->prev, p->dst0, p->n, bpp);
+    unfilter_row(f1, p->src1, p->dst0, p->dst1, p->n, bpp);
+}
+
+#else
+
+static void unfilter_pair(int f0, int f1, const struct row_pair *p, int bpp)
+{
+    unfilter_row(f0, p->src0, p->prev, p->dst0, p->n, bpp);
+    unfilter_row(f1, p->src1, p->dst0, p->dst1, p->n, bpp);
+}
+
+#endif
+
 /* PNG's big-endian 16-bit samples to native uint16_t, in place, as stb returns them. */
 static void samples16_native(unsigned char *row, size_t n)
 {
@@ -483,30 +597,47 @@ static void samples16_native(unsigned char *row, size_t n)
     }
 }
 
+/* Rows [from, to) of the pixels to native byte order, when the samples are 16-bit. */
+static void rows_native(const struct png_header *h, unsigned char *pixels, uint32_t from,
+                        uint32_t to)
+{
+    for (uint32_t y = from; h->depth == 16 && y < to; y++)
+        samples16_native(pixels + (size_t)y * h->row_bytes, h->row_bytes);
+}
+
 /*
- * Unfilters the rows of raw (h rows of a filter type byte and row_bytes) in
- * place, each moving up to where the pixels belong: row y lands y + 1 bytes
- * before its filtered bytes, and every filter reads a byte before it writes
- * over it. No second image-sized buffer is needed. 16-bit rows are put in
- * native order one row late, once the row below has used them as its "up".
+ * Unfilters the image data in place. The h rows of a filter type byte and n
+ * bytes lie one such row (n + 1 bytes) into raw, and row y's pixels land at
+ * y·n, n + y + 2 bytes before its filtered bytes. Rows go two at a time, the
+ * lower one a pixel behind the upper, and that head start of a row keeps the
+ * lower row's writes before the upper row's bytes still to be read: from y·n,
+ * they would run into its last y + 1 bytes. 16-bit rows are put in native
+ * order once no row below needs them as its "up".
  */
 static convtool_status unfilter_image(const struct png_header *h, unsigned char *raw)
 {
-    size_t n = h->row_bytes;
-    unsigned char *prev = NULL;
-    for (uint32_t y = 0; y < h->height; y++) {
-        const unsigned char *src = raw + (size_t)y * (n + 1);
+    const size_t n = h->row_bytes;
+    const unsigned char *data = raw + n + 1;
+    if (data[0] > F_PAETH)
+        return CONVTOOL_ECORRUPT;
+    unfilter_row(data[0], data + 1, NULL, raw, n, h->bpp); /* no row above: alone */
+    uint32_t y = 1;
+    for (; y + 1 < h->height; y += 2) {
+        const unsigned char *src = data + (size_t)y * (n + 1); /* type byte, then n bytes */
         unsigned char *dst = raw + (size_t)y * n;
-        int filter = src[0];
-        if (filter > F_PAETH)
+        struct row_pair p = {src + 1, src + n + 2, dst - n, dst, dst + n, n};
+        if (src[0] > F_PAETH || src[n + 1] > F_PAETH)
             return CONVTOOL_ECORRUPT;
-        unfilter_row(filter, src + 1, prev, dst, n, h->bpp);
-        if (prev && h->depth == 16)
-            samples16_native(prev, n);
-        prev = dst;
+        unfilter_pair(src[0], src[n + 1], &p, h->bpp);
+        rows_native(h, raw, y - 1, y + 1);
     }
-    if (h->depth == 16)
-        samples16_native(prev, n);
+    if (y < h->height) { /* the last row, alone */
+        const unsigned char *src = data + (size_t)y * (n + 1);
+        if (src[0] > F_PAETH)
+            return CONVTOOL_ECORRUPT;
+        unfilter_row(src[0], src + 1, raw + (size_t)(y - 1) * n, raw + (size_t)y * n, n, h->bpp);
+    }
+    rows_native(h, raw, y - 1, h->height);
     return CONVTOOL_OK;
 }
 
@@ -517,14 +648,15 @@ static convtool_status decode(const unsigned char *bytes, size_t len, const stru
 {
     const unsigned char *z = NULL;
     unsigned char *copy = NULL, *raw = NULL;
-    size_t zlen = 0, raw_len;
+    size_t zlen = 0, row = h->row_bytes + 1, raw_len;
     convtool_status st = gather_idat(bytes, len, &z, &zlen, &copy);
+    /* The image data, h rows of n + 1 bytes, after a row's headroom (see unfilter_image). */
     if (st == CONVTOOL_OK)
-        st = convtool_mul_size(h->height, h->row_bytes + 1, 1, 1, &raw_len);
-    if (st == CONVTOOL_OK && !(raw = malloc(raw_len)))
+        st = convtool_mul_size((size_t)h->height + 1, row, 1, 1, &raw_len);
+    if (st == CONVTOOL_OK && !(raw = big_alloc(raw_len)))
         st = CONVTOOL_ENOMEM;
     if (st == CONVTOOL_OK)
-        st = inflate_exact(z, zlen, raw, raw_len);
+        st = inflate_exact(z, zlen, raw + row, raw_len - row);
     free(copy);
     if (st == CONVTOOL_OK)
         st = unfilter_image(h, raw);
@@ -532,8 +664,8 @@ static convtool_status decode(const unsigned char *bytes, size_t len, const stru
         free(raw);
         return st;
     }
-    /* Drop the h filter type bytes at the end; if shrinking fails, the block still serves. */
-    unsigned char *fit = realloc(raw, raw_len - h->height);
+    /* Keep the h·n bytes of pixels; if shrinking fails, the block still serves. */
+    unsigned char *fit = realloc(raw, raw_len - row - h->height);
     *px = (convtool_pixels){(int)h->width, (int)h->height, h->channels, h->depth, fit ? fit : raw};
     return CONVTOOL_OK;
 }

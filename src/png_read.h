@@ -30,8 +30,10 @@
  * DEFLATE stream, too little image data, a row filter type above 4.
  * CONVTOOL_ENOMEM: an allocation failed. On any error *px is zeroed.
  *
- * Memory: one buffer of h·(1 + row bytes) that becomes the pixels, plus a copy
- * of the compressed data when it is split over several IDAT chunks.
+ * Memory: one buffer of (h + 1)·(1 + row bytes), on huge pages when large,
+ * that becomes the pixels (two rows are unfiltered at once, one row behind
+ * the other, so the data is inflated one row further in), plus a copy of the
+ * compressed data when it is split over several IDAT chunks.
  *
  * Chunk CRCs and the zlib Adler-32 are not checked, as stb does not check
  * them: the CRC policy is the caller's, applied before either decoder runs.

@@ -22,6 +22,8 @@
 #include "test_helpers.h"
 
 #define FILTER_RANDOM 5
+#define FILTER_LIST 6 /* row y's filter is filter_list[y] */
+#define MAX_ROWS 64
 /* Offset of the first IDAT's payload in a file made by assemble(): after the signature
  * and IHDR, the tEXt chunk (12 bytes of text), and the IDAT's length and type. */
 #define FIRST_IDAT (33 + 12 + 12 + 8)
@@ -29,12 +31,15 @@
 /* What to build; the image data is generated from seed. */
 typedef struct gen {
     int w, h, depth, color;
-    int filter;      /* 0..4 for every row, FILTER_RANDOM for a random one per row */
-    int level;       /* zlib level */
-    size_t split;    /* IDAT payload size; 0: one IDAT */
+    int filter;   /* 0..4 for every row, FILTER_RANDOM for a random one per row, or FILTER_LIST */
+    int level;    /* zlib level */
+    size_t split; /* IDAT payload size; 0: one IDAT */
     int empty_idats; /* empty IDAT chunks before, between and after the others */
     unsigned seed;
 } gen;
+
+/* With FILTER_LIST, each row's filter (a static: gen's initializers stay short). */
+static unsigned char filter_list[MAX_ROWS];
 
 static int channels_of(int color)
 {
@@ -126,7 +131,9 @@ static unsigned char *filter_image(const gen *g, const unsigned char *img, size_
     assert_non_null(raw);
     unsigned s = g->seed ^ 0x5a5a;
     for (int y = 0; y < g->h; y++) {
-        int f = g->filter == FILTER_RANDOM ? (int)(test_rand(&s) % 5) : g->filter;
+        int f = g->filter == FILTER_RANDOM ? (int)(test_rand(&s) % 5)
+                : g->filter == FILTER_LIST ? filter_list[y]
+                                           : g->filter;
         filter_row(f, img + (size_t)y * n, y ? img + (size_t)(y - 1) * n : NULL, n, bpp,
                    raw + (size_t)y * (n + 1));
     }
@@ -253,6 +260,62 @@ static void test_every_size(void **state)
                 }
 }
 
+/* Every pixel size: 1, 2, 3, 4 bytes at 8 bits, 2, 4, 6, 8 at 16 bits. */
+static const int formats[][2] = {{0, 8},  {4, 8},  {2, 8},  {6, 8},
+                                 {0, 16}, {4, 16}, {2, 16}, {6, 16}};
+
+/*
+ * Rows are unfiltered in pairs, (1, 2), (3, 4)..., after row 0 alone: every
+ * ordered pair of filter types as such a pair (and split across two pairs, and
+ * as a last row alone), every pixel size, every width 1..40.
+ */
+static void test_filter_pairs(void **state)
+{
+    static const int heights[] = {2, 3, 6};
+    for (int f0 = 0; f0 <= 4; f0++)
+        for (int f1 = 0; f1 <= 4; f1++)
+            for (size_t k = 0; k < sizeof formats / sizeof formats[0]; k++)
+                for (int w = 1; w <= 40; w++)
+                    for (size_t i = 0; i < sizeof heights / sizeof heights[0]; i++) {
+                        gen g = {w,
+                                 heights[i],
+                                 formats[k][1],
+                                 formats[k][0],
+                                 FILTER_LIST,
+                                 (w + f0) % 2 ? 9 : 0,
+                                 0,
+                                 0,
+                                 (unsigned)(w * 25 + f0 * 5 + f1)};
+                        filter_list[0] = (unsigned char)((w + f1) % 5);
+                        for (int y = 1; y < g.h; y++)
+                            filter_list[y] = (unsigned char)(y % 2 ? f0 : f1);
+                        check_gen(&g);
+                    }
+}
+
+/*
+ * Rows are unfiltered in place, each landing before its filtered bytes: tall
+ * narrow images, where a row lands many rows before its data, and wide ones.
+ */
+static void test_in_place_layout(void **state)
+{
+    static const int sizes[][2] = {{1, MAX_ROWS}, {2, 63}, {3, 61}, {1, 2}, {700, 3}, {257, 4}};
+    for (size_t k = 0; k < sizeof formats / sizeof formats[0]; k++)
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+            for (int f = 0; f <= FILTER_RANDOM; f++) {
+                gen g = {sizes[s][0],
+                         sizes[s][1],
+                         formats[k][1],
+                         formats[k][0],
+                         f,
+                         9,
+                         0,
+                         0,
+                         (unsigned)(f + 7 * (int)s)};
+                check_gen(&g);
+            }
+}
+
 /* The image data split over many IDATs, empty ones between them. */
 static void test_split_idat(void **state)
 {
@@ -321,6 +384,24 @@ static void test_bad_image_data(void **state)
     convtool_buffer_free(&b);
 
     raw[(W * 3 + 1) * 2] = 0;
+    raw[W * 3 + 1] = 5; /* the first of a pair of rows */
+    build_raw(&b, W, H, 8, 2, raw, N);
+    assert_int_equal(fast_status(&b), CONVTOOL_ECORRUPT);
+    convtool_buffer_free(&b);
+
+    raw[W * 3 + 1] = 0;
+    raw[0] = 255; /* the first row */
+    build_raw(&b, W, H, 8, 2, raw, N);
+    assert_int_equal(fast_status(&b), CONVTOOL_ECORRUPT);
+    convtool_buffer_free(&b);
+
+    raw[0] = 0;
+    raw[W * 3 + 1] = 5; /* of two rows, the second: a last row alone */
+    build_raw(&b, W, H - 1, 8, 2, raw, N - (W * 3 + 1));
+    assert_int_equal(fast_status(&b), CONVTOOL_ECORRUPT);
+    convtool_buffer_free(&b);
+
+    raw[W * 3 + 1] = 0;
     build_raw(&b, W, H, 8, 2, raw, N - 1);
     assert_int_equal(fast_status(&b), CONVTOOL_ECORRUPT);
     convtool_buffer_free(&b);
@@ -465,6 +546,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_filter),   cmocka_unit_test(test_every_size),
+        cmocka_unit_test(test_filter_pairs),   cmocka_unit_test(test_in_place_layout),
         cmocka_unit_test(test_split_idat),     cmocka_unit_test(test_empty_idat_first),
         cmocka_unit_test(test_bad_image_data), cmocka_unit_test(test_zlib_wrapper),
         cmocka_unit_test(test_truncated),      cmocka_unit_test(test_corrupted),
