@@ -1,9 +1,10 @@
 /*
- * Internal: a fast 8-bit PNG writer (IHDR, IDAT, IEND) on zlib.
+ * Internal: a fast 8-bit PNG writer (IHDR, IDAT, IEND): convtool's own
+ * deflate encoder (deflate_fast.h) for the fast levels, zlib for the others.
  *
  * The image is cut into strips of a fixed number of rows. Each strip is
  * filtered and raw-deflated on its own, in parallel on the pool, primed with
- * the 32 KiB of filtered data before it and ended with a sync flush, so the
+ * the history its encoder can reach and ended with a sync flush, so the
  * strips join into one valid zlib stream (the pigz technique); their Adler-32
  * checksums are combined with adler32_combine. Each strip is one IDAT chunk.
  * Strip sizes depend only on the image, never on the number of threads, so

@@ -20,6 +20,7 @@
 #include "convtool/convtool.h"
 #include "png_filter.h"
 #include "png_write.h"
+#include "stb_codec.h"
 #include "test_helpers.h"
 
 /* Pixels with smooth parts, noise and flat runs, so every filter and match kind occurs. */
@@ -114,6 +115,20 @@ static void check_decodes(const convtool_buffer *b, const unsigned char *px, int
     convtool_image_free(&img);
 }
 
+/* stb_image's own inflater too: levels 1 and 2 use convtool's deflate encoder, not zlib. */
+static void check_decodes_stb(const convtool_buffer *b, const unsigned char *px, int w, int h,
+                              int c)
+{
+    int sw, sh, sc;
+    unsigned char *got = NULL;
+    assert_int_equal(stb_codec_decode8(b->data, b->len, &sw, &sh, &sc, &got), CONVTOOL_OK);
+    assert_int_equal(sw, w);
+    assert_int_equal(sh, h);
+    assert_int_equal(sc, c);
+    assert_memory_equal(got, px, (size_t)w * (size_t)h * (size_t)c);
+    stb_codec_free(got);
+}
+
 static convtool_buffer write_png(const unsigned char *px, int w, int h, int c, int level,
                                  convtool_pool *pool)
 {
@@ -128,6 +143,7 @@ static void round_trip(int w, int h, int c, int level, convtool_pool *pool)
     convtool_buffer b = write_png(px, w, h, c, level, pool);
     free(inflate_png(&b, w, h, c));
     check_decodes(&b, px, w, h, c);
+    check_decodes_stb(&b, px, w, h, c);
     convtool_buffer_free(&b);
     free(px);
 }
@@ -166,14 +182,38 @@ static void test_incompressible(void **state)
     unsigned seed = 1;
     for (size_t i = 0; i < n; i++)
         px[i] = (unsigned char)(test_rand(&seed) >> 3);
-    for (int level = 1; level <= PNG_LEVEL_MAX; level += 4) {
-        convtool_buffer b = write_png(px, w, h, c, level, NULL);
+    static const int levels[] = {1, 2, 5, 9};
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        convtool_buffer b = write_png(px, w, h, c, levels[i], NULL);
         assert_true(b.len > n);
         free(inflate_png(&b, w, h, c));
         check_decodes(&b, px, w, h, c);
+        check_decodes_stb(&b, px, w, h, c);
         convtool_buffer_free(&b);
     }
     free(px);
+}
+
+/* Flat images give one-symbol alphabets and runs across rows and strips, at every level. */
+static void test_flat_images(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{1, 1}, {2, 2}, {1000, 3}, {700, 400}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int value = 0; value <= 255; value += 255)
+            for (int level = 1; level <= PNG_LEVEL_MAX; level++) {
+                int w = sizes[s][0], h = sizes[s][1];
+                size_t n = (size_t)w * (size_t)h * 3;
+                unsigned char *px = malloc(n);
+                memset(px, value, n);
+                convtool_buffer b = write_png(px, w, h, 3, level, NULL);
+                assert_true(b.len < n / 50 + 100);
+                free(inflate_png(&b, w, h, 3));
+                check_decodes(&b, px, w, h, 3);
+                check_decodes_stb(&b, px, w, h, 3);
+                convtool_buffer_free(&b);
+                free(px);
+            }
 }
 
 /* Strips depend on the image only: one thread or several write the same bytes. */
@@ -198,7 +238,7 @@ static void test_same_bytes_any_threads(void **state)
 
 /*
  * Level 0 is the default, level 2. From level 3 up each strip keeps the smaller of zlib's
- * and run-length coding, so no level gives more than level 2, and zlib searches harder at
+ * coding and level 2's, so no level gives more than level 2, and zlib searches harder at
  * each step.
  */
 static void test_levels(void **state)
@@ -400,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_channels_and_sizes),
         cmocka_unit_test(test_round_trip_strips),
         cmocka_unit_test(test_incompressible),
+        cmocka_unit_test(test_flat_images),
         cmocka_unit_test(test_same_bytes_any_threads),
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_append_and_errors),
