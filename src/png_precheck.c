@@ -2,8 +2,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
+#include "checksum.h"
 #include "png_precheck.h"
 
 #define SIG_LEN 8
@@ -29,10 +29,7 @@ static void put_be32(unsigned char *p, uint32_t v)
 /* CRC of the type and data of the chunk at c (its length field), data of n bytes. */
 static uint32_t chunk_crc(const unsigned char *c, uint32_t n)
 {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    /* zlib takes uInt lengths; a chunk is at most 2^31 - 1 bytes, and uInt is 32 bits. */
-    crc = crc32(crc, c + 4, 4 + (uInt)n);
-    return (uint32_t)crc;
+    return checksum_crc32(0, c + 4, 4 + (size_t)n);
 }
 
 static convtool_status classify(const unsigned char *c, uint32_t n, int color,

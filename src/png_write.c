@@ -14,10 +14,8 @@
 #include <string.h>
 
 #include <zlib.h>
-#ifdef CONVTOOL_WITH_LIBDEFLATE
-#include <libdeflate.h>
-#endif
 
+#include "checksum.h"
 #include "deflate_fast.h"
 #include "png_filter.h"
 #include "png_write.h"
@@ -117,7 +115,7 @@ static size_t put_chunk(unsigned char *p, const char *type, const unsigned char 
     memcpy(p + 4, type, 4);
     if (len)
         memcpy(p + 8, data, len);
-    put32(p + 8 + len, (uint32_t)crc32(0, p + 4, (uInt)(len + 4)));
+    put32(p + 8 + len, checksum_crc32(0, p + 4, len + 4));
     return len + CHUNK_OVERHEAD;
 }
 
@@ -160,28 +158,6 @@ static void filter_rows(const struct job *j, size_t from, size_t y1, unsigned ch
         prev = cur;
         cur = t;
     }
-}
-
-/*
- * Checksums of whole strips: libdeflate's (vectorised) are several times faster than
- * zlib's, which takes a visible share of a fast level's time.
- */
-static unsigned long strip_adler32(const unsigned char *p, size_t n)
-{
-#ifdef CONVTOOL_WITH_LIBDEFLATE
-    return libdeflate_adler32(1, p, n);
-#else
-    return adler32(1, p, (uInt)n);
-#endif
-}
-
-static unsigned long strip_crc32(const unsigned char *p, size_t n)
-{
-#ifdef CONVTOOL_WITH_LIBDEFLATE
-    return libdeflate_crc32(0, p, n);
-#else
-    return crc32(0, p, (uInt)n);
-#endif
 }
 
 /* Raw-deflates data[0, len) after `dict` bytes of history into out; *written: bytes written. */
@@ -253,7 +229,7 @@ static convtool_status compress_strip(const struct job *j, struct strip *s, int 
         goto cleanup;
     filter_rows(j, from, s->y1, rows, buf);
     const unsigned char *data = buf + (s->y0 - from) * fr;
-    s->adler = strip_adler32(data, s->raw_len);
+    s->adler = checksum_adler32(1, data, s->raw_len);
 
     unsigned char *chunk = j->base + s->slot, *p = chunk + 8;
     if (first) { /* CMF: deflate with a 32 KiB window; FLG: FLEVEL, then FCHECK */
@@ -272,7 +248,7 @@ static convtool_status compress_strip(const struct job *j, struct strip *s, int 
     size_t data_len = (size_t)(p - chunk) - 8 + written;
     put32(chunk, (uint32_t)data_len);
     memcpy(chunk + 4, "IDAT", 4);
-    s->crc = strip_crc32(chunk + 4, data_len + 4);
+    s->crc = checksum_crc32(0, chunk + 4, data_len + 4);
     s->chunk_len = 8 + data_len;
     if (!last) { /* the last chunk's CRC waits for the Adler-32 of the whole stream */
         put32(chunk + s->chunk_len, (uint32_t)s->crc);
@@ -328,7 +304,7 @@ static size_t join_strips(const struct job *j, size_t at)
     const struct strip *last = &j->strips[j->count - 1];
     unsigned char *chunk = j->base + at - last->chunk_len;
     put32(j->base + at, (uint32_t)adler);
-    unsigned long crc = crc32(last->crc, j->base + at, ZLIB_TRAILER);
+    uint32_t crc = checksum_crc32((uint32_t)last->crc, j->base + at, ZLIB_TRAILER);
     put32(chunk, (uint32_t)(last->chunk_len - 8 + ZLIB_TRAILER));
     put32(j->base + at + ZLIB_TRAILER, (uint32_t)crc);
     at += ZLIB_TRAILER + 4;
