@@ -90,7 +90,10 @@ convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
 {
     memset(plan, 0, sizeof *plan);
     plan->g = g;
-    plan->bias = bias;
+    /* +0 for a bias of −0: a sum that ends at ±0 then comes out +0 either way, so an
+     * output's bytes depend neither on which zero taps were skipped (core.h) nor on
+     * whether a vector lane or the scalar tail computed it. */
+    plan->bias = bias + 0.0f;
     plan->finite_input = finite_input;
     size_t n = (size_t)k->h * (size_t)k->w;
     int ok = taps_alloc(&plan->all, n) & taps_alloc(&plan->nonzero, n);

@@ -56,9 +56,11 @@ enum conv_separable_policy { SEPARABLE_AUTO, SEPARABLE_NEVER, SEPARABLE_ALWAYS }
 void conv_set_separable_policy(enum conv_separable_policy policy);
 
 /*
- * A zero tap times a finite value adds ±0 to a sum that starts at +0, which
- * changes no bit of it, so `nonzero` gives the same bytes as `all` wherever
- * the rows read are finite. finite_input: every input value is (8/16-bit
+ * A zero tap times a finite value adds ±0 to the running sum: that changes a
+ * nonzero sum not at all and a zero sum at most in its sign (with FMA a sum
+ * can be −0: fma(w, s, +0) rounds a tiny negative product to −0). The bias,
+ * made +0 when it is −0, is added last and maps both zeros to the same value,
+ * so `nonzero` gives the same bytes as `all` wherever the rows read are finite. finite_input: every input value is (8/16-bit
  * pixels), and the core always runs `nonzero`. Otherwise the core checks each
  * row it builds and runs `all` only for output rows that read a NaN or an
  * infinity, since 0·NaN and 0·inf must give NaN as in PyTorch.

@@ -212,7 +212,8 @@ CONVTOOL_API convtool_status convtool_conv2d(const convtool_tensor *in, const co
 /*
  * convtool_conv2d into a tensor the caller owns (C×out_h×out_w, not the input),
  * like OpenCV's dst argument: a loop over many images reuses one output and
- * pays no page faults for it. EINVAL when the shape does not match.
+ * pays no page faults for it. EINVAL when the shape does not match or `out`
+ * overlaps `in`. On any error the contents of `out` are unspecified.
  */
 CONVTOOL_API convtool_status convtool_conv2d_into(const convtool_tensor *in,
                                                   const convtool_kernel *k,

@@ -442,6 +442,49 @@ static void check_zero_taps_and_nonfinite(float bad, int threads)
     convtool_pool_free(pool);
 }
 
+/*
+ * The signed-zero corner of zero-tap skipping: a tiny negative product rounds
+ * to −0 under FMA, a zero tap would turn that into +0, and a −0 bias would
+ * keep the difference. Output 64 must have the same bytes whether its row is
+ * finite (zero tap skipped) or holds a NaN elsewhere (every tap kept), and in
+ * a vector lane as in the scalar tail (width 70 leaves a tail at every level).
+ */
+static void check_negative_zero(int nan_elsewhere, float *got)
+{
+    const float taps[2] = {-1e-23f, 0.0f};
+    const int w = 70;
+    convtool_tensor in, out;
+    convtool_tensor_alloc(&in, 1, 1, w);
+    for (int x = 0; x < w; x++)
+        in.data[x] = 1.0f;
+    in.data[64] = 1e-23f;
+    if (nan_elsewhere)
+        in.data[10] = NAN;
+    convtool_kernel k = test_kernel(1, 2, taps);
+    convtool_geometry g = resolve(&in, &k, CONVTOOL_PADDING_VALID, 0, 1, CONVTOOL_PAD_ZEROS);
+    assert_int_equal(convtool_conv2d(&in, &k, &g, -0.0f, NULL, &out), CONVTOOL_OK);
+    got[0] = out.data[64]; /* −1e-23·1e-23 + 0·1: a zero sum */
+    got[1] = out.data[0];  /* −1e-23·1 + 0·1: tiny but nonzero */
+    convtool_tensor_free(&out);
+    convtool_tensor_free(&in);
+    convtool_kernel_free(&k);
+}
+
+static void test_negative_zero_bias_and_zero_taps(void **state)
+{
+    (void)state;
+    for (size_t l = 0; l < sizeof all_levels / sizeof all_levels[0]; l++) {
+        if (convtool_simd_force(all_levels[l]) != CONVTOOL_OK)
+            continue;
+        float skipped[2], kept[2];
+        check_negative_zero(0, skipped);
+        check_negative_zero(1, kept);
+        assert_memory_equal(skipped, kept, sizeof skipped);
+        assert_false(signbit(skipped[0])); /* a zero sum plus the bias: +0 */
+    }
+    convtool_simd_force(CONVTOOL_SIMD_AUTO);
+}
+
 static void test_zero_taps_and_nonfinite_input(void **state)
 {
     (void)state;
@@ -469,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_mismatched_geometry_rejected),
         cmocka_unit_test(test_conv2d_into),
         cmocka_unit_test(test_zero_taps_and_nonfinite_input),
+        cmocka_unit_test(test_negative_zero_bias_and_zero_taps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
