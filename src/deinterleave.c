@@ -2,7 +2,8 @@
  * Stride phases of a row (deinterleave.h). Strides 2 and 4 — the common ones,
  * where the scalar loop cost more than the 3×3 convolution it feeds — run on
  * four-float vectors (two loads and two shuffles give four outputs of each of
- * two phases); other strides use the plain loop.
+ * two phases); other strides use the plain loop. __builtin_shufflevector
+ * needs GCC 12 (Debian 12's) or Clang.
  */
 #include <string.h>
 

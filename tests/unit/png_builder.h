@@ -19,7 +19,7 @@ typedef struct png_spec {
     size_t trns_len;
 } png_spec;
 
-static uint32_t pb_crc32(uint32_t crc, const unsigned char *p, size_t n)
+static inline uint32_t pb_crc32(uint32_t crc, const unsigned char *p, size_t n)
 {
     crc = ~crc;
     for (size_t i = 0; i < n; i++) {
@@ -30,7 +30,7 @@ static uint32_t pb_crc32(uint32_t crc, const unsigned char *p, size_t n)
     return ~crc;
 }
 
-static uint32_t pb_adler32(const unsigned char *p, size_t n)
+static inline uint32_t pb_adler32(const unsigned char *p, size_t n)
 {
     uint32_t a = 1, b = 0;
     for (size_t i = 0; i < n; i++) {
@@ -40,7 +40,7 @@ static uint32_t pb_adler32(const unsigned char *p, size_t n)
     return b << 16 | a;
 }
 
-static void pb_be32(unsigned char *p, uint32_t v)
+static inline void pb_be32(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)(v >> 24);
     p[1] = (unsigned char)(v >> 16);
@@ -48,7 +48,8 @@ static void pb_be32(unsigned char *p, uint32_t v)
     p[3] = (unsigned char)v;
 }
 
-static void pb_chunk(convtool_buffer *out, const char *type, const unsigned char *data, size_t n)
+static inline void pb_chunk(convtool_buffer *out, const char *type, const unsigned char *data,
+                            size_t n)
 {
     unsigned char hdr[8], crc[4];
     pb_be32(hdr, (uint32_t)n);
@@ -59,15 +60,15 @@ static void pb_chunk(convtool_buffer *out, const char *type, const unsigned char
     convtool_buffer_append(out, crc, 4);
 }
 
-static int pb_channels(int color)
+static inline int pb_channels(int color)
 {
     static const int n[7] = {1, 0, 3, 1, 2, 0, 4};
     return n[color];
 }
 
 /* One scanline (filter type 0) of the pixels x0, x0+dx, … of row y, packed MSB first. */
-static void pb_row(convtool_buffer *raw, const png_spec *s, const uint16_t *samples, int y, int x0,
-                   int dx)
+static inline void pb_row(convtool_buffer *raw, const png_spec *s, const uint16_t *samples, int y,
+                          int x0, int dx)
 {
     int n = pb_channels(s->color);
     unsigned char byte = 0;
@@ -97,7 +98,7 @@ static void pb_row(convtool_buffer *raw, const png_spec *s, const uint16_t *samp
 }
 
 /* The filtered image data: one pass, or Adam7's seven (empty passes have no rows). */
-static void pb_raw(convtool_buffer *raw, const png_spec *s, const uint16_t *samples)
+static inline void pb_raw(convtool_buffer *raw, const png_spec *s, const uint16_t *samples)
 {
     static const int adam7[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
                                     {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
@@ -115,7 +116,7 @@ static void pb_raw(convtool_buffer *raw, const png_spec *s, const uint16_t *samp
 }
 
 /* zlib with stored blocks of at most 65535 bytes. */
-static void pb_zlib(convtool_buffer *z, const convtool_buffer *raw)
+static inline void pb_zlib(convtool_buffer *z, const convtool_buffer *raw)
 {
     convtool_buffer_append(z, "\x78\x01", 2);
     size_t off = 0;
@@ -132,7 +133,7 @@ static void pb_zlib(convtool_buffer *z, const convtool_buffer *raw)
     convtool_buffer_append(z, adler, 4);
 }
 
-static void pb_ihdr(convtool_buffer *out, const png_spec *s)
+static inline void pb_ihdr(convtool_buffer *out, const png_spec *s)
 {
     unsigned char ihdr[13] = {0};
     pb_be32(ihdr, (uint32_t)s->w);
@@ -145,7 +146,7 @@ static void pb_ihdr(convtool_buffer *out, const png_spec *s)
 }
 
 /* Appends a PNG of s to *out; samples hold w·h·(channels in the file) values. */
-static void png_build(convtool_buffer *out, const png_spec *s, const uint16_t *samples)
+static inline void png_build(convtool_buffer *out, const png_spec *s, const uint16_t *samples)
 {
     convtool_buffer raw = {0}, z = {0};
     pb_raw(&raw, s, samples);

@@ -19,8 +19,9 @@
 
 #include "deflate_fast.h"
 #include "png_filter.h"
+#include "png_builder.h"
 #include "png_read.h"
-#include "stb_codec.h"
+#include "stb_check.h"
 #include "test_helpers.h"
 
 #define BLOCK ((size_t)512 * 1024) /* png_write.c's blocks */
@@ -78,27 +79,6 @@ static void inflate_zlib(const struct stream *s, const unsigned char *want, size
     free(got);
 }
 
-static void put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
-
-static void append_chunk(convtool_buffer *b, const char *type, const unsigned char *d, size_t n)
-{
-    unsigned char head[8], crc[4];
-    put32(head, (uint32_t)n);
-    memcpy(head + 4, type, 4);
-    uLong c = crc32(crc32(0, head + 4, 4), d, (uInt)n);
-    put32(crc, (uint32_t)c);
-    assert_int_equal(convtool_buffer_append(b, head, 8), CONVTOOL_OK);
-    if (n)
-        assert_int_equal(convtool_buffer_append(b, d, n), CONVTOOL_OK);
-    assert_int_equal(convtool_buffer_append(b, crc, 4), CONVTOOL_OK);
-}
-
 /* A w×h PNG (c channels) whose image data is the final stream s of the filtered rows raw. */
 static convtool_buffer wrap_png(const struct stream *s, const unsigned char *raw, int w, int h,
                                 int c)
@@ -107,20 +87,20 @@ static convtool_buffer wrap_png(const struct stream *s, const unsigned char *raw
     static const unsigned char color_type[5] = {0, 0, 4, 2, 6};
     size_t raw_len = (size_t)h * ((size_t)w * (size_t)c + 1);
     unsigned char ihdr[13] = {0};
-    put32(ihdr, (uint32_t)w);
-    put32(ihdr + 4, (uint32_t)h);
+    pb_be32(ihdr, (uint32_t)w);
+    pb_be32(ihdr + 4, (uint32_t)h);
     ihdr[8] = 8;
     ihdr[9] = color_type[c];
     unsigned char *z = malloc(s->len + 6);
     z[0] = 0x78;
     z[1] = 0x01;
     memcpy(z + 2, s->data, s->len);
-    put32(z + 2 + s->len, (uint32_t)adler32(1, raw, (uInt)raw_len));
+    pb_be32(z + 2 + s->len, (uint32_t)adler32(1, raw, (uInt)raw_len));
     convtool_buffer b = {0};
     assert_int_equal(convtool_buffer_append(&b, sig, 8), CONVTOOL_OK);
-    append_chunk(&b, "IHDR", ihdr, sizeof ihdr);
-    append_chunk(&b, "IDAT", z, s->len + 6);
-    append_chunk(&b, "IEND", NULL, 0);
+    pb_chunk(&b, "IHDR", ihdr, sizeof ihdr);
+    pb_chunk(&b, "IDAT", z, s->len + 6);
+    pb_chunk(&b, "IEND", NULL, 0);
     free(z);
     return b;
 }
@@ -140,14 +120,7 @@ static void decode_png_both(const convtool_buffer *png, const unsigned char *px,
         assert_memory_equal(fast.data, px, n);
         convtool_pixels_free(&fast);
     }
-    int sw, sh, sc;
-    unsigned char *spx = NULL;
-    assert_int_equal(stb_codec_decode8(png->data, png->len, &sw, &sh, &sc, &spx), CONVTOOL_OK);
-    assert_int_equal(sw, w);
-    assert_int_equal(sh, h);
-    assert_int_equal(sc, c);
-    assert_memory_equal(spx, px, n);
-    stb_codec_free(spx);
+    assert_stb_decodes(png->data, png->len, px, w, h, c);
 }
 
 /* Rows of px with filter type 0 (none): the stream is the pixels, a zero before each row. */

@@ -20,7 +20,7 @@
 #include "convtool/convtool.h"
 #include "png_filter.h"
 #include "png_write.h"
-#include "stb_codec.h"
+#include "stb_check.h"
 #include "test_helpers.h"
 
 /* Pixels with smooth parts, noise and flat runs, so every filter and match kind occurs. */
@@ -115,20 +115,6 @@ static void check_decodes(const convtool_buffer *b, const unsigned char *px, int
     convtool_image_free(&img);
 }
 
-/* stb_image's own inflater too: levels 1 and 2 use convtool's deflate encoder, not zlib. */
-static void check_decodes_stb(const convtool_buffer *b, const unsigned char *px, int w, int h,
-                              int c)
-{
-    int sw, sh, sc;
-    unsigned char *got = NULL;
-    assert_int_equal(stb_codec_decode8(b->data, b->len, &sw, &sh, &sc, &got), CONVTOOL_OK);
-    assert_int_equal(sw, w);
-    assert_int_equal(sh, h);
-    assert_int_equal(sc, c);
-    assert_memory_equal(got, px, (size_t)w * (size_t)h * (size_t)c);
-    stb_codec_free(got);
-}
-
 static convtool_buffer write_png(const unsigned char *px, int w, int h, int c, int level,
                                  convtool_pool *pool)
 {
@@ -143,7 +129,7 @@ static void round_trip(int w, int h, int c, int level, convtool_pool *pool)
     convtool_buffer b = write_png(px, w, h, c, level, pool);
     free(inflate_png(&b, w, h, c));
     check_decodes(&b, px, w, h, c);
-    check_decodes_stb(&b, px, w, h, c);
+    assert_stb_decodes(b.data, b.len, px, w, h, c);
     convtool_buffer_free(&b);
     free(px);
 }
@@ -188,7 +174,7 @@ static void test_incompressible(void **state)
         assert_true(b.len > n);
         free(inflate_png(&b, w, h, c));
         check_decodes(&b, px, w, h, c);
-        check_decodes_stb(&b, px, w, h, c);
+        assert_stb_decodes(b.data, b.len, px, w, h, c);
         convtool_buffer_free(&b);
     }
     free(px);
@@ -210,7 +196,7 @@ static void test_flat_images(void **state)
                 assert_true(b.len < n / 50 + 100);
                 free(inflate_png(&b, w, h, 3));
                 check_decodes(&b, px, w, h, 3);
-                check_decodes_stb(&b, px, w, h, 3);
+                assert_stb_decodes(b.data, b.len, px, w, h, 3);
                 convtool_buffer_free(&b);
                 free(px);
             }
