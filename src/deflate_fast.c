@@ -334,10 +334,12 @@ static size_t find_repeat(const unsigned char *data, size_t i, size_t to, size_t
             return i + (size_t)__builtin_ctzll(three) / 8;
     }
 #endif
-    for (; i + MIN_RUN <= to; i++)
-        if (data[i] == data[i - dist] && data[i + 1] == data[i + 1 - dist] &&
-            data[i + 2] == data[i + 2 - dist])
+    for (; i + MIN_RUN <= to; i++) {
+        /* q may be in the history before data: data[i - dist] would wrap the unsigned index. */
+        const unsigned char *p = data + i, *q = p - dist;
+        if (p[0] == q[0] && p[1] == q[1] && p[2] == q[2])
             return i;
+    }
     return to;
 }
 
@@ -430,10 +432,11 @@ static void put_stored(struct bitw *w, const unsigned char *data, size_t n, int 
         w->p[1] = (unsigned char)(k >> 8);
         w->p[2] = (unsigned char)~k;
         w->p[3] = (unsigned char)(~k >> 8);
-        if (k)
+        if (k) { /* data is NULL for the sync flush's empty block: no NULL + 0 */
             memcpy(w->p + 4, data, k);
+            data += k;
+        }
         w->p += 4 + k;
-        data += k;
         n -= k;
     } while (n > 0);
 }
