@@ -36,7 +36,7 @@ static unsigned read_u16(struct fuzz_reader *r)
     return hi << 8 | fuzz_byte(r);
 }
 
-/* Tiny blocks (many of them), up to a segment, past a stored block's 65535 bytes, unlimited. */
+/* Tiny blocks (many of them), up to a segment, past a stored block's 65535 bytes, the most. */
 static size_t read_block_bytes(struct fuzz_reader *r)
 {
     unsigned v = read_u16(r), x = v & 0x3fff;
@@ -48,7 +48,7 @@ static size_t read_block_bytes(struct fuzz_reader *r)
     case 2:
         return SEGMENT_BYTES + (size_t)x * 4;
     default:
-        return SIZE_MAX;
+        return DEFLATE_FAST_MAX_BLOCK;
     }
 }
 

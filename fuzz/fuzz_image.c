@@ -2,13 +2,16 @@
  * Fuzz target: the image read path as `apply` runs it — sniff, header probe,
  * decode (PNG, JPEG, .npy) under a small pixel limit — then the decoded
  * tensor encoded to PNG in memory and read back, which must give the
- * quantized values exactly.
+ * quantized values exactly. A PNG the fast decoder (libdeflate + png_unfilter)
+ * accepts must give stb_image's samples exactly.
  */
 #include <math.h>
 #include <string.h>
 
 #include "convtool/convtool.h"
 #include "fuzz_common.h"
+#include "png_read.h"
+#include "stb_codec.h"
 
 /* Small enough for fast runs, big enough for real images (stb needs 4 B/pixel). */
 #define FUZZ_MAX_PIXELS (4u << 20)
@@ -70,6 +73,30 @@ cleanup:
     convtool_image_free(&back);
 }
 
+/* The fast PNG decoder against stb on the raw input (no pre-check): same samples when both decode. */
+static void check_fast_png_matches_stb(const uint8_t *data, size_t size,
+                                       const convtool_image_info *info)
+{
+    if ((uint64_t)info->width * (uint64_t)info->height > FUZZ_MAX_PIXELS)
+        return;
+    convtool_pixels fast;
+    if (png_read_fast(data, size, info, &fast) != CONVTOOL_OK)
+        return;
+    int w = 0, h = 0, c = 0;
+    void *ref = NULL;
+    convtool_status st =
+        fast.depth == 16
+            ? stb_codec_decode16(data, size, &w, &h, &c, (uint16_t **)&ref)
+            : stb_codec_decode8(data, size, &w, &h, &c, (unsigned char **)&ref);
+    if (st == CONVTOOL_OK) {
+        FUZZ_CHECK(w == fast.width && h == fast.height && c == fast.channels);
+        size_t bytes = (size_t)w * (size_t)h * (size_t)c * (size_t)(fast.depth / 8);
+        FUZZ_CHECK(memcmp(ref, fast.data, bytes) == 0);
+        stb_codec_free(ref);
+    }
+    convtool_pixels_free(&fast);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     convtool_image_info info;
@@ -78,6 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (probed == CONVTOOL_OK) {
         FUZZ_CHECK(info.format == sniffed);
         FUZZ_CHECK(info.width >= 1 && info.height >= 1);
+        if (info.format == CONVTOOL_FORMAT_PNG)
+            check_fast_png_matches_stb(data, size, &info);
     }
     convtool_image img;
     convtool_status st = convtool_image_decode(data, size, &load_options, &img);

@@ -12,12 +12,12 @@
 #include <string.h>
 
 #include "deflate_fast.h"
+#include "huffman.h"
 
 #define LITLEN_SYMS 288 /* 0-255 literals, 256 end of block, 257-285 lengths (286, 287 unused) */
 #define DIST_SYMS 30
 #define CL_SYMS 19 /* the code-length alphabet of a dynamic header */
 #define END_BLOCK 256
-#define MAX_BITS 15
 #define CL_MAX_BITS 7
 #define MIN_RUN 3
 #define MAX_RUN 258
@@ -119,109 +119,14 @@ static uint64_t output_end(uint64_t pos, int last)
 
 /* ------------------------------------------------------------- codes */
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Caps the lengths in count[] at maxbits, then lengthens codes until the code is complete. */
-static void limit_lengths(unsigned *count, unsigned deepest, unsigned maxbits)
-{
-    for (unsigned b = maxbits + 1; b <= deepest; b++) {
-        count[maxbits] += count[b];
-        count[b] = 0;
-    }
-    long over = -(1L << maxbits);
-    for (unsigned b = 1; b <= maxbits; b++)
-        over += (long)count[b] << (maxbits - b);
-    /* Each step turns a shorter leaf into a node over it and one leaf from the deepest level. */
-    for (; over > 0; over--) {
-        unsigned b = maxbits - 1;
-        while (count[b] == 0)
-            b--;
-        count[b]--;
-        count[b + 1] += 2;
-        count[maxbits]--;
-    }
-}
-
-/*
- * Huffman code lengths of at most maxbits for freq[0, n); unused symbols get
- * 0. At least two symbols always get a length, so every code is complete,
- * which every inflater accepts (RFC 1951 leaves a one-symbol code unclear).
- */
-static void build_lengths(const uint32_t *freq, unsigned n, unsigned maxbits, uint8_t *len)
-{
-    uint64_t leaf[LITLEN_SYMS], weight[2 * LITLEN_SYMS];
-    unsigned parent[2 * LITLEN_SYMS], depth[2 * LITLEN_SYMS], count[2 * LITLEN_SYMS] = {0};
-    unsigned m = 0;
-    for (unsigned s = 0; s < n; s++) {
-        len[s] = 0;
-        if (freq[s])
-            leaf[m++] = (uint64_t)freq[s] << 16 | s;
-    }
-    if (m < 2) {
-        unsigned a = m ? (unsigned)(leaf[0] & 0xffff) : 0;
-        len[a] = len[a ? 0 : 1] = 1;
-        return;
-    }
-    qsort(leaf, m, sizeof *leaf, cmp_u64);
-    for (unsigned i = 0; i < m; i++)
-        weight[i] = leaf[i] >> 16;
-    /* Two queues, both in increasing weight: the sorted leaves and the nodes made so far. */
-    unsigned li = 0, ni = m, next = m;
-    for (; next < 2 * m - 1; next++) {
-        unsigned pick[2];
-        for (int k = 0; k < 2; k++)
-            pick[k] = li < m && (ni >= next || weight[li] <= weight[ni]) ? li++ : ni++;
-        weight[next] = weight[pick[0]] + weight[pick[1]];
-        parent[pick[0]] = parent[pick[1]] = next;
-    }
-    depth[2 * m - 2] = 0;
-    unsigned deepest = 0;
-    for (unsigned i = 2 * m - 2; i-- > 0;) {
-        depth[i] = depth[parent[i]] + 1;
-        if (i < m) {
-            count[depth[i]]++;
-            deepest = depth[i] > deepest ? depth[i] : deepest;
-        }
-    }
-    limit_lengths(count, deepest, maxbits);
-    unsigned i = 0; /* the rarest symbols get the longest codes */
-    for (unsigned b = maxbits; b >= 1; b--)
-        for (unsigned k = 0; k < count[b]; k++)
-            len[leaf[i++] & 0xffff] = (uint8_t)b;
-}
-
-/* The canonical codes of RFC 1951 3.2.2, bit-reversed for an LSB-first writer. */
-static void assign_codes(struct code *c, unsigned n)
-{
-    unsigned count[MAX_BITS + 1] = {0}, next[MAX_BITS + 1];
-    for (unsigned s = 0; s < n; s++)
-        count[c->len[s]]++;
-    count[0] = 0;
-    unsigned code = 0;
-    for (unsigned b = 1; b <= MAX_BITS; b++) {
-        code = (code + count[b - 1]) << 1;
-        next[b] = code;
-    }
-    for (unsigned s = 0; s < n; s++) {
-        unsigned b = c->len[s], v = b ? next[b]++ : 0, r = 0;
-        for (unsigned k = 0; k < b; k++, v >>= 1)
-            r = r << 1 | (v & 1);
-        c->bits[s] = (uint16_t)r;
-    }
-}
-
 static void fixed_codes(struct encoder *e)
 {
     for (unsigned s = 0; s < LITLEN_SYMS; s++)
         e->fixed_lit.len[s] = s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8;
     for (unsigned s = 0; s < DIST_SYMS; s++)
         e->fixed_dist.len[s] = 5;
-    assign_codes(&e->fixed_lit, LITLEN_SYMS);
-    assign_codes(&e->fixed_dist, DIST_SYMS);
+    huffman_codes(e->fixed_lit.len, e->fixed_lit.bits, LITLEN_SYMS);
+    huffman_codes(e->fixed_dist.len, e->fixed_dist.bits, DIST_SYMS);
 }
 
 /* --------------------------------------------------------- the header */
@@ -271,8 +176,8 @@ static void plan_header(struct encoder *e)
     memcpy(seq, e->lit.len, h->hlit);
     memcpy(seq + h->hlit, e->dist.len, h->hdist);
     code_lengths_ops(h, seq, h->hlit + h->hdist, freq);
-    build_lengths(freq, CL_SYMS, CL_MAX_BITS, h->cl.len);
-    assign_codes(&h->cl, CL_SYMS);
+    huffman_lengths(freq, CL_SYMS, CL_MAX_BITS, h->cl.len);
+    huffman_codes(h->cl.len, h->cl.bits, CL_SYMS);
     for (h->hclen = CL_SYMS; h->hclen > 4 && !h->cl.len[CL_ORDER[h->hclen - 1]]; h->hclen--)
         ;
     h->bits = 3 + 5 + 5 + 4 + 3 * (uint64_t)h->hclen;
@@ -553,10 +458,10 @@ static convtool_status encode_block(struct encoder *e, size_t from, size_t to, i
     memset(e->dist_freq, 0, sizeof e->dist_freq);
     parse(e, from, to);
     e->lit_freq[END_BLOCK] = 1;
-    build_lengths(e->lit_freq, LITLEN_SYMS, MAX_BITS, e->lit.len);
-    build_lengths(e->dist_freq, DIST_SYMS, MAX_BITS, e->dist.len);
-    assign_codes(&e->lit, LITLEN_SYMS);
-    assign_codes(&e->dist, DIST_SYMS);
+    huffman_lengths(e->lit_freq, LITLEN_SYMS, HUFFMAN_MAX_BITS, e->lit.len);
+    huffman_lengths(e->dist_freq, DIST_SYMS, HUFFMAN_MAX_BITS, e->dist.len);
+    huffman_codes(e->lit.len, e->lit.bits, LITLEN_SYMS);
+    huffman_codes(e->dist.len, e->dist.bits, DIST_SYMS);
     plan_header(e);
     uint64_t pos = bit_pos(e);
     uint64_t dynamic = e->h.bits + data_bits(e, &e->lit, &e->dist);
@@ -668,7 +573,7 @@ convtool_status deflate_fast(const deflate_fast_params *p, const unsigned char *
     if (written)
         *written = 0;
     if (!p || !written || !out || (!data && len) || p->block_bytes == 0 ||
-        p->dist > DEFLATE_FAST_WINDOW)
+        p->block_bytes > DEFLATE_FAST_MAX_BLOCK || p->dist > DEFLATE_FAST_WINDOW)
         return CONVTOOL_EINVAL;
     size_t block = p->block_bytes < len ? p->block_bytes : len;
     struct encoder *e = calloc(1, sizeof *e);

@@ -18,8 +18,11 @@
 /* The most bytes of history a strip needs before it: deflate's window. */
 #define DEFLATE_FAST_WINDOW ((size_t)32768)
 
+/* The biggest block_bytes: the encoder counts a block's symbols in 32 bits. */
+#define DEFLATE_FAST_MAX_BLOCK ((size_t)1 << 24)
+
 typedef struct deflate_fast_params {
-    size_t block_bytes; /* input bytes per block (at least 1) */
+    size_t block_bytes; /* input bytes per block, 1 .. DEFLATE_FAST_MAX_BLOCK */
     unsigned dist;      /* repeats sought at this distance (1..32768); 0: literals only */
 } deflate_fast_params;
 

@@ -414,7 +414,10 @@ static void test_bad_params(void **state)
     assert_int_equal(w, 0);
     p = (deflate_fast_params){BLOCK, DEFLATE_FAST_WINDOW + 1};
     assert_int_equal(deflate_fast(&p, d, 0, 4, 1, out, sizeof out, &w), CONVTOOL_EINVAL);
-    p.dist = 1;
+    p = (deflate_fast_params){DEFLATE_FAST_MAX_BLOCK + 1, 1}; /* counts would not fit 32 bits */
+    assert_int_equal(deflate_fast(&p, d, 0, 4, 1, out, sizeof out, &w), CONVTOOL_EINVAL);
+    p.block_bytes = DEFLATE_FAST_MAX_BLOCK;
+    assert_int_equal(deflate_fast(&p, d, 0, 4, 1, out, sizeof out, &w), CONVTOOL_OK);
     assert_int_equal(deflate_fast(NULL, d, 0, 4, 1, out, sizeof out, &w), CONVTOOL_EINVAL);
     assert_int_equal(deflate_fast(&p, NULL, 0, 4, 1, out, sizeof out, &w), CONVTOOL_EINVAL);
     assert_int_equal(deflate_fast(&p, d, 0, 4, 1, NULL, sizeof out, &w), CONVTOOL_EINVAL);
