@@ -4,7 +4,7 @@
 #   fuzz/run.sh minimize TARGET|all  re-merge fuzz/corpus/TARGET (-merge=1) from itself
 #                                    and the working corpus: the small committed corpus
 #   fuzz/run.sh coverage TARGET|all  line coverage of src/ reached by the working corpus
-# TARGET is kernel, image, cli, pipeline or deflate. Work files go to $FUZZ_BUILD (build-fuzz):
+# TARGET: kernel, image, cli, pipeline, deflate or fused. Work files go to $FUZZ_BUILD (build-fuzz):
 # corpus/TARGET (grows across runs), artifacts/TARGET (crashers: copy the ones that are
 # real bugs to fuzz/regressions/TARGET/), logs/TARGET.log, seeds/ (fuzz/make_corpus.sh).
 # Runs at low priority: `nice -n 10` unless NICE is set. FUZZ_FLAGS adds libFuzzer flags,
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 build=${FUZZ_BUILD:-$root/build-fuzz}
-targets=(kernel image cli pipeline deflate)
+targets=(kernel image cli pipeline deflate fused)
 nice=(nice -n "${NICE:-10}")
 
 usage() {
@@ -33,7 +33,7 @@ build_fuzzers() {
     -DCONVTOOL_TESTS=OFF >/dev/null
   "${nice[@]}" cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
   [[ -d $build/seeds ]] || CONVTOOL= fuzz/make_corpus.sh "$build/seeds" >/dev/null
-  mkdir -p "${targets[@]/#/$build/seeds/}" # deflate has no generated seeds
+  mkdir -p "${targets[@]/#/$build/seeds/}" # deflate and fused have no generated seeds
 }
 
 max_len() {
