@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "convtool/convtool.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_CHECK(cond)                                                                           \
@@ -36,6 +38,23 @@ static inline uint8_t fuzz_byte(struct fuzz_reader *r)
 static inline int fuzz_range(struct fuzz_reader *r, int lo, int hi)
 {
     return lo + fuzz_byte(r) % (hi - lo + 1);
+}
+
+/*
+ * Stride, dilation, padding kind, pads (up to max_pad: wider than small images,
+ * so reflect refusals and circular wraps happen) and pad mode, in that order.
+ */
+static inline void fuzz_read_geometry(struct fuzz_reader *r, convtool_geometry_spec *s,
+                                      int max_stride, int max_dilation, int max_pad)
+{
+    s->stride_y = fuzz_range(r, 1, max_stride);
+    s->stride_x = fuzz_range(r, 1, max_stride);
+    s->dilation_y = fuzz_range(r, 1, max_dilation);
+    s->dilation_x = fuzz_range(r, 1, max_dilation);
+    s->padding = (convtool_padding_kind)fuzz_range(r, 0, 2);
+    s->pad_y = fuzz_range(r, 0, max_pad);
+    s->pad_x = fuzz_range(r, 0, max_pad);
+    s->mode = (convtool_pad_mode)fuzz_range(r, 0, 4);
 }
 
 #endif

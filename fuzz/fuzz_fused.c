@@ -47,19 +47,6 @@ struct expected {
     convtool_tensor mag; /* ref_conv2d of the same tensor with |k|, bias 0: the error scale */
 };
 
-static void read_geometry(struct fuzz_reader *r, convtool_geometry_spec *s)
-{
-    s->stride_y = fuzz_range(r, 1, 3);
-    s->stride_x = fuzz_range(r, 1, 3);
-    s->dilation_y = fuzz_range(r, 1, 2);
-    s->dilation_x = fuzz_range(r, 1, 2);
-    s->padding = (convtool_padding_kind)fuzz_range(r, 0, 2);
-    /* Up to 6: wider than small images, so reflect refusals and circular wraps happen. */
-    s->pad_y = fuzz_range(r, 0, 6);
-    s->pad_x = fuzz_range(r, 0, 6);
-    s->mode = (convtool_pad_mode)fuzz_range(r, 0, 4);
-}
-
 /* Channels or luma of `in_c` input channels, into a possibly wider 8-bit output. */
 static void read_pass(struct fuzz_reader *r, int in_c, struct problem *p)
 {
@@ -122,7 +109,7 @@ static int read_problem(struct fuzz_reader *r, struct problem *p)
     p->vector = (flags & 8) ? CONVTOOL_SIMD_AVX2 : CONVTOOL_SIMD_AUTO;
     int c = fuzz_range(r, 1, 4), w = fuzz_range(r, 1, 80), h = fuzz_range(r, 1, 12);
     read_pass(r, c, p);
-    read_geometry(r, &p->spec);
+    fuzz_read_geometry(r, &p->spec, 3, 2, 6);
     p->bias = (float)(int8_t)fuzz_byte(r) / 64.0f;
     if (read_kernel(r, &p->k) != 0 || convtool_pixels_alloc(&p->in, w, h, c, depth) != CONVTOOL_OK)
         return -1;

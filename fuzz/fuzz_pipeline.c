@@ -28,25 +28,11 @@ static float image_value(struct fuzz_reader *r)
     return (float)(int8_t)fuzz_byte(r) / 16.0f;
 }
 
-static void read_geometry(struct fuzz_reader *r, convtool_geometry_spec *s)
-{
-    s->stride_y = fuzz_range(r, 1, 4);
-    s->stride_x = fuzz_range(r, 1, 4);
-    s->dilation_y = fuzz_range(r, 1, 3);
-    s->dilation_x = fuzz_range(r, 1, 3);
-    s->padding = (convtool_padding_kind)fuzz_range(r, 0, 2);
-    /* Up to 12: wider than small images, so reflect/symmetric refusals and circular wraps happen.
-     */
-    s->pad_y = fuzz_range(r, 0, 12);
-    s->pad_x = fuzz_range(r, 0, 12);
-    s->mode = (convtool_pad_mode)fuzz_range(r, 0, 4);
-}
-
 static int read_problem(struct fuzz_reader *r, struct problem *p)
 {
     int c = fuzz_range(r, 1, 4), h = fuzz_range(r, 1, 32), w = fuzz_range(r, 1, 32);
     int kh = fuzz_range(r, 1, 7), kw = fuzz_range(r, 1, 7);
-    read_geometry(r, &p->spec);
+    fuzz_read_geometry(r, &p->spec, 4, 3, 12);
     p->bias = (float)(int8_t)fuzz_byte(r) / 32.0f;
     if (convtool_tensor_alloc(&p->in, c, h, w) != CONVTOOL_OK)
         return -1;
