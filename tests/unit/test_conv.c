@@ -201,6 +201,19 @@ static void assert_close(const convtool_tensor *got, const convtool_tensor *want
     }
 }
 
+/* The core against the reference on one drawn case, which is then freed. */
+static void check_and_free_case(struct random_case *rc, convtool_pool *pool)
+{
+    convtool_tensor fast, slow;
+    assert_int_equal(convtool_conv2d(&rc->in, &rc->k, &rc->g, rc->bias, pool, &fast), CONVTOOL_OK);
+    assert_int_equal(ref_conv2d(&rc->in, &rc->k, &rc->g, rc->bias, &slow), CONVTOOL_OK);
+    assert_close(&fast, &slow);
+    convtool_tensor_free(&fast);
+    convtool_tensor_free(&slow);
+    convtool_tensor_free(&rc->in);
+    convtool_kernel_free(&rc->k);
+}
+
 /* Random geometries (odd/even kernels, every mode, strides 1–4, dilation 1–3)
  * through one SIMD level and one separable policy. */
 static void compare_random_cases(convtool_pool *pool, unsigned seed, int count)
@@ -209,14 +222,7 @@ static void compare_random_cases(convtool_pool *pool, unsigned seed, int count)
         struct random_case rc;
         if (!draw_case(&seed, &rc))
             continue;
-        convtool_tensor fast, slow;
-        assert_int_equal(convtool_conv2d(&rc.in, &rc.k, &rc.g, rc.bias, pool, &fast), CONVTOOL_OK);
-        assert_int_equal(ref_conv2d(&rc.in, &rc.k, &rc.g, rc.bias, &slow), CONVTOOL_OK);
-        assert_close(&fast, &slow);
-        convtool_tensor_free(&fast);
-        convtool_tensor_free(&slow);
-        convtool_tensor_free(&rc.in);
-        convtool_kernel_free(&rc.k);
+        check_and_free_case(&rc, pool);
         tested++;
     }
 }
@@ -263,15 +269,7 @@ static void test_separable_matches_reference(void **state)
             for (int i = 0; i < rc.k.h; i++)
                 for (int j = 0; j < rc.k.w; j++)
                     rc.k.values[i * rc.k.w + j] = col[i] * row[j];
-            convtool_tensor fast, slow;
-            assert_int_equal(convtool_conv2d(&rc.in, &rc.k, &rc.g, rc.bias, NULL, &fast),
-                             CONVTOOL_OK);
-            assert_int_equal(ref_conv2d(&rc.in, &rc.k, &rc.g, rc.bias, &slow), CONVTOOL_OK);
-            assert_close(&fast, &slow);
-            convtool_tensor_free(&fast);
-            convtool_tensor_free(&slow);
-            convtool_tensor_free(&rc.in);
-            convtool_kernel_free(&rc.k);
+            check_and_free_case(&rc, NULL);
             tested++;
         }
     }
