@@ -54,7 +54,9 @@ for frac in (0.05, 0.45, 0.9):
         if rc == 0:
             check(data == ref, "%s: finished, the destination is the complete result" % what)
         else:
-            check(data == old, "%s: interrupted, the destination is untouched (%d bytes)" % (what, len(data)))
+            # A signal that lands after the rename, on the way out, finds the result complete.
+            check(data in (old, ref),
+                  "%s: interrupted, the destination is untouched or complete (%d bytes)" % (what, len(data)))
         check(b"Traceback" not in err and b"Sanitizer" not in err, "%s: no crash report: %r" % (what, err[-200:]))
 
 # A new destination: none left behind when interrupted (or complete if it finished first).
@@ -66,7 +68,8 @@ if p.returncode == 0:
     check(open("fresh.png", "rb").read() == ref and not temps(), "finished before SIGTERM: complete")
 else:
     check(p.returncode == 128 + signal.SIGTERM, "SIGTERM on a new destination: exit %s" % p.returncode)
-    check(not os.path.exists("fresh.png") and not temps(), "SIGTERM on a new destination: nothing written")
+    check((not os.path.exists("fresh.png") or open("fresh.png", "rb").read() == ref) and not temps(),
+          "SIGTERM on a new destination: nothing written (or the complete result)")
 
 # In-place over the input itself: the input survives an interrupt intact, or is the result.
 import shutil
@@ -85,7 +88,8 @@ if p.returncode == 0:
     check(after == open("ref.npy", "rb").read() and not temps(), "finished before SIGINT: in place, complete")
 else:
     check(p.returncode == 128 + signal.SIGINT, "SIGINT in place: exit %s" % p.returncode)
-    check(hashlib.sha256(after).hexdigest() == h and not temps(),
-          "SIGINT in place: the input is intact and no temp is left")
+    check(hashlib.sha256(after).hexdigest() == h or after == open("ref.npy", "rb").read(),
+          "SIGINT in place: the input is intact (or complete, if the signal came after the rename)")
+    check(not temps(), "SIGINT in place: no temp is left")
 '
 expect_no_temp .
