@@ -23,6 +23,7 @@ enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 /* Options of batch runs (-o DIR); see src/cli/batch_run.c. */
 struct batch_options {
     const char *files_from; /* --files-from FILE ("-" = stdin), or NULL */
+    uint64_t max_list_bytes; /* --max-list-bytes: the list's size cap; 0 = none */
     int null_separated;     /* -0: the list is NUL-separated */
     const char *name;       /* --name TEMPLATE, or NULL for DIR/input-name */
     int jobs;               /* -J: files at once; 0 = automatic */

@@ -7,10 +7,12 @@
 
 #include "apply.h"
 #include "apply_limits.h"
+#include "batch.h"
 #include "batch_args.h"
 #include "cli.h"
 #include "geometry_opts.h"
 #include "numparse.h"
+#include "option_check.h"
 
 enum {
     OPT_FLIP = 1000, OPT_NORMALIZE, OPT_SCALE, OPT_BIAS, OPT_MAP, OPT_SHOW_KERNEL,
@@ -184,6 +186,7 @@ static void set_defaults(struct apply_options *o)
     o->scale = 1.0;
     o->quality = 90;
     o->max_pixels = CONVTOOL_DEFAULT_MAX_PIXELS;
+    o->batch.max_list_bytes = FILES_FROM_DEFAULT_MAX_BYTES;
     apply_limit_defaults(o);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o->threads = cpus < 1 ? 1 : cpus > 256 ? 256 : (int)cpus;
@@ -216,11 +219,19 @@ int apply_parse_args(int argc, char **argv, struct apply_options *o)
     set_defaults(o);
     opterr = 0;
     int opt;
+    struct option_history seen = {0};
     while ((opt = getopt_long(argc, argv, ":k:j:f:q:o:h" GEOMETRY_SHORT_OPTS BATCH_SHORT_OPTS,
                               long_options, NULL)) != -1) {
+        /* -k is the one option that may be given several times. */
+        int takes_value = optarg && opt != 'k' && opt != ':' && opt != '?';
+        if (takes_value && option_check_value(&seen, opt, argv) != EXIT_OK)
+            return EXIT_USAGE;
         int rc = parse_option(opt, argv, o);
-        if (rc != EXIT_OK)
+        if (rc != EXIT_OK) {
+            if (takes_value)
+                option_hint_dash_file(optarg, argv);
             return rc;
+        }
     }
     return check_positionals(o, argc, argv);
 }

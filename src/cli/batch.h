@@ -18,10 +18,15 @@
  * Reads the list at path ("-" = stdin): names separated by '\n' (a trailing
  * '\r' dropped) or, with null_separated, by '\0'; empty names are skipped.
  * *text receives the whole list split in place and *names pointers into it
- * (both malloc'd, the caller frees both). Prints any error; returns an exit code.
+ * (both malloc'd, the caller frees both). A list longer than max_bytes (0 =
+ * no cap) or a name longer than FILES_FROM_MAX_NAME is refused as soon as it
+ * is seen, so `yes |` or /dev/zero cannot grow memory without end. Prints any
+ * error; returns an exit code.
  */
-int files_from_read(const char *path, int null_separated, char **text, char ***names,
-                    size_t *count);
+#define FILES_FROM_DEFAULT_MAX_BYTES ((uint64_t)64 << 20)
+#define FILES_FROM_MAX_NAME 4095 /* PATH_MAX - 1: a longer name cannot be opened */
+int files_from_read(const char *path, int null_separated, uint64_t max_bytes, char **text,
+                    char ***names, size_t *count);
 
 /* ---------------------------------------------------- name_template.c */
 
@@ -105,7 +110,11 @@ struct report_line {
 
 /* Opens --report's FILE ("-" = stdout; the file is truncated). Prints; exit code. */
 int report_open(const char *path, FILE **out);
-/* Writes and flushes one line; prints an error the first time it fails. Returns 0 or -1. */
+/*
+ * Writes one line, whole or not at all: one write(2) of the whole line (and
+ * on failure a report file is cut back to its last whole line; stdout
+ * cannot be). Prints an error the first time it fails. Returns 0 or -1.
+ */
 int report_write(FILE *f, const char *path, const struct report_line *line);
 /* Closes (a file) or flushes (stdout); prints any error; returns an exit code. */
 int report_close(FILE *f, const char *path);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apply_limits.h"
 #include "batch.h"
 #include "batch_args.h"
 #include "cli.h"
@@ -24,6 +25,10 @@ int batch_option(int opt, const char *arg, struct apply_options *o)
         return EXIT_OK;
     case '0':
         b->null_separated = 1;
+        return EXIT_OK;
+    case BATCH_OPT_MAX_LIST_BYTES:
+        if (parse_byte_size(arg, &b->max_list_bytes, &why) != 0)
+            return bad_value("--max-list-bytes", arg, why);
         return EXIT_OK;
     case BATCH_OPT_NAME:
         b->name = arg;
@@ -107,8 +112,8 @@ int batch_collect_inputs(struct apply_options *o, int n, char **positionals)
     char **listed = NULL;
     size_t count = 0;
     if (o->batch.files_from)
-        rc = files_from_read(o->batch.files_from, o->batch.null_separated, &o->files_from_text,
-                             &listed, &count);
+        rc = files_from_read(o->batch.files_from, o->batch.null_separated,
+                             o->batch.max_list_bytes, &o->files_from_text, &listed, &count);
     /* Output names are planned as input × kernel in an int. */
     if (rc == EXIT_OK && count > (size_t)(INT_MAX / APPLY_MAX_KERNELS - n)) {
         cli_error("--files-from %s: more than %d names", o->batch.files_from,

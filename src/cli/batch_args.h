@@ -13,6 +13,7 @@ enum {
     BATCH_OPT_REPORT,
     BATCH_OPT_SHARD,
     BATCH_OPT_SKIP_EXISTING,
+    BATCH_OPT_MAX_LIST_BYTES,
 };
 
 /* batch_option's answer for an option that is not one of these. */
@@ -26,13 +27,15 @@ enum {
     {"progress", 0, NULL, BATCH_OPT_PROGRESS}, {"no-progress", 0, NULL, BATCH_OPT_NO_PROGRESS}, \
     {"fail-fast", 0, NULL, BATCH_OPT_FAIL_FAST}, {"report", 1, NULL, BATCH_OPT_REPORT},       \
     {"shard", 1, NULL, BATCH_OPT_SHARD}, {"skip-existing", 0, NULL, BATCH_OPT_SKIP_EXISTING}, \
-    {"verbose", 0, NULL, 'v'}
+    {"verbose", 0, NULL, 'v'}, {"max-list-bytes", 1, NULL, BATCH_OPT_MAX_LIST_BYTES}
 /* clang-format on */
 
 #define BATCH_HELP                                                                                 \
     "\nbatch (-o DIR):\n"                                                                          \
     "      --files-from FILE     more inputs, one per line ('-' = stdin)\n"                        \
     "  -0, --null                the list is NUL-separated (find -print0)\n"                       \
+    "      --max-list-bytes N    refuse a longer --files-from list (default 64Mi; 0 =\n"        \
+    "                            none); a name in it is at most 4095 bytes (PATH_MAX)\n"        \
     "      --name TEMPLATE       output names in DIR: {stem} {name} {ext} {kernel}\n"              \
     "                            {index} {index:W} {dir}, e.g. '{stem}_{kernel}.{ext}'\n"          \
     "  -J, --jobs N              files at once, 1-8 (default: one per -j thread)\n"                \

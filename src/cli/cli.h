@@ -2,6 +2,8 @@
 #ifndef CONVTOOL_CLI_H
 #define CONVTOOL_CLI_H
 
+#include <stddef.h>
+
 #include "convtool/convtool.h"
 
 /* SPEC: 0 success, 1 a file or operation failed, 2 the command line is wrong. */
@@ -9,6 +11,19 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /* Set by --quiet: warnings are not printed (errors always are). */
 extern int cli_quiet;
+
+/*
+ * Messages longer than this (after escaping) keep their start and end around
+ * " ... "; control bytes in them are written as C escapes (\n, \033), as
+ * GNU ls -b writes file names.
+ */
+#define CLI_MESSAGE_MAX 1024
+
+/*
+ * text with each control byte written as a C escape (\n, \t, \033) into out,
+ * cut to fit cap; returns the length. For names printed outside messages.
+ */
+size_t cli_escape(const char *text, char *out, size_t cap);
 
 /* "convtool: <message>\n" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,6 +7,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "kernel_spec.h"
+#include "path_roles.h"
 
 static void show_kernel(const struct prepared_kernel *pk)
 {
@@ -104,6 +105,8 @@ int cmd_apply(int argc, char **argv)
         rc = load_kernels(&o, kernels);
     if (rc == EXIT_OK)
         rc = apply_plan_outputs(&o, kernels, o.kernel_count, &outputs, &per_input);
+    if (rc == EXIT_OK)
+        rc = path_roles_check(&o, outputs, o.input_count * per_input);
     if (rc == EXIT_OK && o.output_dir)
         rc = batch_make_dirs(o.output_dir, "-o");
     if (rc == EXIT_OK)

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "kernel_spec.h"
+#include "option_check.h"
 
 static void print_help(void)
 {
@@ -269,8 +270,11 @@ int cmd_kernels(int argc, char **argv)
                                           {NULL, 0, NULL, 0}};
     const char *kernels_dir = NULL, *as = NULL;
     int opt;
+    struct option_history seen = {0};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+        if ((opt == 'K' || opt == 'A') && option_check_value(&seen, opt, argv) != EXIT_OK)
+            return EXIT_USAGE;
         if (opt == 'K') {
             kernels_dir = optarg;
         } else if (opt == 'A') {

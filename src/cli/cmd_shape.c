@@ -10,6 +10,7 @@
 #include "geometry_opts.h"
 #include "kernel_spec.h"
 #include "numparse.h"
+#include "option_check.h"
 #include "shape_layers.h"
 
 #define MAX_KERNELS 64
@@ -97,8 +98,13 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
         {"layers", 1, NULL, 'L'},      {"net", 1, NULL, 'N'},      {"list-nets", 0, NULL, 'T'},
         {NULL, 0, NULL, 0}};
     int opt;
+    struct option_history seen = {0};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":k:h" GEOMETRY_SHORT_OPTS, longs, NULL)) != -1) {
+        /* -k, --layers and --net may be given several times. */
+        int takes_value = optarg && !strchr("kLN:?", opt);
+        if (takes_value && option_check_value(&seen, opt, argv) != EXIT_OK)
+            return EXIT_USAGE;
         switch (opt) {
         case 'k':
             if (o->kernel_count == MAX_KERNELS) {
@@ -130,8 +136,10 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
             return EXIT_USAGE;
         default:
             o->geometry_given = 1;
-            if (geometry_option(opt, optarg, &o->geometry) != EXIT_OK)
+            if (geometry_option(opt, optarg, &o->geometry) != EXIT_OK) {
+                option_hint_dash_file(optarg, argv);
                 return EXIT_USAGE;
+            }
         }
     }
     return check_args(argc, o);
@@ -194,23 +202,38 @@ static int probe_image(struct net_input *in)
     return EXIT_OK;
 }
 
+/* Digits and x's only ("0x5", "28x28x0"): meant as a size, not a file name. */
+static int looks_like_size(const char *text)
+{
+    return text[0] != '\0' && strspn(text, "0123456789xX") == strlen(text) &&
+           strpbrk(text, "xX") != NULL;
+}
+
 static int read_input(const char *text, struct net_input *in)
 {
     const char *why;
+    struct stat st;
     in->text = text;
     if (parse_size_wxh(text, &in->w, &in->h, &in->c, &why) == 0) {
         if (in->c == 0)
             in->c = 1;
         return EXIT_OK;
     }
+    /* A bad size is a usage error; only an existing file of that name is probed. */
+    if (looks_like_size(text) && stat(text, &st) != 0) {
+        cli_error("%s: not a valid size: %s (each side must be at least 1)", text, why);
+        return EXIT_USAGE;
+    }
     return probe_image(in);
 }
 
 static void print_explain(const struct net_input *in, const convtool_geometry *g)
 {
+    char name[CLI_MESSAGE_MAX];
+    cli_escape(in->text, name, sizeof name);
     printf("%s: kernel %dx%d, stride %d,%d, dilation %d,%d, padding top %d bottom %d left %d "
            "right %d\n",
-           in->text, g->k_w, g->k_h, g->stride_y, g->stride_x, g->dilation_y, g->dilation_x,
+           name, g->k_w, g->k_h, g->stride_y, g->stride_x, g->dilation_y, g->dilation_x,
            g->pad_top, g->pad_bottom, g->pad_left, g->pad_right);
     printf("  out = floor((in + pad_before + pad_after - dilation*(k-1) - 1) / stride) + 1\n");
     printf("  height: floor((%d + %d + %d - %d*(%d-1) - 1) / %d) + 1 = %d\n", g->in_h,
@@ -253,7 +276,9 @@ static int shape_one(const struct shape_options *o, const struct net_input *in,
     }
     if (o->explain)
         print_explain(in, &g);
-    printf("%s -> %dx%d", in->text, g.out_w, g.out_h);
+    char name[CLI_MESSAGE_MAX];
+    cli_escape(in->text, name, sizeof name);
+    printf("%s -> %dx%d", name, g.out_w, g.out_h);
     if (o->kernel_count > 1)
         printf("  (kernel %s %dx%d)", k->name, k->w, k->h);
     printf("    [%d, %d, %d] -> [%d, %d, %d]\n", in->c, in->h, in->w, in->c, g.out_h, g.out_w);

@@ -154,6 +154,18 @@ static int load_bank(const char *spec, const char *kernels_dir, int first_index,
     return load_named(spec, kernels_dir, bank);
 }
 
+int kernel_spec_file(const char *spec, const char *kernels_dir, char *path, size_t size)
+{
+    double value;
+    const char *why;
+    if (!*spec || looks_imagemagick(spec) || looks_inline(spec) ||
+        parse_double_finite(spec, &value, &why) == 0)
+        return 0;
+    if (looks_like_file(spec))
+        return snprintf(path, size, "%s", spec) < (int)size;
+    return kernels_dir && find_in_dir(kernels_dir, spec, path, size);
+}
+
 int kernel_spec_load_bank(const char *spec, const char *kernels_dir, int first_index,
                           convtool_kernel_bank *bank)
 {

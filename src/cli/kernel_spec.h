@@ -2,6 +2,8 @@
 #ifndef CONVTOOL_CLI_KERNEL_SPEC_H
 #define CONVTOOL_CLI_KERNEL_SPEC_H
 
+#include <stddef.h>
+
 #include "convtool/convtool.h"
 
 enum kernel_spec_use {
@@ -26,5 +28,11 @@ int kernel_spec_load(const char *spec, const char *kernels_dir, int inline_index
  */
 int kernel_spec_load_bank(const char *spec, const char *kernels_dir, int first_index,
                           convtool_kernel_bank *bank);
+
+/*
+ * The file `apply -k SPEC` reads (a path, or a name found in kernels_dir)
+ * into path: 1, or 0 when SPEC is inline, a number or a built-in name.
+ */
+int kernel_spec_file(const char *spec, const char *kernels_dir, char *path, size_t size);
 
 #endif

@@ -1,7 +1,10 @@
 /* convtool: the command table and the top-level flags. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "signals.h"
@@ -50,8 +53,35 @@ static int apply_simd_environment(void)
     return EXIT_OK;
 }
 
+/*
+ * Started with 0, 1 or 2 closed (`2>&-`, a supervisor), the next open() would
+ * receive that number: an output's temp file would become "stderr" and a
+ * message would be written into the image. /dev/null takes any closed one
+ * first, as OpenSSH's sanitise_stdfd and gnulib's xstdopen do.
+ */
+static int open_standard_descriptors(void)
+{
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int null = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+        if (null < 0)
+            return -1;
+        if (null != fd) { /* cannot happen: fd is the lowest free number */
+            int moved = dup2(null, fd);
+            close(null);
+            if (moved != fd)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    /* No message is possible: stderr may be the very descriptor that is missing. */
+    if (open_standard_descriptors() != 0)
+        return EXIT_RUNTIME;
     cli_install_signal_handlers();
     if (apply_simd_environment() != EXIT_OK)
         return EXIT_USAGE;
@@ -60,6 +90,11 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    if (cmd[0] == '\0') {
+        cli_error("the command is empty (''): give one of apply, shape, kernels "
+                  "(see 'convtool --help')");
+        return EXIT_USAGE;
+    }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         print_usage(stdout);
         return cli_finish_stdout();

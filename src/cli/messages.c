@@ -29,15 +29,78 @@ static void remember(char *where, const char *fmt, va_list ap)
     va_end(copy);
 }
 
+/*
+ * Like GNU ls -b / quotearg: a control byte in a file name must not reach the
+ * terminal raw (an escape sequence, or a newline that forges a "convtool:"
+ * line), so every message is written with C escapes for them: \n, \t, \033.
+ */
+static size_t escape_byte(unsigned char c, char out[5])
+{
+    static const char letters[] = "abtnvfr"; /* \a = 7 ... \r = 13 */
+    if (c >= 7 && c <= 13)
+        return (size_t)snprintf(out, 5, "\\%c", letters[c - 7]);
+    if (c < 0x20 || c == 0x7f)
+        return (size_t)snprintf(out, 5, "\\%03o", c);
+    out[0] = (char)c;
+    return 1;
+}
+
+size_t cli_escape(const char *text, char *out, size_t cap)
+{
+    size_t used = 0;
+    char one[5];
+    for (const unsigned char *s = (const unsigned char *)text; *s; s++) {
+        size_t n = escape_byte(*s, one);
+        if (used + n + 1 > cap)
+            break;
+        memcpy(out + used, one, n);
+        used += n;
+    }
+    if (cap)
+        out[used] = '\0';
+    return used;
+}
+
+/* Not inside a UTF-8 sequence: back up over continuation bytes. */
+static size_t char_start(const char *s, size_t at)
+{
+    while (at > 0 && ((unsigned char)s[at] & 0xc0) == 0x80)
+        at--;
+    return at;
+}
+
+/*
+ * A 4000-byte file name must not flood the terminal: a longer message keeps
+ * its start (what it is about) and its end (what is wrong) around " ... ".
+ */
+static void put_capped(FILE *f, const char *text, size_t len)
+{
+    if (len <= CLI_MESSAGE_MAX) {
+        fwrite(text, 1, len, f);
+        return;
+    }
+    size_t head = char_start(text, CLI_MESSAGE_MAX / 2);
+    size_t tail = char_start(text, len - CLI_MESSAGE_MAX / 2 + 8);
+    fwrite(text, 1, head, f);
+    fputs(" ... ", f);
+    fwrite(text + tail, 1, len - tail, f);
+}
+
 static void vprint(const char *prefix, char *memo, const char *fmt, va_list ap)
 {
+    char raw[4 * CLI_MESSAGE_MAX], escaped[4 * sizeof raw];
     if (memo)
         remember(memo, fmt, ap);
+    va_list copy;
+    va_copy(copy, ap);
+    vsnprintf(raw, sizeof raw, fmt, copy);
+    va_end(copy);
+    size_t len = cli_escape(raw, escaped, sizeof escaped);
     flockfile(stderr);
     if (cli_progress_hook)
         cli_progress_hook(0);
     fprintf(stderr, "convtool: %s", prefix);
-    vfprintf(stderr, fmt, ap);
+    put_capped(stderr, escaped, len);
     fputc('\n', stderr);
     if (cli_progress_hook)
         cli_progress_hook(1);

@@ -154,7 +154,7 @@ void progress_file_started(struct progress *p, const char *input)
     if (!p)
         return;
     lock_all();
-    snprintf(p->current, sizeof p->current, "%s", input);
+    cli_escape(input, p->current, sizeof p->current); /* no raw control bytes on the tty */
     if (p->tty && now_seconds() - p->last_draw >= TTY_REDRAW_SECONDS)
         draw(p);
     unlock_all();

@@ -172,8 +172,10 @@ static void print_table(const struct net_input *in, const struct layer_list *lay
                         const struct net_report_options *o)
 {
     struct widths w;
+    char name[CLI_MESSAGE_MAX];
+    cli_escape(in->text, name, sizeof name);
     measure(done + 1, layers, steps, input, &w);
-    printf("%s through %s%s%s\n", in->text, o->net_name, *o->description ? ": " : "",
+    printf("%s through %s%s%s\n", name, o->net_name, *o->description ? ": " : "",
            o->description);
     if (o->explain)
         printf("  out = floor((in + pad_before + pad_after - dilation*(k-1) - 1) / stride) + 1;\n"
@@ -210,11 +212,12 @@ static int64_t total_params(const struct layer_step *steps, int n)
 static void print_summary(const struct net_input *in, const struct net_shape *input,
                           const struct net_shape *out, int layers, int64_t params)
 {
-    char a[CELL], b[CELL], c[CELL];
+    char a[CELL], b[CELL], c[CELL], name[CLI_MESSAGE_MAX];
+    cli_escape(in->text, name, sizeof name);
     format_wxhxc(out, a, sizeof a);
     format_torch(input, b, sizeof b);
     format_torch(out, c, sizeof c);
-    printf("%s -> %s    %s -> %s    (%d layer%s, %" PRId64 " params)\n", in->text, a, b, c, layers,
+    printf("%s -> %s    %s -> %s    (%d layer%s, %" PRId64 " params)\n", name, a, b, c, layers,
            layers == 1 ? "" : "s", params);
 }
 

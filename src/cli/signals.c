@@ -6,7 +6,15 @@
 #include "convtool/convtool.h"
 #include "signals.h"
 
-static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP};
+/*
+ * Every catchable signal whose default action ends the process (signal(7):
+ * "Term" and "Core"), except those that report a fault in this process
+ * (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT: state is not to
+ * be trusted there, and the sanitizers own them) and the two ignored below.
+ * The atomic writer blocks the same list while it creates or renames a temp.
+ */
+static const int fatal_signals[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,   SIGXCPU,
+                                    SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF};
 #define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
 
 static void on_fatal_signal(int signo)

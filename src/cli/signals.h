@@ -3,7 +3,8 @@
 #define CONVTOOL_CLI_SIGNALS_H
 
 /*
- * SIGINT, SIGTERM and SIGHUP remove any temporary output file and exit with
+ * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGUSR1, SIGUSR2, SIGALRM,
+ * SIGVTALRM and SIGPROF remove any temporary output file and exit with
  * status 128 + signal; a signal ignored at startup (nohup) stays ignored.
  * SIGPIPE is ignored, so a closed stdout is an EPIPE write error we report;
  * SIGXFSZ too, so a write over `ulimit -f` is an EFBIG error we report.
