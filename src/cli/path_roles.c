@@ -223,15 +223,16 @@ int path_roles_check(const struct apply_options *o, const struct output_file *ou
 {
     struct role_list l = {NULL, 0, 0, o->output_dir == NULL};
     char *kernel_paths[APPLY_MAX_KERNELS] = {NULL};
-    int rc = check_report_target(o->batch.report);
-    if (rc != EXIT_OK)
-        return rc;
+    int rc = EXIT_OK;
     if (collect(&l, o, outputs, output_count, kernel_paths) != 0) {
         cli_error("out of memory");
         rc = EXIT_RUNTIME;
     } else {
         rc = find_conflicts(&l);
     }
+    /* After the collisions, which name both roles: the report's own checks. */
+    if (rc == EXIT_OK)
+        rc = check_report_target(o->batch.report);
     for (size_t i = 0; i < l.count; i++)
         free(l.items[i].key);
     free(l.items);
