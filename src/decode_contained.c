@@ -147,6 +147,21 @@ static const void *decode_in_child(void *ctx, void *reply)
 }
 
 /*
+ * CONVTOOL_DECODE_WALL_MS (a number of ms) lowers the wall-clock limit; it
+ * never raises it. For tests: a limit short enough to meet in a test, e.g.
+ * that a stop longer than the limit does not fail a valid image.
+ */
+static unsigned wall_ms_for(unsigned wall_ms)
+{
+    const char *env = getenv("CONVTOOL_DECODE_WALL_MS");
+    char *end;
+    if (!env || *env < '0' || *env > '9')
+        return wall_ms;
+    unsigned long ms = strtoul(env, &end, 10);
+    return *end == '\0' && ms > 0 && ms < wall_ms ? (unsigned)ms : wall_ms;
+}
+
+/*
  * CPU seconds for a decode: generous (stb decodes some 50 megapixels a
  * second), so only a decoder caught in a loop meets them.
  */
@@ -157,7 +172,7 @@ static void sandbox_limits_for(const convtool_image_info *info, uint64_t memory,
     uint64_t cpu = SANDBOX_CPU_BASE + SANDBOX_CPU_PER_MPIXEL * mpix;
     lim->memory = memory;
     lim->cpu_seconds = cpu > UINT32_MAX / 2000 ? UINT32_MAX / 2000 : (unsigned)cpu;
-    lim->wall_ms = 2000 * lim->cpu_seconds; /* twice the CPU time, for a busy machine */
+    lim->wall_ms = wall_ms_for(2000 * lim->cpu_seconds); /* twice the CPU time: a busy machine */
 }
 
 /* The stb arena's cap: twice the header's estimate (or the whole --max-memory if lower). */

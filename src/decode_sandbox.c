@@ -19,8 +19,9 @@
 #include "decode_sandbox.h"
 
 #define REPLY_MAX 512
-#define STATM_MAX 128
 #define PIPE_BIG (1 << 20) /* the default /proc/sys/fs/pipe-max-size */
+/* The deadline is charged in slices of at most this many ms (see wait_readable). */
+#define SLICE_MS 100
 
 int sandbox_wanted(const convtool_load_options *opts)
 {
@@ -30,23 +31,6 @@ int sandbox_wanted(const convtool_load_options *opts)
     return !env || strcmp(env, "0") != 0;
 }
 
-/* The address space in use now (the first field of /proc/self/statm, in pages); 0 if unknown. */
-static uint64_t address_space(void)
-{
-    char text[STATM_MAX];
-    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    text[n] = '\0';
-    uint64_t pages = strtoull(text, NULL, 10);
-    long page = sysconf(_SC_PAGESIZE);
-    return page > 0 && pages <= UINT64_MAX / (uint64_t)page ? pages * (uint64_t)page : 0;
-}
-
 static long long now_ms(void)
 {
     struct timespec t;
@@ -54,24 +38,45 @@ static long long now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Reads size bytes until they are all there, EOF, or the deadline (ms, 0 = none). */
-static size_t read_full(int fd, unsigned char *buf, size_t size, long long deadline)
+/* The time the child has left, in ms of this process running; unlimited when !limited. */
+struct time_left {
+    long long ms;
+    int limited;
+};
+
+/*
+ * Waits up to one slice for fd to be readable, and charges the slice's time.
+ * A slice that took far longer than it was asked to was a stop of this
+ * process (Ctrl-Z, SIGSTOP, a suspended machine): the child was stopped too
+ * (Ctrl-Z stops the job) or finished meanwhile, so only the slice asked for
+ * is charged, and a stop never uses up the child's time. Neither a busy
+ * machine (a late wake-up is charged at most one slice more) nor this skew
+ * lets a decoder run long: RLIMIT_CPU bounds its CPU time in the child, and
+ * the deadline is for a child that waits on nothing, out of CPU's sight.
+ * Returns whether fd is readable (or closed).
+ */
+static int wait_readable(int fd, struct time_left *left)
+{
+    int wait = !left->limited ? -1 : left->ms < SLICE_MS ? (int)left->ms : SLICE_MS;
+    struct pollfd p = {fd, POLLIN, 0};
+    long long start = now_ms();
+    int r = poll(&p, 1, wait);
+    if (left->limited) {
+        long long spent = now_ms() - start;
+        left->ms -= spent > (long long)wait + SLICE_MS ? wait : spent;
+    }
+    return r > 0;
+}
+
+/* Reads size bytes until they are all there, EOF, or the child's time is up. */
+static size_t read_full(int fd, unsigned char *buf, size_t size, struct time_left *left)
 {
     size_t got = 0;
     while (got < size) {
-        int wait = -1;
-        if (deadline) {
-            long long left = deadline - now_ms();
-            if (left <= 0)
-                break;
-            wait = left > 60000 ? 60000 : (int)left;
-        }
-        struct pollfd p = {fd, POLLIN, 0};
-        int r = poll(&p, 1, wait);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            continue; /* a timeout: the deadline is checked above */
+        if (left->limited && left->ms <= 0)
+            break;
+        if (!wait_readable(fd, left))
+            continue; /* a timeout or a signal: the time left is checked above */
         ssize_t n = read(fd, buf + got, size - got);
         if (n < 0 && errno == EINTR)
             continue;
@@ -128,13 +133,13 @@ static void send_bulk(int fd, const unsigned char *p, size_t size)
 
 /* The child: the reply, a byte saying whether bulk data follows, then the data. */
 static void child_main(int fd, pid_t parent, struct sandbox_call *call,
-                       const struct sandbox_limits *limits, uint64_t vm, const sigset_t *mask)
+                       const struct sandbox_limits *limits, const sigset_t *mask)
 {
     unsigned char reply[REPLY_MAX];
     /* Killed with the parent: a decoder left running would hold its memory and CPU. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent)
         _exit(127);
-    if (sandbox_enter(fd, limits, vm) != 0)
+    if (sandbox_enter(fd, limits) != 0)
         _exit(126);
     pthread_sigmask(SIG_SETMASK, mask, NULL);
     memset(reply, 0, call->reply_size);
@@ -150,14 +155,13 @@ static void child_main(int fd, pid_t parent, struct sandbox_call *call,
 /* Forks with every signal blocked, so that the child resets its handlers before any runs. */
 static pid_t start_child(int fds[2], struct sandbox_call *call, const struct sandbox_limits *limits)
 {
-    uint64_t vm = address_space();
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        child_main(fds[1], parent, call, limits, vm, &old);
+        child_main(fds[1], parent, call, limits, &old);
     }
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -174,7 +178,7 @@ convtool_status sandbox_run(struct sandbox_call *call, const struct sandbox_limi
         return CONVTOOL_EINVAL;
     call->got_bulk = 0;
     if (pipe2(fds, O_CLOEXEC) != 0)
-        return CONVTOOL_EIO;
+        return errno == EMFILE || errno == ENFILE ? CONVTOOL_EMFILE : CONVTOOL_EIO;
     /* A bigger pipe: fewer round trips for the pixels (a hint; the default works too). */
     if (call->bulk_size >= PIPE_BIG)
         (void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_BIG);
@@ -183,11 +187,11 @@ convtool_status sandbox_run(struct sandbox_call *call, const struct sandbox_limi
         close(fds[0]);
         return errno == ENOMEM || errno == EAGAIN ? CONVTOOL_ENOMEM : CONVTOOL_EIO;
     }
-    long long deadline = limits->wall_ms ? now_ms() + limits->wall_ms : 0;
+    struct time_left left = {limits->wall_ms, limits->wall_ms != 0};
     size_t want = call->reply_size + 1;
-    int whole = read_full(fds[0], buf, want, deadline) == want;
+    int whole = read_full(fds[0], buf, want, &left) == want;
     if (whole && buf[call->reply_size])
-        whole = read_full(fds[0], call->bulk, call->bulk_size, deadline) == call->bulk_size;
+        whole = read_full(fds[0], call->bulk, call->bulk_size, &left) == call->bulk_size;
     close(fds[0]);
     if (!whole)
         kill(pid, SIGKILL); /* timed out, or it is dying anyway */

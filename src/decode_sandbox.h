@@ -25,7 +25,7 @@
 struct sandbox_limits {
     uint64_t memory;      /* address space the child may add to the parent's; 0 = no limit */
     unsigned cpu_seconds; /* RLIMIT_CPU; 0 = none */
-    unsigned wall_ms;     /* killed after this long; 0 = no timeout */
+    unsigned wall_ms;     /* killed after this long (stops not counted); 0 = no timeout */
 };
 
 /*
@@ -35,8 +35,10 @@ struct sandbox_limits {
  * The child may make only memory-management syscalls (mmap, munmap, mremap,
  * brk, madvise, mprotect, futex, rt_sigprocmask), write to the pipe and
  * exit. Returns CONVTOOL_OK when everything arrived and the child exited
- * normally; EHOSTILE when it crashed, was killed or timed out; ENOMEM/EIO
- * when it could not start.
+ * normally; EHOSTILE when it crashed, was killed or timed out; EMFILE when
+ * no descriptor was left for the pipe; ENOMEM/EIO when it could not start.
+ * limits->wall_ms counts only time this process runs: a stop (Ctrl-Z,
+ * SIGSTOP) longer than it does not fail the decode.
  */
 struct sandbox_call {
     const void *(*fn)(void *ctx, void *reply); /* returns bulk_size bytes to send, or NULL */
@@ -56,9 +58,10 @@ int sandbox_wanted(const convtool_load_options *opts);
  * Internal, src/sandbox_child.c: in the child, before fn runs, with signals
  * blocked: resets signal handlers, closes every descriptor but reply_fd (and
  * stderr in sanitizer builds), sets the resource limits (the address space
- * to vm_bytes, the parent's at fork, plus limits->memory) and installs the
- * syscall filter. Async-signal-safe. Returns 0, or -1 if a step failed.
+ * to what the child holds, measured there without /proc, plus
+ * limits->memory) and installs the syscall filter. Async-signal-safe.
+ * Returns 0, or -1 if a step failed.
  */
-int sandbox_enter(int reply_fd, const struct sandbox_limits *limits, uint64_t vm_bytes);
+int sandbox_enter(int reply_fd, const struct sandbox_limits *limits);
 
 #endif

@@ -102,11 +102,30 @@ static convtool_status read_sized(int fd, size_t size, convtool_buffer *b)
     return CONVTOOL_OK;
 }
 
+/*
+ * Why open() failed, in the terms of check_opened: a socket or a device with
+ * no driver answers ENXIO ("No such device or address"), a device or FIFO we
+ * may not read EACCES, but we would refuse either even if it opened, so what
+ * stat() says the path is (through its symlinks) comes first. errno is kept
+ * for CONVTOOL_EIO and ENOENT.
+ */
+static convtool_status open_failure(const char *path)
+{
+    int err = errno;
+    struct stat st;
+    if (err == EMFILE || err == ENFILE)
+        return CONVTOOL_EMFILE;
+    if (err != ENOENT && stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return CONVTOOL_ENOTREG;
+    errno = err;
+    return err == ENOENT ? CONVTOOL_ENOENT : CONVTOOL_EIO;
+}
+
 static convtool_status read_path(const char *path, size_t max_bytes, convtool_buffer *b)
 {
     int fd = open_retrying(path);
     if (fd < 0)
-        return errno == ENOENT ? CONVTOOL_ENOENT : CONVTOOL_EIO;
+        return open_failure(path);
 
     size_t size = 0;
     convtool_status st = check_opened(fd, max_bytes, &size);

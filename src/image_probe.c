@@ -288,6 +288,7 @@ static size_t jpeg_skip_entropy(const unsigned char *b, size_t len, size_t off)
 /* What the walk over the segments has seen of the tables (bit t: table t). */
 struct jpeg_tables {
     unsigned quant_defined, quant_used, dc_defined, ac_defined;
+    unsigned scans;
     int progressive;
     int components;              /* in the frame header, 0 before it */
     unsigned char component_id[4];
@@ -398,10 +399,20 @@ static int jpeg_segment_ok(int m, const unsigned char *s, size_t n, struct jpeg_
     return 1;
 }
 
+/* One scan more: past JPEG_MAX_SCANS a decompression bomb (see image_probe.h). */
+static convtool_status jpeg_count_scan(struct jpeg_tables *t)
+{
+    if (++t->scans <= JPEG_MAX_SCANS)
+        return CONVTOOL_OK;
+    return t->progressive ? CONVTOOL_ESCANS : CONVTOOL_ECORRUPT;
+}
+
 /*
  * Checks every table stb would read, those between the scans of a progressive
- * file included, by walking the segments as stb does. The walk stops (and leaves
- * the refusal to stb) where stb itself would stop with an error.
+ * file included, by walking the segments as stb does, and counts the scans.
+ * The walk stops (and leaves the refusal to the decoder) where stb itself
+ * would stop with an error; libjpeg-turbo stops there too, as every warning
+ * is an error to it (TJFLAG_STOPONWARNING), so no scan hides past that point.
  */
 static convtool_status jpeg_check_tables(const unsigned char *b, size_t len)
 {
@@ -421,8 +432,12 @@ static convtool_status jpeg_check_tables(const unsigned char *b, size_t len)
         if (!jpeg_segment_ok(m, b + off + 2, seg - 2, &tables))
             return CONVTOOL_ECORRUPT;
         off += seg;
-        if (m == JPEG_SOS)
-            off = jpeg_skip_entropy(b, len, off);
+        if (m != JPEG_SOS)
+            continue;
+        convtool_status st = jpeg_count_scan(&tables);
+        if (st != CONVTOOL_OK)
+            return st;
+        off = jpeg_skip_entropy(b, len, off);
     }
 }
 

@@ -2,7 +2,8 @@
  * convtool_read_image: convtool_read_file for image inputs, which refuses a
  * stream (stdin) that does not start like an image after its first bytes,
  * instead of reading up to the size limit: `convtool apply - < /dev/zero`
- * answers at once and allocates next to nothing.
+ * answers at once and allocates next to nothing. An input of no bytes at all
+ * (file or stream) is CONVTOOL_EEMPTY, not a damaged image.
  */
 #include <errno.h>
 #include <string.h>
@@ -61,9 +62,13 @@ convtool_status convtool_read_image(const char *path, uint64_t max_bytes, convto
     if (!path || !out)
         return CONVTOOL_EINVAL;
     memset(out, 0, sizeof *out);
-    if (strcmp(path, "-") != 0)
-        return convtool_read_file(path, max_bytes > SIZE_MAX ? 0 : (size_t)max_bytes, out);
-    convtool_status st = read_stdin(max_bytes, out);
+    convtool_status st =
+        strcmp(path, "-") != 0
+            ? convtool_read_file(path, max_bytes > SIZE_MAX ? 0 : (size_t)max_bytes, out)
+            : read_stdin(max_bytes, out);
+    /* Nothing at all is not a damaged image: say so (`< /dev/null`, a file still empty). */
+    if (st == CONVTOOL_OK && out->len == 0)
+        st = CONVTOOL_EEMPTY;
     if (st != CONVTOOL_OK) {
         int saved = errno;
         convtool_buffer_free(out);

@@ -10,6 +10,8 @@
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -71,7 +73,65 @@ static int set_limit(int resource, uint64_t value)
     return setrlimit(resource, &r);
 }
 
-static int set_limits(const struct sandbox_limits *limits, uint64_t vm_bytes)
+/* Whether a one-byte mapping fits under an address-space soft limit of `limit` bytes. */
+static int mapping_fits(uint64_t limit, rlim_t hard)
+{
+    struct rlimit r = {(rlim_t)limit, hard};
+    if (setrlimit(RLIMIT_AS, &r) != 0)
+        return 0;
+    void *p = mmap(NULL, 1, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return 0;
+    munmap(p, 1);
+    return 1;
+}
+
+/*
+ * The address space this process holds (the parent's, inherited at the
+ * fork), as the kernel counts it for RLIMIT_AS, one page over. No /proc: it
+ * is missing in containers and chroots and needs a free descriptor, and the
+ * old answer "unknown" gave the child a limit below what it already held, so
+ * that every decode failed as out of memory. A mapping of one page fits
+ * under a soft limit L exactly when total + 1 page <= L: a binary search
+ * over L (some 60 rounds of setrlimit, mmap and munmap, microseconds) finds
+ * the smallest L that fits, the total plus one page. The soft limit is put
+ * back. 0 on success, -1 when not even the current limit leaves room.
+ */
+static int address_space(uint64_t *bytes)
+{
+    struct rlimit old;
+    if (getrlimit(RLIMIT_AS, &old) != 0)
+        return -1;
+    uint64_t hi = old.rlim_cur == RLIM_INFINITY ? (uint64_t)1 << 62 : (uint64_t)old.rlim_cur;
+    uint64_t lo = 0; /* nothing fits under 0; hi is checked first */
+    int found = mapping_fits(hi, old.rlim_max);
+    while (found && hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (mapping_fits(mid, old.rlim_max))
+            hi = mid;
+        else
+            lo = mid;
+    }
+    if (setrlimit(RLIMIT_AS, &old) != 0 || !found)
+        return -1;
+    *bytes = hi;
+    return 0;
+}
+
+/*
+ * The address-space limit: what the child holds plus limits->memory. When
+ * even that cannot be measured, none (a limit at a guess could be below what
+ * the child holds): the arena's budget, RLIMIT_CPU and the deadline still hold.
+ */
+static int set_address_limit(uint64_t memory)
+{
+    uint64_t held;
+    if (address_space(&held) != 0 || held > UINT64_MAX - memory)
+        return 0;
+    return set_limit(RLIMIT_AS, held + memory);
+}
+
+static int set_limits(const struct sandbox_limits *limits)
 {
     int bad = set_limit(RLIMIT_FSIZE, 0) | set_limit(RLIMIT_CORE, 0) |
               set_limit(RLIMIT_NOFILE, CHILD_NOFILE);
@@ -86,8 +146,8 @@ static int set_limits(const struct sandbox_limits *limits, uint64_t vm_bytes)
     }
     /* Under the sanitizers the shadow memory alone is terabytes: the arena's budget
      * still holds, the address-space limit cannot. */
-    if (limits->memory && !SANITIZED && vm_bytes <= UINT64_MAX - limits->memory)
-        bad |= set_limit(RLIMIT_AS, vm_bytes + limits->memory);
+    if (limits->memory && !SANITIZED)
+        bad |= set_address_limit(limits->memory);
     return bad ? -1 : 0;
 }
 
@@ -160,10 +220,10 @@ static int install_filter(int reply_fd)
 
 #endif
 
-int sandbox_enter(int reply_fd, const struct sandbox_limits *limits, uint64_t vm_bytes)
+int sandbox_enter(int reply_fd, const struct sandbox_limits *limits)
 {
     reset_signals();
-    if (close_descriptors(reply_fd) != 0 || set_limits(limits, vm_bytes) != 0)
+    if (close_descriptors(reply_fd) != 0 || set_limits(limits) != 0)
         return -1;
     return install_filter(reply_fd);
 }

@@ -1,5 +1,9 @@
 /* convtool_strerror: one message per status code. */
 #include "convtool/convtool.h"
+#include "image_probe.h"
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 static const char *const messages[CONVTOOL_STATUS_COUNT] = {
     [CONVTOOL_OK] = "success",
@@ -18,6 +22,10 @@ static const char *const messages[CONVTOOL_STATUS_COUNT] = {
     [CONVTOOL_ENOTREG] = "not a regular file (a FIFO, device or socket); pipe it to stdin as '-'",
     [CONVTOOL_EMEMLIMIT] = "over the memory limit (decoding needs more memory than allowed)",
     [CONVTOOL_EHOSTILE] = "corrupt or hostile image (the contained decoder crashed or was stopped)",
+    [CONVTOOL_EMFILE] = "too many open files (descriptors); try a lower -J/-j or raise ulimit -n",
+    [CONVTOOL_EEMPTY] = "empty input (0 bytes)",
+    [CONVTOOL_ESCANS] = "progressive JPEG with more than " STRINGIFY(
+        JPEG_MAX_SCANS) " scans; refused (a decompression bomb?)",
 };
 
 const char *convtool_strerror(convtool_status status)

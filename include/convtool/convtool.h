@@ -49,6 +49,9 @@ typedef enum convtool_status {
     CONVTOOL_ENOTREG,     /* a named input is a FIFO, device or socket, not a file */
     CONVTOOL_EMEMLIMIT,   /* decoding would need more memory than the load options allow */
     CONVTOOL_EHOSTILE,    /* the contained decoder crashed, was killed or timed out */
+    CONVTOOL_EMFILE,      /* out of file descriptors (ulimit -n, or too many files at once) */
+    CONVTOOL_EEMPTY,      /* the input has no bytes at all */
+    CONVTOOL_ESCANS,      /* a progressive JPEG with more scans than any encoder writes */
     CONVTOOL_STATUS_COUNT
 } convtool_status;
 
@@ -514,8 +517,10 @@ CONVTOOL_API convtool_status convtool_kernel_bank_write(const convtool_kernel_ba
 /*
  * Reads a whole file (or stdin for "-") into *out, refusing files larger
  * than max_bytes (0 = no limit) with CONVTOOL_ELIMIT before reading them, and
- * anything but a regular file (FIFO, device, socket) with CONVTOOL_ENOTREG.
- * Stdin is read as a stream and stops at max_bytes. Caller frees out.
+ * anything but a regular file (FIFO, device, socket) with CONVTOOL_ENOTREG
+ * (also when it could not be opened at all), and CONVTOOL_EMFILE when no
+ * descriptor is left. Stdin is read as a stream and stops at max_bytes.
+ * Caller frees out.
  */
 CONVTOOL_API convtool_status convtool_read_file(const char *path, size_t max_bytes,
                                                 convtool_buffer *out);
@@ -523,7 +528,8 @@ CONVTOOL_API convtool_status convtool_read_file(const char *path, size_t max_byt
 /*
  * convtool_read_file for images: the same, except that stdin ("-") is refused
  * with CONVTOOL_EUNSUPPORTED as soon as its first 16 bytes are not a PNG,
- * JPEG or .npy signature (an endless or huge non-image stream is not read).
+ * JPEG or .npy signature (an endless or huge non-image stream is not read),
+ * and an input of 0 bytes (file or stdin) with CONVTOOL_EEMPTY.
  */
 CONVTOOL_API convtool_status convtool_read_image(const char *path, uint64_t max_bytes,
                                                  convtool_buffer *out);
@@ -532,11 +538,51 @@ CONVTOOL_API convtool_status convtool_read_image(const char *path, uint64_t max_
  * Writes bytes to `path` safely. A regular file (or a name that does not
  * exist yet) is written to a temporary file in the same directory, flushed,
  * and renamed into place: the destination is either untouched or complete.
- * "-" writes stdout; other non-regular files (FIFOs, devices) are written
- * directly with every write checked. errno is left describing a failure.
+ * A replaced file keeps its permission bits (not set-id) and, where the
+ * writer may set them, its owner and group.
+ *
+ * "-", /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N write to that
+ * open descriptor (never opened, truncated or renamed: `>> log` appends).
+ * Other non-regular files (FIFOs, devices) are written directly with every
+ * write checked; a FIFO with no reader fails at once (ENXIO), it never blocks.
+ *
+ * Symbolic links: the file a link points to is replaced and the link kept,
+ * except that it is never written through a link to a missing file (ENOENT:
+ * nothing is created where a link points) nor through a link in a sticky
+ * world-writable directory (/tmp) owned by neither the caller (euid) nor the
+ * directory's owner (EACCES: the rule of fs.protected_symlinks, applied
+ * whatever the sysctl says). errno is left describing a failure.
  */
 CONVTOOL_API convtool_status convtool_write_file_atomic(const char *path, const void *data,
                                                         size_t len);
+
+/* Room for a path in convtool_write_detail (PATH_MAX on Linux). */
+#define CONVTOOL_WRITE_PATH_MAX 4096
+
+/* Why convtool_write_file_atomic_ex refused a destination, beyond errno. */
+typedef enum convtool_write_problem {
+    CONVTOOL_WRITE_NO_PROBLEM = 0,
+    CONVTOOL_WRITE_DANGLING_LINK, /* a link to a missing file; `where`: that missing file */
+    CONVTOOL_WRITE_UNSAFE_LINK,   /* a link convtool will not follow; `where`: the link */
+    CONVTOOL_WRITE_FIFO_NO_READER /* a FIFO that nobody has open for reading */
+} convtool_write_problem;
+
+/* What a failed write leaves to explain (all empty or zero after success). */
+typedef struct convtool_write_detail {
+    convtool_write_problem problem;
+    char where[CONVTOOL_WRITE_PATH_MAX];    /* see convtool_write_problem; else "" */
+    char leftover[CONVTOOL_WRITE_PATH_MAX]; /* a temp file that could not be removed, or "" */
+    int leftover_errno;                     /* why it could not be removed */
+} convtool_write_detail;
+
+/*
+ * convtool_write_file_atomic, filling *detail (when not NULL) so that a
+ * caller can say why a destination was refused and name a partial temp file
+ * left behind. errno still describes the failure itself. Thread-safe.
+ */
+CONVTOOL_API convtool_status convtool_write_file_atomic_ex(const char *path, const void *data,
+                                                           size_t len,
+                                                           convtool_write_detail *detail);
 
 /*
  * Removes any temporary file that convtool_write_file_atomic is writing at

@@ -294,6 +294,69 @@ static void test_jpeg_segments(void **state)
     convtool_buffer_free(&orig);
 }
 
+/*
+ * An 8x8 gray JPEG (SOF2 when progressive, else SOF0) of `scans` DC scans, each
+ * one entropy-coded byte: enough for the probe and the completeness check,
+ * which count the scans; not a file a decoder would accept.
+ */
+static convtool_buffer jpeg_of_scans(int progressive, int scans)
+{
+    static const unsigned char sof[] = {0xff, 0xc0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0};
+    /* a DC and an AC table (a sequential scan needs both), each of one 1-bit code */
+    static const unsigned char dht[] = {0xff, 0xc4, 0, 38, 0x00, 1, 0, 0, 0,    0, 0, 0, 0, 0,
+                                        0,    0,    0, 0,  0,    0, 0, 0, 0x10, 1, 0, 0, 0, 0,
+                                        0,    0,    0, 0,  0,    0, 0, 0, 0,    0, 0, 0};
+    static const unsigned char sos[] = {0xff, 0xda, 0, 8, 1, 1, 0x00, 0, 0, 0, 0x00};
+    unsigned char dqt[4 + 65] = {0xff, 0xdb, 0, 67, 0x00};
+    for (int i = 0; i < 64; i++)
+        dqt[5 + i] = 1;
+    convtool_buffer b = {0};
+    convtool_buffer_append(&b, "\xff\xd8", 2);
+    convtool_buffer_append(&b, dqt, sizeof dqt);
+    convtool_buffer_append(&b, sof, sizeof sof);
+    b.data[b.len - sizeof sof + 1] = progressive ? 0xc2 : 0xc0;
+    convtool_buffer_append(&b, dht, sizeof dht);
+    for (int i = 0; i < scans; i++)
+        convtool_buffer_append(&b, sos, sizeof sos);
+    convtool_buffer_append(&b, "\xff\xd9", 2);
+    return b;
+}
+
+static convtool_status check_jpeg(const convtool_buffer *b)
+{
+    convtool_image_info info;
+    convtool_status st = probe(b, &info);
+    return st == CONVTOOL_OK ? image_check_complete(b->data, b->len, &info) : st;
+}
+
+/* Issue 9: the scans of a JPEG are counted before decoding; past JPEG_MAX_SCANS a
+ * progressive file is a decompression bomb (ESCANS), a sequential one corrupt. */
+static void test_jpeg_scan_limit(void **state)
+{
+    (void)state;
+    struct {
+        int progressive, scans;
+        convtool_status want;
+    } cases[] = {
+        {1, 10, CONVTOOL_OK},
+        {1, JPEG_MAX_SCANS, CONVTOOL_OK},
+        {1, JPEG_MAX_SCANS + 1, CONVTOOL_ESCANS},
+        {1, 4 * JPEG_MAX_SCANS, CONVTOOL_ESCANS},
+        {0, 1, CONVTOOL_OK},
+        {0, JPEG_MAX_SCANS + 1, CONVTOOL_ECORRUPT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        convtool_buffer b = jpeg_of_scans(cases[i].progressive, cases[i].scans);
+        assert_int_equal(check_jpeg(&b), cases[i].want);
+        if (cases[i].want == CONVTOOL_ESCANS) { /* refused before any decoding */
+            convtool_image img;
+            assert_int_equal(convtool_image_decode(b.data, b.len, NULL, &img), CONVTOOL_ESCANS);
+        }
+        convtool_buffer_free(&b);
+    }
+    assert_non_null(strstr(convtool_strerror(CONVTOOL_ESCANS), "more than 500 scans"));
+}
+
 /* Every proper prefix of a file is refused as corrupt, never read past its end:
  * by the header probe, or (past the header) by the completeness check. */
 static void check_prefixes(const convtool_buffer *b, size_t keep_tail)
@@ -367,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_png_damaged),
         cmocka_unit_test(test_jpeg),
         cmocka_unit_test(test_jpeg_segments),
+        cmocka_unit_test(test_jpeg_scan_limit),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_refused_formats),
     };

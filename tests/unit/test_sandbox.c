@@ -3,16 +3,27 @@
  * (src/decode_arena.c): a child that crashes, makes a forbidden syscall,
  * hangs or overruns its budget is reported cleanly; results come back
  * through the reply and the bulk data after it; a decode inside and outside the
- * sandbox gives the same bytes.
+ * sandbox gives the same bytes. Issue 9: the limits hold without /proc, a
+ * lack of descriptors is reported as such, and a stop is not charged to the
+ * child's time.
  */
+#define _GNU_SOURCE /* unshare */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -164,6 +175,154 @@ static void test_address_space_limit(void **state)
     assert_int_equal(r.value, 0);
 }
 
+static const void *small_malloc(void *ctx, void *reply)
+{
+    struct reply *r = reply;
+    (void)ctx;
+    void *p = malloc((size_t)16 << 20); /* well inside the 64 MiB the limits give */
+    if (p)
+        memset(p, 1, (size_t)16 << 20);
+    r->value = p != NULL;
+    free(p);
+    return NULL;
+}
+
+/* In a forked process: runs small_malloc while holding 1 GiB of address space, far
+ * more than the child's 64 MiB; exits 0 if the child could allocate. */
+static void run_small_malloc_holding(void)
+{
+    void *held = mmap(NULL, (size_t)1 << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct reply r = {0, 0};
+    convtool_status st = run(small_malloc, NULL, &r, &quick);
+    _exit(held != MAP_FAILED && st == CONVTOOL_OK && r.value == 1 ? 0 : 1);
+}
+
+/* Exit status of a forked process running fn (77: it could not set itself up). */
+static int in_child(void (*fn)(void))
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        fn();
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* The child's address-space limit is what it inherits plus its budget. */
+static void test_limit_is_relative(void **state)
+{
+    (void)state;
+    if (SANITIZED)
+        skip();
+    assert_int_equal(in_child(run_small_malloc_holding), 0);
+}
+
+static void hide_proc_then_run(void)
+{
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("none", "/proc", "tmpfs", 0, NULL) != 0)
+        _exit(77);
+    if (access("/proc/self/statm", F_OK) == 0)
+        _exit(77);
+    run_small_malloc_holding();
+}
+
+/* Issue 9: without /proc (a container, a chroot) the limit was the budget alone, below what
+ * the child inherits, and every decode failed as "out of memory". Needs root (or a user
+ * namespace) to hide /proc: skipped otherwise. */
+static void test_limit_without_proc(void **state)
+{
+    (void)state;
+    if (SANITIZED)
+        skip();
+    int rc = in_child(hide_proc_then_run);
+    if (rc == 77)
+        skip();
+    assert_int_equal(rc, 0);
+}
+
+/* Leaves one descriptor free: the reply pipe needs two. */
+static void run_short_of_descriptors(void)
+{
+    int lowest = dup(0);
+    if (lowest < 0)
+        _exit(77);
+    close(lowest);
+    struct rlimit r;
+    getrlimit(RLIMIT_NOFILE, &r);
+    r.rlim_cur = (rlim_t)lowest + 1;
+    if (setrlimit(RLIMIT_NOFILE, &r) != 0)
+        _exit(77);
+    int in = 21;
+    struct reply rep = {0, 0};
+    _exit(run(answer, &in, &rep, &quick) == CONVTOOL_EMFILE ? 0 : 1);
+}
+
+/* Issue 9: out of descriptors is said as such (the CLI suggests a lower -J or ulimit -n). */
+static void test_out_of_descriptors(void **state)
+{
+    (void)state;
+    int rc = in_child(run_short_of_descriptors);
+    if (rc == 77)
+        skip();
+    assert_int_equal(rc, 0);
+}
+
+/* A decoder that takes 300 ms without using the CPU (a futex wait: allowed by the
+ * filter), then sends 3 MiB: more than the pipe holds, so they take several reads. */
+static const void *nap(void *ctx, void *reply)
+{
+    struct reply *r = reply;
+    static int word;
+    struct timespec t = {0, 300 * 1000 * 1000};
+    (void)ctx;
+    syscall(SYS_futex, &word, FUTEX_WAIT, 0, &t, NULL, 0);
+    memset(pattern, 0xcd, sizeof pattern);
+    r->value = 7;
+    return pattern;
+}
+
+static void run_nap(void)
+{
+    struct sandbox_limits lim = {64u << 20, 5, 800};
+    struct reply r = {0, 0};
+    unsigned char *got = calloc(1, sizeof pattern);
+    struct sandbox_call call = {nap, NULL, &r, sizeof r, got, sizeof pattern, 0};
+    convtool_status st = got ? sandbox_run(&call, &lim) : CONVTOOL_ENOMEM;
+    _exit(st == CONVTOOL_OK && r.value == 7 && got[sizeof pattern - 1] == 0xcd ? 0 : 1);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t = {ms / 1000, ms % 1000 * 1000000};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+}
+
+/*
+ * Issue 9: a stop (Ctrl-Z, SIGSTOP) longer than the deadline failed a valid image as
+ * hostile. The process that waits for the decoder is stopped 100 ms in, for 1.5 s (the
+ * decoder's deadline is 800 ms, its work 300 ms), then continued: the reply must count.
+ */
+static void test_stop_is_not_charged(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        run_nap();
+    sleep_ms(100);
+    kill(pid, SIGSTOP);
+    sleep_ms(1500);
+    kill(pid, SIGCONT);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_arena_budget(void **state)
 {
     (void)state;
@@ -251,6 +410,10 @@ int main(void)
         cmocka_unit_test(test_syscall_filter),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_address_space_limit),
+        cmocka_unit_test(test_limit_is_relative),
+        cmocka_unit_test(test_limit_without_proc),
+        cmocka_unit_test(test_out_of_descriptors),
+        cmocka_unit_test(test_stop_is_not_charged),
         cmocka_unit_test(test_arena_budget),
         cmocka_unit_test(test_budget_stops_inflation),
         cmocka_unit_test(test_same_bytes_in_and_out),
