@@ -2,7 +2,8 @@
  * convtool_write_file_atomic: temp file beside the destination, fsync, rename
  * (the git lockfile pattern), so the destination is either untouched or
  * complete. Temp files in flight are kept in a small registry that
- * convtool_atomic_cleanup() can empty from a signal handler.
+ * convtool_atomic_cleanup() can empty from a signal handler. Which file the
+ * destination really is (links, /dev/stdout) is decided in write_target.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +18,10 @@
 #include <unistd.h>
 
 #include "convtool/convtool.h"
+#include "write_target.h"
 
 #define TEMP_SLOTS 8
 #define TEMP_SUFFIX ".convtool-XXXXXX"
-#define MAX_LINK_HOPS 40
 
 #ifndef NAME_MAX
 #define NAME_MAX 255
@@ -84,15 +85,19 @@ void convtool_atomic_cleanup(void)
     }
 }
 
-/* Keeps SIGINT/SIGTERM/SIGHUP out while a temp is created or renamed. */
+/*
+ * Keeps out, while a temp is created or renamed, every signal on which the
+ * CLI removes temps and exits (src/cli/signals.c): the fatal catchable ones.
+ */
 static void block_signals(sigset_t *old)
 {
+    static const int fatal[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,   SIGXCPU,
+                                SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF};
     sigset_t set;
 
     sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaddset(&set, fatal[i]);
     pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
@@ -154,50 +159,6 @@ static mode_t new_file_mode(void)
     return 0666 & ~process_umask;
 }
 
-/* dir/link + target → where the target is, relative links being relative to dir. */
-static int join_link(char *path, size_t cap, const char *target)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = (target[0] == '/' || !slash) ? 0 : (size_t)(slash - path) + 1;
-
-    if (dir_len + strlen(target) + 1 > cap) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memmove(path + dir_len, target, strlen(target) + 1);
-    return 0;
-}
-
-/*
- * Follows a chain of symlinks (dangling ones too, unlike realpath) so the temp
- * file lives beside, and replaces, the real file rather than the link.
- */
-static int resolve_links(const char *path, char *out, size_t cap)
-{
-    char target[PATH_MAX];
-    struct stat st;
-
-    if (strlen(path) + 1 > cap) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(out, path, strlen(path) + 1);
-    for (int hops = 0; hops < MAX_LINK_HOPS; hops++) {
-        if (lstat(out, &st) != 0)
-            return errno == ENOENT ? 0 : -1; /* a new file: nothing to follow */
-        if (!S_ISLNK(st.st_mode))
-            return 0;
-        ssize_t n = readlink(out, target, sizeof target - 1);
-        if (n < 0)
-            return -1;
-        target[n] = '\0';
-        if (join_link(out, cap, target) != 0)
-            return -1;
-    }
-    errno = ELOOP;
-    return -1;
-}
-
 /* DIR/.BASENAME.convtool-XXXXXX, the basename cut so the name fits NAME_MAX. */
 static int temp_template(const char *target, char *out, size_t cap)
 {
@@ -224,14 +185,54 @@ static int temp_template(const char *target, char *out, size_t cap)
 
 /* ------------------------------------------------------------- writers */
 
-/* Non-regular files (FIFOs, devices): no temp, no truncation, every write checked. */
-static convtool_status write_direct(const char *path, const void *data, size_t len)
+/* "-", /dev/stdout, /dev/fd/N: the descriptor as it is, so `>> log` appends. */
+static convtool_status write_to_fd(int fd, const void *data, size_t len)
 {
-    int fd, err = 0;
+    int flags = fcntl(fd, F_GETFL);
+
+    if (flags < 0)
+        return CONVTOOL_EIO; /* EBADF: not open */
+    if ((flags & O_ACCMODE) == O_RDONLY) {
+        errno = EBADF;
+        return CONVTOOL_EIO;
+    }
+    return write_all(fd, data, len) == 0 ? CONVTOOL_OK : CONVTOOL_EIO;
+}
+
+/*
+ * The open of a FIFO waits for a reader; with O_NONBLOCK it fails with ENXIO
+ * instead, so convtool never hangs on an output nobody reads. The writes
+ * themselves block as usual. O_NOFOLLOW: the link chain was walked already.
+ */
+static int open_direct(const char *path, const struct stat *st, convtool_write_detail *detail)
+{
+    int fd;
 
     do {
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
     } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        if (errno == ENXIO && S_ISFIFO(st->st_mode))
+            detail->problem = CONVTOOL_WRITE_FIFO_NO_READER;
+        return -1;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    return fd;
+}
+
+/* Non-regular files (FIFOs, devices): no temp, no truncation, every write checked. */
+static convtool_status write_direct(const char *path, const struct stat *st, const void *data,
+                                    size_t len, convtool_write_detail *detail)
+{
+    int err = 0;
+    int fd = open_direct(path, st, detail);
+
     if (fd < 0)
         return CONVTOOL_EIO;
     if (write_all(fd, data, len) != 0)
@@ -278,11 +279,37 @@ static int create_temp(char *tmp, int *slot)
     return fd;
 }
 
-/* Data, mode, fsync, close: 0 or the first errno. */
-static int fill_temp(int fd, const void *data, size_t len, mode_t mode)
+/*
+ * The replaced file's owner and group go to the temp, as an in-place write
+ * would keep them: root rewriting a user's file must not take it over. Who
+ * may not give a file away keeps going, like cp: the group if they are in
+ * it, else their own, whose bits are then cut to what others had, so that a
+ * group that could not read the old file cannot read the new one. Returns the
+ * mode to set.
+ */
+static mode_t keep_owner(int fd, const struct stat *old, mode_t mode)
+{
+    struct stat now;
+
+    if (fchown(fd, old->st_uid, old->st_gid) == 0)
+        return mode;
+    if (fchown(fd, (uid_t)-1, old->st_gid) == 0)
+        return mode;
+    if (fstat(fd, &now) == 0 && now.st_gid == old->st_gid)
+        return mode;
+    return (mode & ~(mode_t)070) | (mode & ((mode & 07) << 3));
+}
+
+/*
+ * Owner (of `old`, the file replaced, when there is one), mode, data,
+ * fsync, close: 0 or the first errno.
+ */
+static int fill_temp(int fd, const void *data, size_t len, const struct stat *old, mode_t mode)
 {
     int err = 0;
 
+    if (old)
+        mode = keep_owner(fd, old, mode);
     if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0)
         err = errno;
     /* After a successful fsync an interrupted close has lost nothing. */
@@ -313,11 +340,25 @@ static void sync_parent_dir(const char *target)
     }
 }
 
+/* A failed write's temp that unlink could not remove: the caller must name it. */
+static void note_leftover(convtool_write_detail *detail, const char *tmp, int err)
+{
+    size_t len = strlen(tmp);
+
+    if (len >= sizeof detail->leftover)
+        len = sizeof detail->leftover - 1;
+    memcpy(detail->leftover, tmp, len);
+    detail->leftover[len] = '\0';
+    detail->leftover_errno = err;
+}
+
+/* old: the file replaced (its owner is kept), or NULL for a new file. */
 static convtool_status replace_via_temp(const char *target, const void *data, size_t len,
-                                        mode_t mode)
+                                        const struct stat *old, mode_t mode,
+                                        convtool_write_detail *detail)
 {
     char tmp[PATH_MAX];
-    sigset_t old;
+    sigset_t old_mask;
     int slot = -1, err;
 
     if (temp_template(target, tmp, sizeof tmp) != 0)
@@ -326,16 +367,16 @@ static convtool_status replace_via_temp(const char *target, const void *data, si
     if (fd < 0)
         return CONVTOOL_EIO;
 
-    err = fill_temp(fd, data, len, mode);
+    err = fill_temp(fd, data, len, old, mode);
 
     /* Rename and unregister as one step, so a signal never unlinks a renamed file. */
-    block_signals(&old);
+    block_signals(&old_mask);
     if (!err && rename(tmp, target) != 0)
         err = errno;
-    if (err)
-        unlink(tmp);
+    if (err && unlink(tmp) != 0)
+        note_leftover(detail, tmp, errno);
     unregister_temp(slot);
-    restore_signals(&old);
+    restore_signals(&old_mask);
 
     if (err) {
         errno = err;
@@ -345,30 +386,47 @@ static convtool_status replace_via_temp(const char *target, const void *data, si
     return CONVTOOL_OK;
 }
 
-convtool_status convtool_write_file_atomic(const char *path, const void *data, size_t len)
+static void clear_detail(convtool_write_detail *detail)
 {
-    char target[PATH_MAX];
-    struct stat st;
+    detail->problem = CONVTOOL_WRITE_NO_PROBLEM;
+    detail->where[0] = '\0';
+    detail->leftover[0] = '\0';
+    detail->leftover_errno = 0;
+}
 
+convtool_status convtool_write_file_atomic_ex(const char *path, const void *data, size_t len,
+                                              convtool_write_detail *detail)
+{
+    convtool_write_detail scratch;
+    struct write_target t;
+
+    if (!detail)
+        detail = &scratch;
+    clear_detail(detail);
     if (!path || (!data && len > 0)) {
         errno = EINVAL;
         return CONVTOOL_EINVAL;
     }
-    if (strcmp(path, "-") == 0)
-        return write_all(STDOUT_FILENO, data, len) == 0 ? CONVTOOL_OK : CONVTOOL_EIO;
+    int fd = write_target_fd(path);
+    if (fd >= 0)
+        return write_to_fd(fd, data, len);
 
-    if (resolve_links(path, target, sizeof target) != 0)
+    if (write_target_resolve(path, &t, detail) != 0)
         return CONVTOOL_EIO;
-    if (stat(target, &st) != 0) {
-        if (errno != ENOENT)
-            return CONVTOOL_EIO;
-        return replace_via_temp(target, data, len, new_file_mode());
-    }
-    if (!S_ISREG(st.st_mode))
-        return write_direct(target, data, len);
+    if (t.kind == TARGET_FD)
+        return write_to_fd(t.fd, data, len);
+    if (t.kind == TARGET_NEW)
+        return replace_via_temp(t.path, data, len, NULL, new_file_mode(), detail);
+    if (!S_ISREG(t.st.st_mode))
+        return write_direct(t.path, &t.st, data, len, detail);
     /* rename() would replace a read-only file; refuse as a plain open would. */
-    if (access(target, W_OK) != 0)
+    if (access(t.path, W_OK) != 0)
         return CONVTOOL_EIO;
     /* Permission bits carry over; set-id bits do not survive a rewrite (as with cp). */
-    return replace_via_temp(target, data, len, st.st_mode & 0777);
+    return replace_via_temp(t.path, data, len, &t.st, t.st.st_mode & 0777, detail);
+}
+
+convtool_status convtool_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    return convtool_write_file_atomic_ex(path, data, len, NULL);
 }

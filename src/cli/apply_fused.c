@@ -31,6 +31,14 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
     for (int i = 0; i < job->output_count; i++)
         if (!is_8bit_format(job->outputs[i].format))
             return 0;
+    /*
+     * 8-bit results keep no inf to count: a kernel whose sums can overflow
+     * float32 over inputs in [0,1] takes the float path, which counts them
+     * and warns (its bytes are the same).
+     */
+    for (int k = 0; k < job->kernel_count; k++)
+        if (apply_may_overflow(&job->kernels[k], 1.0))
+            return 0;
     return 1;
 }
 

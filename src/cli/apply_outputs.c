@@ -2,11 +2,13 @@
  * Output names, decided for every input before any work starts, so a
  * collision or an unknown format is a usage error and not a half-done batch.
  * Batches plan the whole list, shards included, so every shard of a list
- * refuses the same collisions.
+ * refuses the same collisions, and refuse outputs that exist but are not
+ * regular files (a FIFO there would block the batch).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "apply.h"
 #include "batch.h"
@@ -112,6 +114,53 @@ static int check_collisions(const struct output_file *outputs, size_t count)
     return rc;
 }
 
+/* What an existing output that is not a regular file is, for the message. */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    return "not a regular file";
+}
+
+/*
+ * A batch writes regular files only: an existing FIFO would block the batch
+ * (until a reader comes, maybe never), a device or a directory is surely not
+ * an image the user meant to replace. Refused before any work starts.
+ */
+static int check_batch_targets(const struct output_file *outputs, size_t count)
+{
+    struct stat sb;
+    for (size_t i = 0; i < count; i++) {
+        if (stat(outputs[i].path, &sb) != 0 || S_ISREG(sb.st_mode))
+            continue; /* missing (or unreadable): the write will say */
+        cli_error("%s: is %s; a batch (-o) writes only regular files (remove it or choose "
+                  "another -o DIR or --name)",
+                  outputs[i].path, file_kind(sb.st_mode));
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+/* Empty names would mean "the current directory" or nothing at all. */
+static int check_not_empty(const struct apply_options *o)
+{
+    if (o->output_dir && !o->output_dir[0]) {
+        cli_error("apply: -o DIR is empty (name a directory, e.g. -o .)");
+        return EXIT_USAGE;
+    }
+    if (!o->output_dir && o->output && !o->output[0]) {
+        cli_error("apply: OUTPUT is empty (name a file, or - for stdout)");
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 /* Output k of input index from --name: DIR/expanded-template. */
 static int template_path(const struct plan *p, int index, int k, struct output_file *out)
 {
@@ -204,12 +253,16 @@ int apply_plan_outputs(const struct apply_options *o, const struct prepared_kern
     int rc = *outputs && p.prefix && p.all_kernels ? EXIT_OK : EXIT_RUNTIME;
     if (rc != EXIT_OK)
         cli_error("out of memory");
+    if (rc == EXIT_OK)
+        rc = check_not_empty(o);
     if (rc == EXIT_OK && o->output_dir && o->batch.name)
         rc = name_template_check(o->batch.name, p.per_input);
     for (int i = 0; rc == EXIT_OK && i < o->input_count; i++)
         rc = plan_input(&p, i, *outputs + (size_t)i * p.per_input);
     if (rc == EXIT_OK)
         rc = check_collisions(*outputs, count);
+    if (rc == EXIT_OK && o->output_dir)
+        rc = check_batch_targets(*outputs, count);
     free(p.prefix);
     free(p.all_kernels);
     return rc;

@@ -154,6 +154,7 @@ static int write_combined(const struct apply_job *job, struct result *results, i
                                                   job->opts->combine, &combined);
     if (st != CONVTOOL_OK)
         return apply_report(job->input, st);
+    apply_warn_combine_overflow(job, parts, (size_t)job->kernel_count, &combined);
     /* all results have one size, so the first kernel's alpha fits them all */
     int rc = write_output(job, &job->outputs[0], &combined, &results[0].alpha, npy_rank);
     convtool_tensor_free(&combined);
@@ -191,6 +192,8 @@ static int filter_all(const struct apply_job *job, const struct planes *p,
             return rc;
         convtool_status st =
             convtool_conv2d(&p->color, &pk->k, &g, pk->bias, job->pool, &results[k].values);
+        if (st == CONVTOOL_OK)
+            apply_warn_overflow(job, pk, &p->color, &results[k].values);
         if (st == CONVTOOL_OK && p->alpha.data)
             st = carry_alpha(job, &p->alpha, &g, &results[k].alpha);
         if (st != CONVTOOL_OK)

@@ -7,6 +7,7 @@
  * report (counts, report lines, progress) goes through one lock.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,6 +19,7 @@
 
 #include "batch.h"
 #include "cli.h"
+#include "signals.h"
 
 struct batch {
     const struct apply_options *o;
@@ -51,6 +53,49 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/*
+ * The first component of dir (dir itself included) that is a symbolic link to
+ * something missing: its path (to free), *to being where it points; NULL if
+ * none. mkdir does not create through such a link, and "Not a directory"
+ * would not say why.
+ */
+static char *dangling_component(const char *dir, char *to, size_t cap)
+{
+    size_t len = strlen(dir);
+    for (size_t end = 1; end <= len; end++) {
+        if (dir[end] != '/' && dir[end] != '\0')
+            continue;
+        char *part = strndup(dir, end);
+        struct stat sb;
+        ssize_t n = -1;
+        if (part && lstat(part, &sb) == 0 && S_ISLNK(sb.st_mode) && stat(part, &sb) != 0 &&
+            errno == ENOENT)
+            n = readlink(part, to, cap - 1);
+        if (n >= 0) {
+            to[n] = '\0';
+            return part;
+        }
+        free(part);
+    }
+    return NULL;
+}
+
+static void make_dirs_error(const char *dir, const char *what, int err)
+{
+    char to[PATH_MAX];
+    int opt = what[0] == '-';
+    char *link = dangling_component(dir, to, sizeof to);
+    if (link)
+        cli_error("%s%s: %s%sis a symbolic link to a missing directory (%s); convtool does not "
+                  "create directories through links",
+                  opt ? "-o " : "", dir, strcmp(link, dir) ? link : "",
+                  strcmp(link, dir) ? " " : "", to);
+    else
+        cli_error("%s%s: cannot create the %s: %s", opt ? "-o " : "", dir,
+                  opt ? "output directory" : "directory", strerror(err));
+    free(link);
+}
+
 int batch_make_dirs(const char *dir, const char *what)
 {
     char *path = strdup(dir);
@@ -69,8 +114,7 @@ int batch_make_dirs(const char *dir, const char *what)
         ok = 0;
     }
     if (!ok)
-        cli_error("%s%s: cannot create the %s: %s", what[0] == '-' ? "-o " : "", dir,
-                  what[0] == '-' ? "output directory" : "directory", strerror(errno));
+        make_dirs_error(dir, what, errno);
     free(path);
     return ok ? EXIT_OK : EXIT_RUNTIME;
 }
@@ -247,10 +291,8 @@ static int start_workers(struct batch *b, struct worker *w, int jobs)
 {
     const int threads = b->o->threads;
     sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGHUP);
+    /* Workers never take a fatal signal: the main thread's handler cleans up. */
+    cli_fatal_signal_set(&block);
     pthread_sigmask(SIG_BLOCK, &block, &old);
     int rc = EXIT_OK;
     for (int i = 0; i < jobs && rc == EXIT_OK; i++) {

@@ -17,6 +17,13 @@ static const int fatal_signals[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,   SIGXCP
                                     SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF};
 #define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
 
+void cli_fatal_signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < FATAL_COUNT; i++)
+        sigaddset(set, fatal_signals[i]);
+}
+
 static void on_fatal_signal(int signo)
 {
     convtool_atomic_cleanup();
@@ -38,9 +45,7 @@ void cli_install_signal_handlers(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_fatal_signal;
     /* A second signal must not interrupt the cleanup of the first. */
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < FATAL_COUNT; i++)
-        sigaddset(&sa.sa_mask, fatal_signals[i]);
+    cli_fatal_signal_set(&sa.sa_mask);
     for (size_t i = 0; i < FATAL_COUNT; i++) {
         if (!ignored_at_startup(fatal_signals[i]))
             sigaction(fatal_signals[i], &sa, NULL);

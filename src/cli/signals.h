@@ -2,6 +2,8 @@
 #ifndef CONVTOOL_CLI_SIGNALS_H
 #define CONVTOOL_CLI_SIGNALS_H
 
+#include <signal.h>
+
 /*
  * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGUSR1, SIGUSR2, SIGALRM,
  * SIGVTALRM and SIGPROF remove any temporary output file and exit with
@@ -10,5 +12,8 @@
  * SIGXFSZ too, so a write over `ulimit -f` is an EFBIG error we report.
  */
 void cli_install_signal_handlers(void);
+
+/* The signals above, as a set: batch workers block them (the main thread cleans up). */
+void cli_fatal_signal_set(sigset_t *set);
 
 #endif
