@@ -14,7 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "deflate_fast.h"
+#include "codec/deflate_fast.h"
 #include "fuzz_common.h"
 
 #define MAX_STRIPS 8

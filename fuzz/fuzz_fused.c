@@ -21,7 +21,7 @@
 
 #include "convtool/convtool.h"
 #include "fuzz_common.h"
-#include "quantize.h"
+#include "common/quantize.h"
 #include "ref_conv.h"
 
 struct problem {

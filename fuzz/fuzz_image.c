@@ -10,8 +10,8 @@
 
 #include "convtool/convtool.h"
 #include "fuzz_common.h"
-#include "png_read.h"
-#include "stb_codec.h"
+#include "codec/png_read.h"
+#include "codec/stb_codec.h"
 
 /* Small enough for fast runs, big enough for real images (stb needs 4 B/pixel). */
 #define FUZZ_MAX_PIXELS (4u << 20)

@@ -362,6 +362,19 @@ typedef struct convtool_load_options {
 #define CONVTOOL_DEFAULT_MAX_PIXELS 100000000ull
 
 /*
+ * Scans (SOS markers) a JPEG may have; more is CONVTOOL_ESCANS (progressive)
+ * or ECORRUPT (sequential: one scan per component, 4 at most). Each scan of
+ * a progressive file is a pass over the whole image's coefficients, and a
+ * scan of nothing but an end-of-band run costs a few bytes: a 1 MB file of
+ * them kept the decoder busy for 7 CPU-seconds. Encoders write 6 to 10 scans
+ * (libjpeg's default scripts), rarely a few dozen; a script that sends every
+ * coefficient of 3 components on its own needs some 190. libjpeg-turbo's
+ * fuzz targets have capped TJPARAM_SCANLIMIT at 500 (now 100); 500 is the
+ * looser of the two, with room for every script short of a hostile one.
+ */
+#define CONVTOOL_JPEG_MAX_SCANS 500
+
+/*
  * The memory decoding the image of `info` (from convtool_image_probe) needs at
  * its peak, in bytes: the decoder's buffers and the samples it returns (not
  * the float tensor: add convtool_image_decode's C·H·W·4 bytes for that), for

@@ -6,7 +6,7 @@
 #ifndef CONVTOOL_STB_CHECK_H
 #define CONVTOOL_STB_CHECK_H
 
-#include "stb_codec.h"
+#include "codec/stb_codec.h"
 
 static void assert_stb_decodes(const unsigned char *file, size_t len, const unsigned char *px,
                                int w, int h, int c)

@@ -1,0 +1,51 @@
+/* What the float and the fused 8-bit pipelines of `apply` share. */
+#ifndef CONVTOOL_CLI_APPLY_COMMON_H
+#define CONVTOOL_CLI_APPLY_COMMON_H
+
+#include "apply/apply.h"
+#include "apply/apply_limits.h"
+
+/* Prints a library failure for path; returns the exit code it deserves. */
+int apply_report(const char *path, convtool_status st);
+
+/* Reads the input and its header, refusing it (with the numbers) over --max-pixels. */
+int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,
+                     convtool_image_info *info);
+
+/* The geometry of one kernel over an in_h×in_w input, explained on failure. */
+int apply_geometry(const struct apply_job *job, const struct prepared_kernel *pk, int in_h,
+                   int in_w, convtool_geometry *g);
+
+/* SPEC: one warning when clamping cut off more than 10 % of the values. */
+void apply_warn_clipped(const char *path, size_t clipped, size_t total);
+
+/*
+ * Whether the kernel's sums can pass float32's 3.4e38 for inputs of at most
+ * max_input in magnitude (1 for 8- and 16-bit images). Static: no pixel read.
+ */
+int apply_may_overflow(const struct prepared_kernel *pk, double max_input);
+
+/*
+ * One warning when pk's result out holds inf or NaN that the input in did
+ * not: the sums overflowed float32. Names the input and a --scale that fits.
+ */
+void apply_warn_overflow(const struct apply_job *job, const struct prepared_kernel *pk,
+                         const convtool_tensor *in, const convtool_tensor *out);
+
+/* The same for --combine: values that are inf or NaN only after combining the parts. */
+void apply_warn_combine_overflow(const struct apply_job *job, const convtool_tensor *parts,
+                                 size_t count, const convtool_tensor *combined);
+
+/* Alpha follows the colours' geometry as a delta at the kernel's anchor tap,
+ * row (kh−1)/2, column (kw−1)/2. Free with convtool_kernel_free. */
+convtool_status apply_delta_kernel(const convtool_geometry *g, convtool_kernel *delta);
+
+/* Writes an encoded file atomically, printing any failure. */
+int apply_write(const char *path, const convtool_buffer *encoded);
+
+/* The fused 8-bit path (apply_fused.c): whether it can run this job, and running it. */
+int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info);
+int apply_run_fused(const struct apply_job *job, convtool_buffer *file,
+                    const convtool_image_info *info);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * The fused 8-bit path of `apply`: a PNG or JPEG going to an 8-bit format is
+ * decoded to its interleaved samples, each kernel's result is quantized row
+ * by row inside the core (convtool_conv2d_pixels), and the 8-bit pixels are
+ * encoded. No whole-image float tensor exists, so memory is about the input
+ * and output pixels, and the bytes equal those of the float path
+ * (CONVTOOL_FUSED=0 turns this path off, to compare).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/apply_common.h"
+#include "cli.h"
+
+static int is_8bit_format(convtool_format f)
+{
+    return f == CONVTOOL_FORMAT_PNG || f == CONVTOOL_FORMAT_JPEG || f == CONVTOOL_FORMAT_BMP ||
+           f == CONVTOOL_FORMAT_TGA;
+}
+
+int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info)
+{
+    const char *env = getenv("CONVTOOL_FUSED");
+    if (env && strcmp(env, "0") == 0)
+        return 0;
+    if (info->format != CONVTOOL_FORMAT_PNG && info->format != CONVTOOL_FORMAT_JPEG)
+        return 0;
+    /* combine and --map normalize need every kernel's whole result first */
+    if (job->opts->combine != CONVTOOL_COMBINE_SEPARATE || job->opts->map == CONVTOOL_MAP_NORMALIZE)
+        return 0;
+    for (int i = 0; i < job->output_count; i++)
+        if (!is_8bit_format(job->outputs[i].format))
+            return 0;
+    /*
+     * 8-bit results keep no inf to count: a kernel whose sums can overflow
+     * float32 over inputs in [0,1] takes the float path, which counts them
+     * and warns (its bytes are the same).
+     */
+    for (int k = 0; k < job->kernel_count; k++)
+        if (apply_may_overflow(&job->kernels[k], 1.0))
+            return 0;
+    return 1;
+}
+
+/* Which input channels become which output channels (as split_planes does). */
+struct channel_plan {
+    convtool_pixel_pass color;
+    int keep_alpha; /* carried as a delta into the last output channel */
+    int out_channels;
+};
+
+static struct channel_plan plan_channels(const struct apply_options *o,
+                                         const convtool_pixels *px)
+{
+    int has_alpha = px->channels == 2 || px->channels == 4;
+    int carry = has_alpha && o->alpha != ALPHA_FILTER;
+    int colors = carry ? px->channels - 1 : px->channels;
+    int luma = o->gray && colors >= 3;
+    struct channel_plan cp = {.color = {.in_channel = 0, .channels = luma ? 1 : colors,
+                                        .luma = luma, .out_channel = 0, .map = o->map},
+                              .keep_alpha = carry && o->alpha == ALPHA_KEEP};
+    cp.out_channels = cp.color.channels + cp.keep_alpha;
+    return cp;
+}
+
+static convtool_status carry_alpha(const struct apply_job *job, const convtool_pixels *px,
+                                   const struct channel_plan *cp, const convtool_geometry *g,
+                                   convtool_pixels *out)
+{
+    convtool_kernel delta;
+    convtool_pixel_pass pass = {.in_channel = px->channels - 1, .channels = 1,
+                                .out_channel = cp->color.channels, .map = CONVTOOL_MAP_CLAMP};
+    convtool_status st = apply_delta_kernel(g, &delta);
+    if (st == CONVTOOL_OK)
+        st = convtool_conv2d_pixels(px, &pass, &delta, g, 0.0f, job->pool, out, NULL);
+    convtool_kernel_free(&delta);
+    return st;
+}
+
+/* One kernel: filter, carry alpha, encode, write. */
+static int run_kernel(const struct apply_job *job, const struct prepared_kernel *pk,
+                      const struct output_file *out, const convtool_pixels *px)
+{
+    const struct channel_plan cp = plan_channels(job->opts, px);
+    convtool_geometry g;
+    int rc = apply_geometry(job, pk, px->height, px->width, &g);
+    if (rc != EXIT_OK)
+        return rc;
+    convtool_pixels result;
+    size_t clipped = 0;
+    convtool_status st = convtool_pixels_alloc(&result, g.out_w, g.out_h, cp.out_channels, 8);
+    if (st == CONVTOOL_OK)
+        st = convtool_conv2d_pixels(px, &cp.color, &pk->k, &g, pk->bias, job->pool, &result,
+                                    &clipped);
+    if (st == CONVTOOL_OK && cp.keep_alpha)
+        st = carry_alpha(job, px, &cp, &g, &result);
+    if (st != CONVTOOL_OK) {
+        convtool_pixels_free(&result);
+        return apply_report(job->input, st);
+    }
+    apply_warn_clipped(out->path, clipped,
+                       (size_t)g.out_w * (size_t)g.out_h * (size_t)cp.color.channels);
+    convtool_save_options so = {.format = out->format, .jpeg_quality = job->opts->quality,
+                                .png_level = job->opts->png_level, .pool = job->pool};
+    convtool_buffer encoded = {0};
+    st = convtool_pixels_encode(&result, &so, &encoded);
+    convtool_pixels_free(&result);
+    rc = st == CONVTOOL_OK ? apply_write(out->path, &encoded) : apply_report(out->path, st);
+    convtool_buffer_free(&encoded);
+    return rc;
+}
+
+int apply_run_fused(const struct apply_job *job, convtool_buffer *file,
+                    const convtool_image_info *info)
+{
+    convtool_pixels px;
+    convtool_image_info decoded;
+    convtool_load_options lo = apply_load_options(job->opts);
+    convtool_status st = convtool_image_decode_pixels(file->data, file->len, &lo, &px, &decoded);
+    convtool_buffer_free(file); /* the compressed bytes are not needed past here */
+    if (st != CONVTOOL_OK)
+        return apply_report(job->input, st);
+    (void)info;
+    int rc = EXIT_OK;
+    /* Every geometry first: a usage error must come before any output is written. */
+    for (int k = 0; k < job->kernel_count && rc == EXIT_OK; k++) {
+        convtool_geometry g;
+        rc = apply_geometry(job, &job->kernels[k], px.height, px.width, &g);
+    }
+    for (int k = 0; k < job->kernel_count && rc != EXIT_USAGE; k++) {
+        int one = run_kernel(job, &job->kernels[k], &job->outputs[k], &px);
+        rc = rc == EXIT_OK ? one : rc;
+    }
+    convtool_pixels_free(&px);
+    return rc;
+}

@@ -1,0 +1,234 @@
+/*
+ * The limits of `apply`: option parsing and the check of a job from its
+ * header, in overflow-checked 64-bit arithmetic (see apply_limits.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apply/apply_common.h"
+#include "apply/apply_limits.h"
+#include "cli.h"
+
+/* ---------------------------------------------------------------- parsing */
+
+static int suffix_scale(const char *s, uint64_t *scale)
+{
+    static const char letters[] = "kMGT";
+    if (*s == '\0') {
+        *scale = 1;
+        return 0;
+    }
+    const char *at = strchr(letters, *s == 'K' ? 'k' : *s);
+    if (!at || *s == '\0')
+        return -1;
+    int binary = s[1] == 'i';
+    if (s[1 + binary] != '\0')
+        return -1;
+    uint64_t base = binary ? 1024 : 1000;
+    *scale = 1;
+    for (long i = 0; i <= at - letters; i++)
+        *scale *= base;
+    return 0;
+}
+
+int parse_byte_size(const char *text, uint64_t *out, const char **why)
+{
+    uint64_t v = 0, scale;
+    const char *p = text;
+    if (*p < '0' || *p > '9') {
+        *why = "expected a number, optionally with k, M, G, T, Ki, Mi, Gi or Ti";
+        return -1;
+    }
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
+            *why = "too large";
+            return -1;
+        }
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    if (suffix_scale(p, &scale) != 0) {
+        *why = "unknown suffix (k, M, G, T, Ki, Mi, Gi, Ti)";
+        return -1;
+    }
+    if (v != 0 && scale > UINT64_MAX / v) {
+        *why = "too large";
+        return -1;
+    }
+    *out = v * scale;
+    return 0;
+}
+
+int apply_limit_option(enum limit_kind kind, const char *arg, struct apply_options *o)
+{
+    static const char *const names[] = {"--max-memory", "--max-work", "--max-input-bytes"};
+    uint64_t *dest[] = {&o->max_memory, &o->max_work, &o->max_input_bytes};
+    const char *why = NULL;
+    if (parse_byte_size(arg, dest[kind], &why) != 0) {
+        cli_error("%s '%s': %s", names[kind], arg, why);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+void apply_limit_defaults(struct apply_options *o)
+{
+    o->max_memory = convtool_default_max_memory();
+    o->max_work = APPLY_DEFAULT_MAX_WORK;
+    o->max_input_bytes = APPLY_DEFAULT_MAX_INPUT_BYTES;
+}
+
+convtool_load_options apply_load_options(const struct apply_options *o)
+{
+    return (convtool_load_options){
+        .max_pixels = o->max_pixels, .max_memory = o->max_memory, .no_sandbox = o->no_sandbox};
+}
+
+/* ------------------------------------------------------------- reading */
+
+/* "1.5 GiB": for messages only. */
+static const char *human(uint64_t n, char *buf, size_t size)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1024.0 && u < 6) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return buf;
+}
+
+int apply_read_limited(const struct apply_options *o, const char *path, convtool_buffer *file)
+{
+    convtool_status st = convtool_read_image(path, o->max_input_bytes, file);
+    if (st == CONVTOOL_ELIMIT) {
+        char a[32];
+        cli_error("%s: larger than the --max-input-bytes limit of %" PRIu64 " bytes (%s); "
+                  "refused without reading it%s (raise it with --max-input-bytes, 0 = no limit)",
+                  path, o->max_input_bytes, human(o->max_input_bytes, a, sizeof a),
+                  strcmp(path, "-") == 0 ? " further" : "");
+        return EXIT_RUNTIME;
+    }
+    if (st == CONVTOOL_EUNSUPPORTED && strcmp(path, "-") == 0) {
+        cli_error("-: standard input is not a PNG, JPEG or .npy file (unsupported format); "
+                  "refused after its first bytes");
+        return EXIT_RUNTIME;
+    }
+    return st == CONVTOOL_OK ? EXIT_OK : apply_report(path, st);
+}
+
+/* ------------------------------------------------------------ the check */
+
+/* What one input's run needs; every sum and product overflow-checked. */
+struct need {
+    uint64_t decode;  /* the decoder, its output included */
+    uint64_t buffers; /* tensors or 8-bit buffers, outputs and encoded files */
+    uint64_t work;    /* multiply-adds */
+    int overflow;
+};
+
+static uint64_t add(struct need *n, uint64_t a, uint64_t b)
+{
+    if (a > UINT64_MAX - b) {
+        n->overflow = 1;
+        return UINT64_MAX;
+    }
+    return a + b;
+}
+
+static uint64_t mul(struct need *n, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+    uint64_t r;
+    if (convtool_mul_u64(a, b, c, d, &r) != CONVTOOL_OK) {
+        n->overflow = 1;
+        return UINT64_MAX;
+    }
+    return r;
+}
+
+/*
+ * Per kernel: its output (float or 8-bit), and its multiply-adds. The float
+ * path keeps every kernel's result (and a combined one); the fused path
+ * writes one output at a time. Returns -1 when a geometry does not resolve.
+ */
+static int add_kernels(const struct apply_job *job, const convtool_image_info *info, int fused,
+                       struct need *n)
+{
+    uint64_t c = (uint64_t)info->channels, largest = 0, sum = 0;
+    for (int k = 0; k < job->kernel_count; k++) {
+        const convtool_kernel *kn = &job->kernels[k].k;
+        convtool_geometry g;
+        if (convtool_geometry_resolve(&job->opts->geometry, info->height, info->width, kn->h, kn->w,
+                                      &g) != CONVTOOL_OK)
+            return -1;
+        uint64_t outs = mul(n, (uint64_t)g.out_h, (uint64_t)g.out_w, c, 1);
+        n->work = add(n, n->work, mul(n, outs, (uint64_t)kn->h, (uint64_t)kn->w, 1));
+        uint64_t bytes = mul(n, outs, fused ? 1 : sizeof(float), 1, 1);
+        sum = add(n, sum, bytes);
+        largest = bytes > largest ? bytes : largest;
+    }
+    /* The encoded file is at most about the size of its samples (stored PNG, .npy). */
+    if (fused)
+        n->buffers = add(n, n->buffers, mul(n, largest, 2, 1, 1));
+    else
+        n->buffers = add(n, n->buffers, add(n, sum, mul(n, largest, 2, 1, 1)));
+    return 0;
+}
+
+static void compute(const struct apply_job *job, const convtool_image_info *info, size_t file_len,
+                    struct need *n)
+{
+    int fused = info->format != CONVTOOL_FORMAT_NPY && apply_fused_fits(job, info);
+    if (convtool_decode_memory_estimate(info, file_len, &n->decode) != CONVTOOL_OK)
+        n->overflow = 1;
+    n->decode = add(n, n->decode, file_len); /* the file stays in memory while it decodes */
+    if (!fused) {                            /* the input tensor and the planes split from it */
+        uint64_t tensor = mul(n, (uint64_t)info->channels, (uint64_t)info->height,
+                              (uint64_t)info->width, sizeof(float));
+        n->buffers = mul(n, tensor, 2, 1, 1);
+    }
+    if (add_kernels(job, info, fused, n) != 0)
+        n->buffers = n->work = 0; /* the pipeline explains the geometry */
+}
+
+static int refuse_memory(const struct apply_job *job, const struct need *n, uint64_t total)
+{
+    char a[32], b[32], c[32], d[32];
+    if (n->overflow)
+        cli_error("%s: the memory it needs does not fit in 64 bits; over the --max-memory limit "
+                  "of %s",
+                  job->input, human(job->opts->max_memory, d, sizeof d));
+    else
+        cli_error("%s: needs about %s of memory (%s to read and decode, %s of tensors and "
+                  "outputs), over the --max-memory limit of %s (raise it with --max-memory, "
+                  "0 = no limit)",
+                  job->input, human(total, a, sizeof a), human(n->decode, b, sizeof b),
+                  human(n->buffers, c, sizeof c), human(job->opts->max_memory, d, sizeof d));
+    return EXIT_RUNTIME;
+}
+
+static int refuse_work(const struct apply_job *job, const convtool_image_info *info,
+                       const struct need *n)
+{
+    cli_error("%s: %dx%d with %d channel(s) and these kernels is %s%.3g multiply-adds, over the "
+              "--max-work limit of %.3g (raise it with --max-work, 0 = no limit)",
+              job->input, info->width, info->height, info->channels,
+              n->overflow ? "more than " : "", (double)n->work, (double)job->opts->max_work);
+    return EXIT_RUNTIME;
+}
+
+int apply_check_limits(const struct apply_job *job, const convtool_image_info *info,
+                       size_t file_len)
+{
+    const struct apply_options *o = job->opts;
+    struct need n = {0, 0, 0, 0};
+    compute(job, info, file_len, &n);
+    uint64_t total = add(&n, n.decode, n.buffers);
+    if (o->max_memory && (n.overflow || total > o->max_memory))
+        return refuse_memory(job, &n, total);
+    if (o->max_work && n.work > o->max_work)
+        return refuse_work(job, info, &n);
+    return EXIT_OK;
+}

@@ -1,0 +1,52 @@
+/*
+ * convtool apply: the resource limits (--max-memory, --max-work,
+ * --max-input-bytes, --no-sandbox; --max-pixels is checked with the header)
+ * and the check of a job against them, made from the header alone before
+ * any pixel is decoded.
+ */
+#ifndef CONVTOOL_CLI_APPLY_LIMITS_H
+#define CONVTOOL_CLI_APPLY_LIMITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apply/apply.h"
+
+/* 1 TB of input is no image: 10^12 multiply-adds takes minutes on this kind of machine. */
+#define APPLY_DEFAULT_MAX_WORK 1000000000000ull
+#define APPLY_DEFAULT_MAX_INPUT_BYTES ((uint64_t)1 << 30)
+
+enum limit_kind { LIMIT_MEMORY, LIMIT_WORK, LIMIT_INPUT_BYTES };
+
+/*
+ * A byte count or a plain count: digits with an optional suffix k, M, G, T
+ * (×1000ⁿ) or Ki, Mi, Gi, Ti (×1024ⁿ). 0 on success, else -1 and *why.
+ */
+int parse_byte_size(const char *text, uint64_t *out, const char **why);
+
+/* Parses the value of --max-memory, --max-work or --max-input-bytes (0 = no limit). */
+int apply_limit_option(enum limit_kind kind, const char *arg, struct apply_options *o);
+void apply_limit_defaults(struct apply_options *o);
+
+/* The library's load options for these command-line options. */
+convtool_load_options apply_load_options(const struct apply_options *o);
+
+/*
+ * Reads an input (a file, or stdin for "-") under --max-input-bytes; stdin
+ * that does not start like an image is refused at once. Prints any failure
+ * and returns the exit code.
+ */
+int apply_read_limited(const struct apply_options *o, const char *path, convtool_buffer *file);
+
+/*
+ * Checks the whole run of one input against --max-memory and --max-work,
+ * from its header (info) and the file's size: the decoder's memory
+ * (convtool_decode_memory_estimate), the tensors or 8-bit buffers of the
+ * path the job takes, the outputs, and the multiply-adds of every kernel.
+ * Over a limit it prints the numbers and the option to change, and returns
+ * EXIT_RUNTIME; a geometry that does not resolve is left to the pipeline.
+ */
+int apply_check_limits(const struct apply_job *job, const convtool_image_info *info,
+                       size_t file_len);
+
+#endif

@@ -1,0 +1,119 @@
+/* convtool apply: prepare the kernels, plan the outputs, run the inputs (batch_run.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/apply.h"
+#include "apply/batch.h"
+#include "cli.h"
+#include "common/kernel_spec.h"
+#include "apply/path_roles.h"
+
+static void show_kernel(const struct prepared_kernel *pk)
+{
+    const convtool_kernel *k = &pk->k;
+    double lo, hi;
+    convtool_kernel_range(k, &lo, &hi);
+    fprintf(stderr, "convtool: kernel %s, %dx%d, as applied (after flip, normalize, scale):\n",
+            k->name, k->w, k->h);
+    for (int y = 0; y < k->h; y++) {
+        for (int x = 0; x < k->w; x++)
+            fprintf(stderr, " %10.6g", k->values[y * k->w + x]);
+        fputc('\n', stderr);
+    }
+    fprintf(stderr, "  sum %g, bias %g; inputs in [0,1] give outputs in [%g, %g]\n",
+            convtool_kernel_sum(k), pk->bias, lo + pk->bias, hi + pk->bias);
+}
+
+/* Bakes the file's scale, --flip, --normalize and --scale into the taps. */
+static int prepare_kernel(const struct apply_options *o, struct prepared_kernel *pk)
+{
+    convtool_kernel *k = &pk->k;
+    if (k->scale != 1.0)
+        convtool_kernel_scale(k, k->scale);
+    if (o->flip)
+        convtool_kernel_flip(k);
+    if (o->normalize && convtool_kernel_normalize(k) != CONVTOOL_OK) {
+        cli_error("--normalize: kernel %s sums to 0 and cannot be normalized", k->name);
+        return EXIT_USAGE;
+    }
+    if (o->scale != 1.0)
+        convtool_kernel_scale(k, o->scale);
+    pk->bias = (float)(k->offset + o->bias);
+    if (o->show_kernel)
+        show_kernel(pk);
+    return EXIT_OK;
+}
+
+/* A bank's default combine applies unless --combine was given; two banks must agree. */
+static int bank_combine(struct apply_options *o, const convtool_kernel_bank *bank, const char *spec,
+                        const char **combine_from)
+{
+    if (!bank->has_combine || o->combine_given)
+        return EXIT_OK;
+    if (*combine_from && o->combine != bank->combine) {
+        cli_error("-k %s and -k %s are banks with different default combines; choose one with "
+                  "--combine",
+                  *combine_from, spec);
+        return EXIT_USAGE;
+    }
+    o->combine = bank->combine;
+    *combine_from = spec;
+    return EXIT_OK;
+}
+
+/*
+ * Each -k SPEC gives one kernel, or all the kernels of a bank. Afterwards
+ * kernel_count counts the prepared kernels and kernel_specs[i] is the SPEC
+ * kernel i came from.
+ */
+static int load_kernels(struct apply_options *o, struct prepared_kernel *kernels)
+{
+    const char *specs[APPLY_MAX_KERNELS], *combine_from = NULL;
+    int n = 0, rc = EXIT_OK;
+    for (int i = 0; rc == EXIT_OK && i < o->kernel_count; i++) {
+        convtool_kernel_bank bank;
+        rc = kernel_spec_load_bank(o->kernel_specs[i], o->kernels_dir, n + 1, &bank);
+        if (rc == EXIT_OK && n + bank.count > APPLY_MAX_KERNELS) {
+            cli_error("-k %s: %zu more kernels make more than %d in all", o->kernel_specs[i],
+                      bank.count, APPLY_MAX_KERNELS);
+            rc = EXIT_USAGE;
+        }
+        if (rc == EXIT_OK)
+            rc = bank_combine(o, &bank, o->kernel_specs[i], &combine_from);
+        for (size_t j = 0; rc == EXIT_OK && j < bank.count; j++, n++) {
+            kernels[n].k = bank.kernels[j];
+            memset(&bank.kernels[j], 0, sizeof bank.kernels[j]); /* kernels[n] owns it now */
+            specs[n] = o->kernel_specs[i];
+            rc = prepare_kernel(o, &kernels[n]);
+        }
+        convtool_kernel_bank_free(&bank);
+    }
+    memcpy(o->kernel_specs, specs, (size_t)n * sizeof *specs);
+    o->kernel_count = n; /* so that every kernel loaded is freed, also after an error */
+    return rc;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+    struct apply_options o = {0};
+    struct prepared_kernel kernels[APPLY_MAX_KERNELS] = {0};
+    struct output_file *outputs = NULL;
+    int per_input = 0;
+    int rc = apply_parse_args(argc, argv, &o);
+    if (rc == EXIT_OK)
+        rc = load_kernels(&o, kernels);
+    if (rc == EXIT_OK)
+        rc = apply_plan_outputs(&o, kernels, o.kernel_count, &outputs, &per_input);
+    if (rc == EXIT_OK)
+        rc = path_roles_check(&o, outputs, o.input_count * per_input);
+    if (rc == EXIT_OK && o.output_dir)
+        rc = batch_make_dirs(o.output_dir, "-o");
+    if (rc == EXIT_OK)
+        rc = batch_run(&o, kernels, outputs, per_input);
+    apply_free_outputs(outputs, o.input_count * per_input);
+    apply_free_args(&o);
+    for (int i = 0; i < o.kernel_count; i++)
+        convtool_kernel_free(&kernels[i].k);
+    return rc;
+}

@@ -1,0 +1,189 @@
+/*
+ * --report FILE: one JSON object per input and line, written as each input
+ * ends, so a script can follow a long run (or see how far an interrupted
+ * one got) with tail -f. File names are bytes, JSON is UTF-8: bytes that
+ * are not valid UTF-8 are written as U+FFFD.
+ *
+ * Every line is whole or absent (issue 9): it is built in memory and goes
+ * out in one write(2), never through stdio's buffer (which would split a
+ * long line over several writes, so a kill between them tears it). If a
+ * write fails part-way (a full disk), the file is cut back to the end of the
+ * last whole line; stdout cannot be cut back, there the failure is told.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "apply/batch.h"
+#include "cli.h"
+
+/* A failed write is told once, not once per input. */
+static int write_failed;
+/* Where the last whole line of the report file ends: what a failure cuts back to. */
+static off_t whole_end;
+
+const char *file_status_name(enum file_status st)
+{
+    return st == FILE_OK ? "ok" : st == FILE_FAILED ? "failed" : "skipped";
+}
+
+int report_open(const char *path, FILE **out)
+{
+    write_failed = 0;
+    whole_end = 0; /* "we" truncates */
+    if (strcmp(path, "-") == 0) {
+        *out = stdout;
+        return EXIT_OK;
+    }
+    *out = fopen(path, "we");
+    if (!*out) {
+        cli_error("--report %s: %s", path, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+/* The length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t utf8_length(const unsigned char *s)
+{
+    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (s[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    /* Overlong three- and four-byte forms, surrogates and values above U+10FFFF. */
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+static void put_string(FILE *f, const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    fputc('"', f);
+    while (*s) {
+        if (*s == '"' || *s == '\\') {
+            fprintf(f, "\\%c", *s++);
+        } else if (*s < 0x20 || *s == 0x7f) {
+            fprintf(f, "\\u%04x", *s++);
+        } else if (*s < 0x80) {
+            fputc(*s++, f);
+        } else {
+            size_t n = utf8_length(s);
+            if (n) {
+                fwrite(s, 1, n, f);
+                s += n;
+            } else {
+                fputs("\\ufffd", f);
+                s++;
+            }
+        }
+    }
+    fputc('"', f);
+}
+
+/* The JSON line of l, with its '\n', in a malloc'd *text; -1 if out of memory. */
+static int format_line(const struct report_line *l, char **text, size_t *len)
+{
+    *text = NULL;
+    FILE *f = open_memstream(text, len);
+    if (!f)
+        return -1;
+    fputs("{\"input\":", f);
+    put_string(f, l->input);
+    fputs(",\"outputs\":[", f);
+    for (int k = 0; k < l->output_count; k++) {
+        if (k)
+            fputc(',', f);
+        put_string(f, l->outputs[k].path);
+    }
+    fprintf(f, "],\"bytes\":%" PRIu64 ",\"ms\":%.1f,\"status\":\"%s\",\"message\":", l->bytes,
+            l->ms, file_status_name(l->status));
+    put_string(f, l->message);
+    fputs("}\n", f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        free(*text);
+        *text = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* All of text on fd: one write(2), more only after a short one. 0, or -1 with errno. */
+static int write_all(int fd, const char *text, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, text, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            errno = ENOSPC; /* write(2) gives 0 only for a device that takes nothing */
+            return -1;
+        }
+        text += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/*
+ * After a failed write to a file: cut it back to its last whole line, so a
+ * reader never sees half a line. A pipe or a device cannot be cut: nothing
+ * to do there (the failure is told either way).
+ */
+static void cut_back(int fd)
+{
+    if (ftruncate(fd, whole_end) == 0)
+        lseek(fd, whole_end, SEEK_SET);
+}
+
+int report_write(FILE *f, const char *path, const struct report_line *l)
+{
+    const char *name = strcmp(path, "-") ? path : "(stdout)";
+    char *text;
+    size_t len;
+    if (format_line(l, &text, &len) != 0) {
+        if (!write_failed++)
+            cli_error("--report %s: out of memory", name);
+        return -1;
+    }
+    /* nothing of ours is in stdio's buffer, but stdout may hold someone else's bytes */
+    int rc = f == stdout ? fflush(f) : 0;
+    if (rc == 0)
+        rc = write_all(fileno(f), text, len);
+    int err = errno;
+    free(text);
+    if (rc == 0) {
+        whole_end += (off_t)len;
+        return 0;
+    }
+    if (f != stdout)
+        cut_back(fileno(f));
+    if (!write_failed++)
+        cli_error("--report %s: cannot write: %s", name, strerror(err));
+    return -1;
+}
+
+int report_close(FILE *f, const char *path)
+{
+    if (f == stdout)
+        return write_failed ? EXIT_RUNTIME : cli_finish_stdout();
+    int bad = ferror(f) || write_failed;
+    if (fclose(f) != 0 || bad) {
+        if (write_failed)
+            return EXIT_RUNTIME;
+        cli_error("--report %s: cannot write: %s", path, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}

@@ -1,0 +1,206 @@
+/*
+ * SPEC "How -k is read": an ImageMagick string ("3x3: ...") or text with ';',
+ * spaces, commas or brackets is an inline kernel; a bare number is a 1x1
+ * kernel (in `shape`, a bare size such as 3 or 5x3); text with '/' or a file
+ * extension is a kernel file (.txt, .mat, .npy...); anything else is a name
+ * from --kernels-dir or the library. Files and names may hold banks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "common/kernel_spec.h"
+#include "common/numparse.h"
+
+static int looks_inline(const char *s)
+{
+    return strpbrk(s, "; ,\t\n[") != NULL;
+}
+
+static int looks_like_file(const char *s)
+{
+    const char *dot = strrchr(s, '.');
+    if (strchr(s, '/'))
+        return 1;
+    if (!dot || dot == s || !dot[1])
+        return 0;
+    for (const char *p = dot + 1; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            return 0;
+    /* "1.5" is a number, not a file with extension "5". */
+    return !((dot[1] >= '0' && dot[1] <= '9') && strtod(s, NULL) != 0.0);
+}
+
+static int looks_imagemagick(const char *s)
+{
+    return convtool_kernel_format_sniff(s, strlen(s)) == CONVTOOL_KERNEL_FORMAT_IMAGEMAGICK;
+}
+
+/* Inline kernels are k1, k2, … by their place among all the kernels of the command. */
+static void name_inline(convtool_kernel_bank *bank, int first_index)
+{
+    for (size_t i = 0; i < bank->count; i++)
+        snprintf(bank->kernels[i].name, sizeof bank->kernels[i].name, "k%d", first_index + (int)i);
+    snprintf(bank->name, sizeof bank->name, "k%d", first_index);
+}
+
+static int parse_inline(const char *spec, int first_index, convtool_kernel_bank *bank)
+{
+    convtool_parse_error err;
+    convtool_status st = convtool_kernel_bank_parse(spec, strlen(spec), "k",
+                                                    CONVTOOL_KERNEL_FORMAT_AUTO, bank, &err);
+    if (st == CONVTOOL_OK) {
+        name_inline(bank, first_index);
+        return EXIT_OK;
+    }
+    if (st == CONVTOOL_EPARSE && err.line > 1)
+        cli_error("-k '%s': line %d, column %d: %s", spec, err.line, err.column, err.message);
+    else if (st == CONVTOOL_EPARSE)
+        cli_error("-k '%s': column %d: %s", spec, err.column, err.message);
+    else
+        cli_error("-k '%s': %s", spec, convtool_strerror(st));
+    return EXIT_USAGE;
+}
+
+static int load_file(const char *path, convtool_kernel_bank *bank)
+{
+    convtool_parse_error err;
+    convtool_status st = convtool_kernel_bank_load_file(path, bank, &err);
+    if (st == CONVTOOL_OK)
+        return EXIT_OK;
+    if (st == CONVTOOL_EPARSE && err.line > 0)
+        cli_error("%s:%d:%d: %s", path, err.line, err.column, err.message);
+    else if (err.message[0])
+        cli_error("%s: %s", path, err.message);
+    else if (st == CONVTOOL_ENOENT)
+        cli_error("%s: no such kernel file", path);
+    else if (st == CONVTOOL_EIO)
+        cli_error("%s: cannot read kernel file: %s", path, strerror(errno));
+    else
+        cli_error("%s: %s", path, convtool_strerror(st));
+    return EXIT_RUNTIME;
+}
+
+/* A name is looked up in --kernels-dir as DIR/name.txt, .mat, .npy, then DIR/name. */
+static int find_in_dir(const char *dir, const char *name, char *path, size_t size)
+{
+    const char *suffixes[] = {".txt", ".mat", ".npy", ""};
+    struct stat sb;
+    for (int i = 0; i < 4; i++) {
+        if (snprintf(path, size, "%s/%s%s", dir, name, suffixes[i]) >= (int)size)
+            return 0;
+        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+            return 1;
+    }
+    return 0;
+}
+
+static int load_named(const char *name, const char *kernels_dir, convtool_kernel_bank *bank)
+{
+    char path[4096];
+    if (kernels_dir && find_in_dir(kernels_dir, name, path, sizeof path))
+        return load_file(path, bank);
+    convtool_status st = convtool_builtin_bank(name, bank);
+    if (st == CONVTOOL_OK)
+        return EXIT_OK;
+    if (st != CONVTOOL_ENOENT) { /* out of memory: not the user's mistake */
+        cli_error("-k %s: %s", name, convtool_strerror(st));
+        return EXIT_RUNTIME;
+    }
+    cli_error("-k %s: no kernel of that name (see 'convtool kernels'; use ./%s for a file)", name,
+              name);
+    return EXIT_USAGE;
+}
+
+/* shape: "3" is 3×3, "5x3" is 5 wide and 3 high; only the size matters, so no values. */
+static int size_only_kernel(const char *spec, convtool_kernel *k)
+{
+    int w, h, side;
+    const char *why;
+    if (parse_int_range(spec, 1, CONVTOOL_KERNEL_MAX_SIDE, &side, &why) == 0)
+        w = h = side;
+    else if (parse_size_wxh(spec, &w, &h, NULL, &why) != 0)
+        return -1;
+    if (w > CONVTOOL_KERNEL_MAX_SIDE || h > CONVTOOL_KERNEL_MAX_SIDE)
+        return -1;
+    char text[32];
+    snprintf(text, sizeof text, "%dx%d", w, h);
+    memset(k, 0, sizeof *k); /* no values: shape only ever looks at the size */
+    k->h = h;
+    k->w = w;
+    k->scale = 1.0;
+    snprintf(k->name, sizeof k->name, "%s", text);
+    return 0;
+}
+
+static int load_bank(const char *spec, const char *kernels_dir, int first_index,
+                     enum kernel_spec_use use, convtool_kernel_bank *bank)
+{
+    double value;
+    const char *why;
+    memset(bank, 0, sizeof *bank);
+    if (!*spec) {
+        cli_error("-k: empty kernel");
+        return EXIT_USAGE;
+    }
+    if (looks_imagemagick(spec) || looks_inline(spec) ||
+        (use == SPEC_FOR_APPLY && parse_double_finite(spec, &value, &why) == 0))
+        return parse_inline(spec, first_index, bank);
+    if (looks_like_file(spec))
+        return load_file(spec, bank);
+    return load_named(spec, kernels_dir, bank);
+}
+
+int kernel_spec_file(const char *spec, const char *kernels_dir, char *path, size_t size)
+{
+    double value;
+    const char *why;
+    if (!*spec || looks_imagemagick(spec) || looks_inline(spec) ||
+        parse_double_finite(spec, &value, &why) == 0)
+        return 0;
+    if (looks_like_file(spec))
+        return snprintf(path, size, "%s", spec) < (int)size;
+    return kernels_dir && find_in_dir(kernels_dir, spec, path, size);
+}
+
+int kernel_spec_load_bank(const char *spec, const char *kernels_dir, int first_index,
+                          convtool_kernel_bank *bank)
+{
+    return load_bank(spec, kernels_dir, first_index, SPEC_FOR_APPLY, bank);
+}
+
+/* shape needs one size per -k: a bank is fine when its kernels share one. */
+static int one_kernel(const char *spec, convtool_kernel_bank *bank, convtool_kernel *k)
+{
+    for (size_t i = 1; i < bank->count; i++)
+        if (bank->kernels[i].w != bank->kernels[0].w || bank->kernels[i].h != bank->kernels[0].h) {
+            cli_error("-k %s: a bank of %zu kernels of different sizes (%dx%d, %dx%d); give one "
+                      "kernel",
+                      spec, bank->count, bank->kernels[0].w, bank->kernels[0].h, bank->kernels[i].w,
+                      bank->kernels[i].h);
+            return EXIT_USAGE;
+        }
+    *k = bank->kernels[0];
+    memset(&bank->kernels[0], 0, sizeof bank->kernels[0]);
+    if (bank->count > 1)
+        memcpy(k->name, bank->name, sizeof k->name);
+    return EXIT_OK;
+}
+
+int kernel_spec_load(const char *spec, const char *kernels_dir, int inline_index,
+                     enum kernel_spec_use use, convtool_kernel *k)
+{
+    convtool_kernel_bank bank;
+    memset(k, 0, sizeof *k);
+    if (use == SPEC_FOR_SHAPE && *spec && !looks_imagemagick(spec) && !looks_inline(spec) &&
+        size_only_kernel(spec, k) == 0)
+        return EXIT_OK;
+    int rc = load_bank(spec, kernels_dir, inline_index, use, &bank);
+    if (rc == EXIT_OK)
+        rc = one_kernel(spec, &bank, k);
+    convtool_kernel_bank_free(&bank);
+    return rc;
+}

@@ -1,0 +1,36 @@
+# The program's sources but main.c: the convtool_cli library that the binary,
+# the fuzz CLI target and the CLI unit tests link (src/README.md, "cli").
+set(CONVTOOL_CLI_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_kernels.c
+  # cli/common: messages, exit codes, numbers, signals, options both commands share
+  ${CMAKE_CURRENT_LIST_DIR}/common/geometry_opts.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/kernel_spec.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/messages.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/numparse.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/option_check.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/signals.c
+  # cli/apply: convtool apply, single file and batch
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_args.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_common.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_fused.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_limits.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_outputs.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_run.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/batch_args.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/batch_run.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/cmd_apply.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/files_from.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/name_template.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/path_roles.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/path_set.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/progress.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/report.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/shard.c
+  # cli/shape: convtool shape, sizes and networks
+  ${CMAKE_CURRENT_LIST_DIR}/shape/cmd_shape.c
+  ${CMAKE_CURRENT_LIST_DIR}/shape/shape_json.c
+  ${CMAKE_CURRENT_LIST_DIR}/shape/shape_nets.c
+  ${CMAKE_CURRENT_LIST_DIR}/shape/shape_parse.c
+  ${CMAKE_CURRENT_LIST_DIR}/shape/shape_report.c
+  ${CMAKE_CURRENT_LIST_DIR}/shape/shape_walk.c
+  ${CMAKE_CURRENT_LIST_DIR}/shape/shape_words.c)

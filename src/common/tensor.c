@@ -1,0 +1,48 @@
+/* Tensor allocation with overflow-checked sizes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/big_alloc.h"
+#include "convtool/convtool.h"
+
+/* The 64-bit product (convtool_mul_u64, limits.c), then whether size_t holds it. */
+convtool_status convtool_mul_size(size_t a, size_t b, size_t c, size_t d, size_t *out)
+{
+    uint64_t product;
+    if (convtool_mul_u64(a, b, c, d, &product) != CONVTOOL_OK || product > SIZE_MAX)
+        return CONVTOOL_EOVERFLOW;
+    *out = (size_t)product;
+    return CONVTOOL_OK;
+}
+
+convtool_status convtool_tensor_alloc(convtool_tensor *t, int c, int h, int w)
+{
+    memset(t, 0, sizeof *t);
+    if (c <= 0 || h <= 0 || w <= 0)
+        return CONVTOOL_EINVAL;
+    size_t bytes;
+    if (convtool_mul_size((size_t)c, (size_t)h, (size_t)w, sizeof(float), &bytes) != CONVTOOL_OK)
+        return CONVTOOL_EOVERFLOW;
+    t->data = big_alloc(bytes);
+    if (!t->data)
+        return CONVTOOL_ENOMEM;
+    t->c = c;
+    t->h = h;
+    t->w = w;
+    return CONVTOOL_OK;
+}
+
+size_t convtool_tensor_count(const convtool_tensor *t)
+{
+    if (!t->data)
+        return 0;
+    return (size_t)t->c * (size_t)t->h * (size_t)t->w;
+}
+
+void convtool_tensor_free(convtool_tensor *t)
+{
+    if (!t)
+        return;
+    free(t->data);
+    memset(t, 0, sizeof *t);
+}

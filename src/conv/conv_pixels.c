@@ -1,0 +1,186 @@
+/*
+ * The fused 8-bit path: the core reads interleaved 8/16-bit rows, converts
+ * them to floats inside its per-thread row scratch, and quantizes each output
+ * row straight into the interleaved 8-bit result. Whole-image float tensors
+ * (16 bytes per RGB pixel in and out) are never made.
+ *
+ * Every conversion repeats the arithmetic of the float path exactly — the
+ * same s/255 values (from a table), the same luma expression, the same
+ * rounding — so both paths give the same bytes.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convtool/convtool.h"
+#include "conv/core.h"
+#include "conv/simd/pixel_rows.h"
+#include "common/quantize.h"
+
+struct pixel_source {
+    const convtool_pixels *px;
+    const convtool_pixel_pass *pass;
+    float *table; /* sample value → float, (float)s / 255 or / 65535 */
+    int vector;   /* use the AVX2 row conversions (pixel_rows.h) */
+};
+
+/* One channel (or the luma) of pixels [x0, w) of an interleaved row, via the table. */
+static void read_tail(const struct pixel_source *ps, const void *row, int ch, int x0, int w,
+                      float *dst)
+{
+    const float *table = ps->table;
+    size_t n = (size_t)ps->px->channels;
+    size_t c = (size_t)(ps->pass->in_channel + ch);
+    if (ps->px->depth == 16) {
+        const uint16_t *src = row;
+        if (ps->pass->luma) {
+            for (size_t x = (size_t)x0; x < (size_t)w; x++) { /* as convtool_to_luma */
+                const uint16_t *p = src + x * n + c;
+                dst[x] = 0.299f * table[p[0]] + 0.587f * table[p[1]] + 0.114f * table[p[2]];
+            }
+        } else {
+            for (size_t x = (size_t)x0; x < (size_t)w; x++)
+                dst[x] = table[src[x * n + c]];
+        }
+        return;
+    }
+    const unsigned char *src = row;
+    if (ps->pass->luma) {
+        for (size_t x = (size_t)x0; x < (size_t)w; x++) {
+            const unsigned char *p = src + x * n + c;
+            dst[x] = 0.299f * table[p[0]] + 0.587f * table[p[1]] + 0.114f * table[p[2]];
+        }
+    } else {
+        for (size_t x = (size_t)x0; x < (size_t)w; x++)
+            dst[x] = table[src[x * n + c]];
+    }
+}
+
+/* One channel (or the luma) of an interleaved row, as floats. */
+static void read_pixel_row(const struct conv_source *s, int ch, int r, float *dst)
+{
+    const struct pixel_source *ps = s->data;
+    const convtool_pixels *px = ps->px;
+    size_t sample = px->depth == 16 ? 2 : 1;
+    const unsigned char *row =
+        (const unsigned char *)px->data + (size_t)r * (size_t)s->w * (size_t)px->channels * sample;
+    int c = ps->pass->in_channel + ch, done = 0;
+    if (ps->vector && ps->pass->luma)
+        done = pixel_luma_avx2(row, px->depth, px->channels, c, s->w, dst);
+    else if (ps->vector)
+        done = pixel_read_avx2(row, px->depth, px->channels, c, s->w, dst);
+    read_tail(ps, row, ch, done, s->w, dst);
+}
+
+#define EMIT_CHUNK 256
+
+/* Maps a run of values into m (one loop per map, so each vectorises). */
+static void map_run(const float *restrict v, float *restrict m, int n, int map)
+{
+    if (map == CONVTOOL_MAP_ABS)
+        for (int i = 0; i < n; i++)
+            m[i] = fabsf(v[i]);
+    else if (map == CONVTOOL_MAP_SHIFT)
+        for (int i = 0; i < n; i++)
+            m[i] = (v[i] + 1.0f) * 0.5f;
+    else
+        memcpy(m, v, (size_t)n * sizeof *m);
+}
+
+/* Counts the values quantization will clip, and quantizes them, contiguously. */
+static size_t quantize_run(const float *restrict m, unsigned char *restrict q, int n)
+{
+    size_t clipped = 0;
+    for (int i = 0; i < n; i++) {
+        clipped += !(m[i] >= 0.0f && m[i] <= 1.0f);
+        q[i] = quantize8(m[i]);
+    }
+    return clipped;
+}
+
+struct pixel_sink {
+    const convtool_pixels *out;
+    int vector; /* the pass writes every channel of `out`: use pixel_emit_avx2 */
+};
+
+/* Maps, counts and quantizes one row, then spreads it into its interleaved channel. */
+static size_t emit_pixel_row(const struct conv_sink *s, int ch, int y, const float *row)
+{
+    const struct pixel_sink *ps = s->data;
+    const convtool_pixels *out = ps->out;
+    size_t n = (size_t)out->channels, clipped = 0;
+    unsigned char *pixels = (unsigned char *)out->data + (size_t)y * (size_t)out->width * n;
+    unsigned char *dst = pixels + (size_t)(s->pixel_stride + ch);
+    int done = 0;
+    if (ps->vector)
+        done = pixel_emit_avx2(row, out->width, s->map, pixels, (int)n, s->pixel_stride + ch,
+                               &clipped);
+    float m[EMIT_CHUNK];
+    unsigned char q[EMIT_CHUNK];
+    for (int x0 = done; x0 < out->width; x0 += EMIT_CHUNK) {
+        int len = out->width - x0 < EMIT_CHUNK ? out->width - x0 : EMIT_CHUNK;
+        map_run(row + x0, m, len, s->map);
+        clipped += quantize_run(m, q, len);
+        unsigned char *d = dst + (size_t)x0 * n;
+        for (int i = 0; i < len; i++)
+            d[(size_t)i * n] = q[i];
+    }
+    return clipped;
+}
+
+static float *sample_table(int depth)
+{
+    size_t n = depth == 16 ? 65536 : 256;
+    float *table = malloc(n * sizeof *table);
+    float max = depth == 16 ? 65535.0f : 255.0f;
+    for (size_t s = 0; table && s < n; s++)
+        table[s] = (float)s / max;
+    return table;
+}
+
+static int pass_fits(const convtool_pixels *in, const convtool_pixel_pass *pass,
+                     const convtool_pixels *out, const convtool_geometry *g)
+{
+    int read = pass->luma ? 3 : pass->channels;
+    return in->data && out->data && out->depth == 8 && pass->channels >= 1 &&
+           (!pass->luma || pass->channels == 1) && pass->in_channel >= 0 &&
+           pass->in_channel + read <= in->channels && pass->out_channel >= 0 &&
+           pass->out_channel + pass->channels <= out->channels && g->in_w == in->width &&
+           g->in_h == in->height && g->out_w == out->width && g->out_h == out->height &&
+           pass->map != CONVTOOL_MAP_NORMALIZE;
+}
+
+convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool_pixel_pass *pass,
+                                       const convtool_kernel *k, const convtool_geometry *g,
+                                       float bias, convtool_pool *pool, convtool_pixels *out,
+                                       size_t *clipped)
+{
+    if (clipped)
+        *clipped = 0;
+    if (!pass_fits(in, pass, out, g) || g->k_h != k->h || g->k_w != k->w)
+        return CONVTOOL_EINVAL;
+    /* The vector code follows the instruction-set choice, so forcing sse2 or scalar tests
+     * the portable code. */
+    int vector = convtool_simd_active() >= CONVTOOL_SIMD_AVX2 && pixel_rows_avx2_usable();
+    struct pixel_source ps = {in, pass, sample_table(in->depth), vector};
+    /* Vector stores rewrite whole pixels: only when this pass owns every channel. */
+    struct pixel_sink sink_data = {out, vector && pass->out_channel == 0 &&
+                                            pass->channels == out->channels};
+    struct conv_plan plan;
+    convtool_status st = ps.table ? conv_plan_init(&plan, k, g, bias, 1) : CONVTOOL_ENOMEM;
+    if (st == CONVTOOL_OK) {
+        struct conv_source src = {.c = pass->channels,
+                                  .h = in->height,
+                                  .w = in->width,
+                                  .read_row = read_pixel_row,
+                                  .data = &ps};
+        struct conv_sink sink = {.emit_row = emit_pixel_row,
+                                 .data = &sink_data,
+                                 .pixel_stride = pass->out_channel,
+                                 .map = pass->map};
+        st = core_run(&plan, &src, &sink, pool, clipped);
+        conv_plan_free(&plan);
+    }
+    free(ps.table);
+    return st;
+}

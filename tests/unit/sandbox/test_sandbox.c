@@ -1,0 +1,422 @@
+/*
+ * The decoder sandbox (src/decode_sandbox.c) and the budgeted arena
+ * (src/decode_arena.c): a child that crashes, makes a forbidden syscall,
+ * hangs or overruns its budget is reported cleanly; results come back
+ * through the reply and the bulk data after it; a decode inside and outside the
+ * sandbox gives the same bytes. Issue 9: the limits hold without /proc, a
+ * lack of descriptors is reported as such, and a stop is not charged to the
+ * child's time.
+ */
+#define _GNU_SOURCE /* unshare */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "convtool/convtool.h"
+#include "codec/decode_arena.h"
+#include "sandbox/decode_sandbox.h"
+#include "png_builder.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+static const struct sandbox_limits quick = {64u << 20, 5, 5000};
+
+struct reply {
+    int value;
+    int err;
+};
+
+static const void *answer(void *ctx, void *reply)
+{
+    struct reply *r = reply;
+    r->value = *(const int *)ctx * 2;
+    return NULL;
+}
+
+static convtool_status run(const void *(*fn)(void *, void *), void *ctx, struct reply *r,
+                           const struct sandbox_limits *limits)
+{
+    struct sandbox_call call = {fn, ctx, r, sizeof *r, NULL, 0, 0};
+    return sandbox_run(&call, limits);
+}
+
+static void test_reply_comes_back(void **state)
+{
+    (void)state;
+    int in = 21;
+    struct reply r = {0, 0};
+    assert_int_equal(run(answer, &in, &r, &quick), CONVTOOL_OK);
+    assert_int_equal(r.value, 42);
+}
+
+static unsigned char pattern[3 << 20];
+
+static const void *bulk(void *ctx, void *reply)
+{
+    (void)ctx, (void)reply;
+    memset(pattern, 0xab, sizeof pattern);
+    return pattern;
+}
+
+/* Bulk data (as the pixels) follows the reply through the pipe, straight into our buffer. */
+static void test_bulk_data(void **state)
+{
+    (void)state;
+    unsigned char *got = calloc(1, sizeof pattern);
+    assert_non_null(got);
+    struct reply r;
+    struct sandbox_call call = {bulk, NULL, &r, sizeof r, got, sizeof pattern, 0};
+    assert_int_equal(sandbox_run(&call, &quick), CONVTOOL_OK);
+    assert_true(call.got_bulk);
+    assert_int_equal(pattern[0], 0); /* the child's memset stayed in the child */
+    assert_int_equal(got[0], 0xab);
+    assert_int_equal(got[sizeof pattern - 1], 0xab);
+    free(got);
+}
+
+static const void *crash(void *ctx, void *reply)
+{
+    (void)reply;
+    *(volatile int *)ctx = 1; /* ctx is NULL: SIGSEGV */
+    return NULL;
+}
+
+static void test_crash_is_hostile(void **state)
+{
+    (void)state;
+    struct reply r;
+    assert_int_equal(run(crash, NULL, &r, &quick), CONVTOOL_EHOSTILE);
+}
+
+/* A decoder has no business opening files: the filter kills it (or, under the sanitizers, the
+ * call fails with ENOSYS so that their reports still get out). */
+static const void *open_file(void *ctx, void *reply)
+{
+    struct reply *r = reply;
+    (void)ctx;
+    int fd = open("/etc/hostname", O_RDONLY);
+    r->value = fd;
+    r->err = fd < 0 ? errno : 0;
+    return NULL;
+}
+
+static void test_syscall_filter(void **state)
+{
+    (void)state;
+    struct reply r = {0, 0};
+    convtool_status st = run(open_file, NULL, &r, &quick);
+    if (SANITIZED && st == CONVTOOL_OK) {
+        assert_true(r.value < 0);
+        assert_int_equal(r.err, ENOSYS);
+        return;
+    }
+    assert_int_equal(st, CONVTOOL_EHOSTILE);
+}
+
+static const void *spin(void *ctx, void *reply)
+{
+    (void)ctx, (void)reply;
+    for (volatile unsigned long i = 0;; i++)
+        ;
+    return NULL;
+}
+
+static void test_timeout(void **state)
+{
+    (void)state;
+    struct sandbox_limits brief = {64u << 20, 5, 200};
+    struct reply r;
+    assert_int_equal(run(spin, NULL, &r, &brief), CONVTOOL_EHOSTILE);
+}
+
+static const void *big_malloc(void *ctx, void *reply)
+{
+    struct reply *r = reply;
+    (void)ctx;
+    void *p = malloc((size_t)1 << 30); /* over the 64 MiB the limits give the child */
+    r->value = p != NULL;
+    free(p);
+    return NULL;
+}
+
+static void test_address_space_limit(void **state)
+{
+    (void)state;
+    if (SANITIZED) /* no RLIMIT_AS under ASan (its shadow memory is terabytes) */
+        skip();
+    struct reply r = {1, 0};
+    assert_int_equal(run(big_malloc, NULL, &r, &quick), CONVTOOL_OK);
+    assert_int_equal(r.value, 0);
+}
+
+static const void *small_malloc(void *ctx, void *reply)
+{
+    struct reply *r = reply;
+    (void)ctx;
+    void *p = malloc((size_t)16 << 20); /* well inside the 64 MiB the limits give */
+    if (p)
+        memset(p, 1, (size_t)16 << 20);
+    r->value = p != NULL;
+    free(p);
+    return NULL;
+}
+
+/* In a forked process: runs small_malloc while holding 1 GiB of address space, far
+ * more than the child's 64 MiB; exits 0 if the child could allocate. */
+static void run_small_malloc_holding(void)
+{
+    void *held = mmap(NULL, (size_t)1 << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct reply r = {0, 0};
+    convtool_status st = run(small_malloc, NULL, &r, &quick);
+    _exit(held != MAP_FAILED && st == CONVTOOL_OK && r.value == 1 ? 0 : 1);
+}
+
+/* Exit status of a forked process running fn (77: it could not set itself up). */
+static int in_child(void (*fn)(void))
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        fn();
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* The child's address-space limit is what it inherits plus its budget. */
+static void test_limit_is_relative(void **state)
+{
+    (void)state;
+    if (SANITIZED)
+        skip();
+    assert_int_equal(in_child(run_small_malloc_holding), 0);
+}
+
+static void hide_proc_then_run(void)
+{
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("none", "/proc", "tmpfs", 0, NULL) != 0)
+        _exit(77);
+    if (access("/proc/self/statm", F_OK) == 0)
+        _exit(77);
+    run_small_malloc_holding();
+}
+
+/* Issue 9: without /proc (a container, a chroot) the limit was the budget alone, below what
+ * the child inherits, and every decode failed as "out of memory". Needs root (or a user
+ * namespace) to hide /proc: skipped otherwise. */
+static void test_limit_without_proc(void **state)
+{
+    (void)state;
+    if (SANITIZED)
+        skip();
+    int rc = in_child(hide_proc_then_run);
+    if (rc == 77)
+        skip();
+    assert_int_equal(rc, 0);
+}
+
+/* Leaves one descriptor free: the reply pipe needs two. */
+static void run_short_of_descriptors(void)
+{
+    int lowest = dup(0);
+    if (lowest < 0)
+        _exit(77);
+    close(lowest);
+    struct rlimit r;
+    getrlimit(RLIMIT_NOFILE, &r);
+    r.rlim_cur = (rlim_t)lowest + 1;
+    if (setrlimit(RLIMIT_NOFILE, &r) != 0)
+        _exit(77);
+    int in = 21;
+    struct reply rep = {0, 0};
+    _exit(run(answer, &in, &rep, &quick) == CONVTOOL_EMFILE ? 0 : 1);
+}
+
+/* Issue 9: out of descriptors is said as such (the CLI suggests a lower -J or ulimit -n). */
+static void test_out_of_descriptors(void **state)
+{
+    (void)state;
+    int rc = in_child(run_short_of_descriptors);
+    if (rc == 77)
+        skip();
+    assert_int_equal(rc, 0);
+}
+
+/* A decoder that takes 300 ms without using the CPU (a futex wait: allowed by the
+ * filter), then sends 3 MiB: more than the pipe holds, so they take several reads. */
+static const void *nap(void *ctx, void *reply)
+{
+    struct reply *r = reply;
+    static int word;
+    struct timespec t = {0, 300 * 1000 * 1000};
+    (void)ctx;
+    syscall(SYS_futex, &word, FUTEX_WAIT, 0, &t, NULL, 0);
+    memset(pattern, 0xcd, sizeof pattern);
+    r->value = 7;
+    return pattern;
+}
+
+static void run_nap(void)
+{
+    struct sandbox_limits lim = {64u << 20, 5, 800};
+    struct reply r = {0, 0};
+    unsigned char *got = calloc(1, sizeof pattern);
+    struct sandbox_call call = {nap, NULL, &r, sizeof r, got, sizeof pattern, 0};
+    convtool_status st = got ? sandbox_run(&call, &lim) : CONVTOOL_ENOMEM;
+    _exit(st == CONVTOOL_OK && r.value == 7 && got[sizeof pattern - 1] == 0xcd ? 0 : 1);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t = {ms / 1000, ms % 1000 * 1000000};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+}
+
+/*
+ * Issue 9: a stop (Ctrl-Z, SIGSTOP) longer than the deadline failed a valid image as
+ * hostile. The process that waits for the decoder is stopped 100 ms in, for 1.5 s (the
+ * decoder's deadline is 800 ms, its work 300 ms), then continued: the reply must count.
+ */
+static void test_stop_is_not_charged(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        run_nap();
+    sleep_ms(100);
+    kill(pid, SIGSTOP);
+    sleep_ms(1500);
+    kill(pid, SIGCONT);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_arena_budget(void **state)
+{
+    (void)state;
+    unsigned char out[64];
+    struct decode_arena a;
+    assert_int_equal(decode_arena_open(&a, 1 << 20, out, sizeof out), 0);
+    decode_arena_use(&a);
+    assert_ptr_equal(decode_arena_malloc(sizeof out),
+                     out); /* the exact size: the caller's buffer */
+    unsigned char *p = decode_arena_malloc(1000);
+    assert_non_null(p);
+    assert_int_equal(p[999], 0); /* fresh pages: stb never sees stale bytes */
+    assert_ptr_equal(decode_arena_realloc(p, 4000), p); /* the last block grows in place */
+    assert_null(decode_arena_malloc(2 << 20));
+    assert_true(a.refused);
+    decode_arena_free(p);
+    decode_arena_close(&a);
+}
+
+/* A 1x1 gray PNG whose zlib stream inflates to 64 MiB (in some 64 KiB): stb would follow it
+ * to the end, doubling its buffer; the budget stops it. */
+static void zlib_bomb(convtool_buffer *png)
+{
+    png_spec s = {1, 1, 8, 0, 0, NULL, 0, NULL, 0};
+    uLong n = 64ul << 20, zn = compressBound(n);
+    unsigned char *raw = calloc(1, n), *z = malloc(zn);
+    assert_non_null(raw);
+    assert_non_null(z);
+    raw[1] = 7; /* filter byte 0, then the pixel */
+    assert_int_equal(compress2(z, &zn, raw, n, 9), Z_OK);
+    pb_ihdr(png, &s);
+    pb_chunk(png, "IDAT", z, zn);
+    pb_chunk(png, "IEND", NULL, 0);
+    free(raw);
+    free(z);
+}
+
+static void test_budget_stops_inflation(void **state)
+{
+    (void)state;
+    convtool_buffer png = {0};
+    zlib_bomb(&png);
+    for (int no_sandbox = 0; no_sandbox <= 1; no_sandbox++) {
+        convtool_load_options lo = {
+            .max_pixels = 0, .max_memory = 32u << 20, .no_sandbox = no_sandbox};
+        convtool_image img;
+        assert_int_equal(convtool_image_decode(png.data, png.len, &lo, &img), CONVTOOL_EMEMLIMIT);
+        lo.max_memory = 0; /* no limit of ours: twice the header's estimate still holds */
+        assert_int_equal(convtool_image_decode(png.data, png.len, &lo, &img), CONVTOOL_EMEMLIMIT);
+    }
+    convtool_buffer_free(&png);
+}
+
+static void test_same_bytes_in_and_out(void **state)
+{
+    (void)state;
+    enum { W = 37, H = 23 };
+    uint16_t samples[W * H * 4];
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
+        samples[i] = (uint16_t)(i * 2654435761u >> 7);
+    png_spec s = {W, H, 16, 6, 1, NULL, 0, NULL, 0};
+    convtool_buffer png = {0};
+    png_build(&png, &s, samples);
+    convtool_pixels px[2];
+    convtool_image_info info;
+    for (int no_sandbox = 0; no_sandbox <= 1; no_sandbox++) {
+        convtool_load_options lo = {.max_pixels = 0, .max_memory = 0, .no_sandbox = no_sandbox};
+        assert_int_equal(
+            convtool_image_decode_pixels(png.data, png.len, &lo, &px[no_sandbox], &info),
+            CONVTOOL_OK);
+    }
+    assert_int_equal(px[0].depth, 16);
+    assert_memory_equal(px[0].data, px[1].data, (size_t)W * H * 4 * 2);
+    convtool_pixels_free(&px[0]);
+    convtool_pixels_free(&px[1]);
+    convtool_buffer_free(&png);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reply_comes_back),
+        cmocka_unit_test(test_bulk_data),
+        cmocka_unit_test(test_crash_is_hostile),
+        cmocka_unit_test(test_syscall_filter),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_address_space_limit),
+        cmocka_unit_test(test_limit_is_relative),
+        cmocka_unit_test(test_limit_without_proc),
+        cmocka_unit_test(test_out_of_descriptors),
+        cmocka_unit_test(test_stop_is_not_charged),
+        cmocka_unit_test(test_arena_budget),
+        cmocka_unit_test(test_budget_stops_inflation),
+        cmocka_unit_test(test_same_bytes_in_and_out),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
