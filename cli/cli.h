@@ -8,6 +8,8 @@
 
 /* SPEC: 0 success, 1 a file or operation failed, 2 the command line is wrong. */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+/* Not an exit status: a parser printed --help; the command flushes stdout and stops. */
+enum { EXIT_HELP = -1 };
 
 /* Set by --quiet: warnings are not printed (errors always are). */
 extern int cli_quiet;
@@ -54,6 +56,12 @@ void cli_clear_messages(void);
  */
 extern int cli_defer_warnings;
 size_t cli_deferred_warnings(const char **first);
+/*
+ * Prints a library failure for path ("convtool: PATH: what"; errno's text for
+ * EIO and ENOENT); returns the exit code it deserves.
+ */
+int cli_report(const char *path, convtool_status st);
+
 /* The exit code a library status deserves: 2 for usage-like failures, else 1. */
 int cli_exit_code(convtool_status st);
 
@@ -62,6 +70,13 @@ const char *cli_unknown_option(char **argv);
 
 /* Flushes and checks stdout; prints an error and returns 1 if the data was lost. */
 int cli_finish_stdout(void);
+
+/*
+ * The program without its process set-up (main.c: descriptors, signal
+ * handlers): CONVTOOL_SIMD, --help/--version, and the command argv[1]. Returns
+ * the exit status; never exits, so the fuzz CLI target calls it in a loop.
+ */
+int cli_run(int argc, char **argv);
 
 int cmd_apply(int argc, char **argv);
 int cmd_shape(int argc, char **argv);

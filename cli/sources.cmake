@@ -2,13 +2,17 @@
 # the fuzz CLI target and the CLI unit tests link (src/README.md, "cli").
 set(CONVTOOL_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/cmd_kernels.c
+  ${CMAKE_CURRENT_LIST_DIR}/commands.c
   # cli/common: messages, exit codes, numbers, signals, options both commands share
+  ${CMAKE_CURRENT_LIST_DIR}/common/fd_names.c
   ${CMAKE_CURRENT_LIST_DIR}/common/geometry_opts.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/json.c
   ${CMAKE_CURRENT_LIST_DIR}/common/kernel_spec.c
   ${CMAKE_CURRENT_LIST_DIR}/common/messages.c
   ${CMAKE_CURRENT_LIST_DIR}/common/numparse.c
   ${CMAKE_CURRENT_LIST_DIR}/common/option_check.c
   ${CMAKE_CURRENT_LIST_DIR}/common/signals.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/utf8.c
   # cli/apply: convtool apply, single file and batch
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_args.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_common.c

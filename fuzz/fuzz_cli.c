@@ -1,9 +1,9 @@
 /*
  * Fuzz target: the convtool program's command line. The input is split on NUL
- * bytes into the arguments after "convtool" and run through the real main()
- * (the CLI sources are compiled in with main renamed to convtool_cli_main and
- * exit() to fuzz_cli_exit, see fuzz/CMakeLists.txt), so `apply`, `shape`,
- * `kernels`, --help and every error path run as they do for a user.
+ * bytes into the arguments after "convtool" and run through cli_run, the real
+ * program without main()'s process set-up (convtool_cli, the library the
+ * binary links), so `apply`, `shape`, `kernels`, --help and every error path
+ * run as they do for a user.
  *
  * Each run happens in a private temporary directory, re-created with a few
  * tiny inputs (in.png, ga.png, in.jpg, in.npy, k.txt, kdir/edge.txt), and
@@ -14,23 +14,18 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "convtool/convtool.h"
 #include "fuzz_common.h"
 
 #define MAX_ARGS 64
 
-int convtool_cli_main(int argc, char **argv);
-extern int cli_quiet;
-
-static jmp_buf exit_jump;
-static int exit_armed;
 static char work_dir[] = "/tmp/convtool-fuzz-cli-XXXXXX";
 
 struct fixture {
@@ -42,18 +37,6 @@ static struct fixture fixtures[] = {
     {"in.npy", {0}}, {"k.txt", {0}},  {"kdir/edge.txt", {0}},
 };
 #define FIXTURE_COUNT (sizeof fixtures / sizeof fixtures[0])
-
-/* The CLI's exit() (only --help calls it): back to the run, with the status. */
-_Noreturn void fuzz_cli_exit(int status)
-{
-    FUZZ_CHECK(exit_armed);
-    longjmp(exit_jump, 1 + (status & 0xff));
-}
-
-/* The fuzzer keeps its own signal handling; the CLI's would _exit on SIGINT. */
-void fuzz_cli_no_signal_handlers(void)
-{
-}
 
 static void encode_fixture(struct fixture *f, int c, int h, int w, convtool_format fmt, int rank)
 {
@@ -175,20 +158,6 @@ static void reset_cli_state(void)
     cli_quiet = 0;
 }
 
-static int run_cli(int argc, char **argv)
-{
-    volatile int status;
-    int jumped = setjmp(exit_jump);
-    if (jumped) {
-        status = jumped - 1;
-    } else {
-        exit_armed = 1;
-        status = convtool_cli_main(argc, argv);
-    }
-    exit_armed = 0;
-    return status;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     init_once();
@@ -204,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clear_work_dir();
     write_fixtures();
     reset_cli_state();
-    int status = run_cli(argc, argv);
+    int status = cli_run(argc, argv);
     fflush(stdout);
     FUZZ_CHECK(status == 0 || status == 1 || status == 2);
     clear_work_dir();

@@ -85,7 +85,7 @@ struct apply_job {
     int output_count;
 };
 
-/* Parses `apply` arguments; returns an exit code (help exits 0 from here). */
+/* Parses `apply` arguments; returns an exit code, or EXIT_HELP after printing --help. */
 int apply_parse_args(int argc, char **argv, struct apply_options *o);
 /* Frees what apply_parse_args allocated (the input list). */
 void apply_free_args(struct apply_options *o);

@@ -168,7 +168,7 @@ static int parse_option(int opt, char **argv, struct apply_options *o)
     case OPT_NO_SANDBOX: o->no_sandbox = 1; return EXIT_OK;
     case OPT_KERNELS_DIR: o->kernels_dir = optarg; return EXIT_OK;
     case 'o': o->output_dir = optarg; return EXIT_OK;
-    case 'h': print_help(); exit(cli_finish_stdout());
+    case 'h': print_help(); return EXIT_HELP;
     case ':':
         cli_error("apply: option %s needs a value", argv[optind - 1]);
         return EXIT_USAGE;

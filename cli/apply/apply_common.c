@@ -13,36 +13,6 @@
 
 #define CLIP_WARN_SHARE 0.10
 
-int apply_report(const char *path, convtool_status st)
-{
-    if (st == CONVTOOL_EIO || st == CONVTOOL_ENOENT)
-        cli_error("%s: %s", path, strerror(errno));
-    else if (st == CONVTOOL_EUNSUPPORTED)
-        cli_error("%s: unsupported format (convtool reads PNG, JPEG and .npy)", path);
-    else
-        cli_error("%s: %s", path, convtool_strerror(st));
-    return cli_exit_code(st) == EXIT_USAGE ? EXIT_USAGE : EXIT_RUNTIME;
-}
-
-int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,
-                     convtool_image_info *info)
-{
-    int rc = apply_read_limited(o, path, file); /* --max-input-bytes */
-    if (rc != EXIT_OK)
-        return rc;
-    convtool_status st = convtool_image_probe(file->data, file->len, info);
-    if (st != CONVTOOL_OK)
-        return apply_report(path, st);
-    uint64_t pixels = (uint64_t)info->width * (uint64_t)info->height;
-    if (pixels > o->max_pixels) {
-        cli_error("%s: %dx%d = %" PRIu64 " pixels is over the limit of %" PRIu64
-                  " (raise it with --max-pixels)",
-                  path, info->width, info->height, pixels, o->max_pixels);
-        return EXIT_RUNTIME;
-    }
-    return EXIT_OK;
-}
-
 int apply_geometry(const struct apply_job *job, const struct prepared_kernel *pk, int in_h,
                    int in_w, convtool_geometry *g)
 {
@@ -194,6 +164,10 @@ static void explain_write_failure(const char *path, const convtool_write_detail 
                   path, strcmp(d->where, path) ? d->where : "", strcmp(d->where, path) ? " " : "");
     else if (d->problem == CONVTOOL_WRITE_FIFO_NO_READER)
         cli_error("%s: a FIFO with no reader; start the reader first", path);
+    else if (d->problem == CONVTOOL_WRITE_OTHERS_FILE)
+        cli_error("%s: %s%sbelongs to another user in a sticky world-writable directory; "
+                  "convtool does not replace it (the fs.protected_regular rule)",
+                  path, strcmp(d->where, path) ? d->where : "", strcmp(d->where, path) ? " " : "");
     else if (d->leftover[0])
         cli_error("%s: cannot write: %s; the partial temp file %s could not be removed: %s", path,
                   strerror(err), d->leftover, strerror(d->leftover_errno));

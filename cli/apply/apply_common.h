@@ -3,14 +3,6 @@
 #define CONVTOOL_CLI_APPLY_COMMON_H
 
 #include "apply/apply.h"
-#include "apply/apply_limits.h"
-
-/* Prints a library failure for path; returns the exit code it deserves. */
-int apply_report(const char *path, convtool_status st);
-
-/* Reads the input and its header, refusing it (with the numbers) over --max-pixels. */
-int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,
-                     convtool_image_info *info);
 
 /* The geometry of one kernel over an in_h×in_w input, explained on failure. */
 int apply_geometry(const struct apply_job *job, const struct prepared_kernel *pk, int in_h,
@@ -42,10 +34,5 @@ convtool_status apply_delta_kernel(const convtool_geometry *g, convtool_kernel *
 
 /* Writes an encoded file atomically, printing any failure. */
 int apply_write(const char *path, const convtool_buffer *encoded);
-
-/* The fused 8-bit path (apply_fused.c): whether it can run this job, and running it. */
-int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info);
-int apply_run_fused(const struct apply_job *job, convtool_buffer *file,
-                    const convtool_image_info *info);
 
 #endif

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "apply/apply_common.h"
+#include "apply/apply_fused.h"
+#include "apply/apply_limits.h"
 #include "cli.h"
 
 static int is_8bit_format(convtool_format f)
@@ -96,7 +98,7 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
         st = carry_alpha(job, px, &cp, &g, &result);
     if (st != CONVTOOL_OK) {
         convtool_pixels_free(&result);
-        return apply_report(job->input, st);
+        return cli_report(job->input, st);
     }
     apply_warn_clipped(out->path, clipped,
                        (size_t)g.out_w * (size_t)g.out_h * (size_t)cp.color.channels);
@@ -105,7 +107,7 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
     convtool_buffer encoded = {0};
     st = convtool_pixels_encode(&result, &so, &encoded);
     convtool_pixels_free(&result);
-    rc = st == CONVTOOL_OK ? apply_write(out->path, &encoded) : apply_report(out->path, st);
+    rc = st == CONVTOOL_OK ? apply_write(out->path, &encoded) : cli_report(out->path, st);
     convtool_buffer_free(&encoded);
     return rc;
 }
@@ -119,7 +121,7 @@ int apply_run_fused(const struct apply_job *job, convtool_buffer *file,
     convtool_status st = convtool_image_decode_pixels(file->data, file->len, &lo, &px, &decoded);
     convtool_buffer_free(file); /* the compressed bytes are not needed past here */
     if (st != CONVTOOL_OK)
-        return apply_report(job->input, st);
+        return cli_report(job->input, st);
     (void)info;
     int rc = EXIT_OK;
     /* Every geometry first: a usage error must come before any output is written. */

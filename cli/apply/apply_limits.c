@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "apply/apply_common.h"
 #include "apply/apply_limits.h"
 #include "cli.h"
 
@@ -116,7 +115,7 @@ int apply_read_limited(const struct apply_options *o, const char *path, convtool
                   "refused after its first bytes");
         return EXIT_RUNTIME;
     }
-    return st == CONVTOOL_OK ? EXIT_OK : apply_report(path, st);
+    return st == CONVTOOL_OK ? EXIT_OK : cli_report(path, st);
 }
 
 /* ------------------------------------------------------------ the check */
@@ -178,9 +177,8 @@ static int add_kernels(const struct apply_job *job, const convtool_image_info *i
 }
 
 static void compute(const struct apply_job *job, const convtool_image_info *info, size_t file_len,
-                    struct need *n)
+                    int fused, struct need *n)
 {
-    int fused = info->format != CONVTOOL_FORMAT_NPY && apply_fused_fits(job, info);
     if (convtool_decode_memory_estimate(info, file_len, &n->decode) != CONVTOOL_OK)
         n->overflow = 1;
     n->decode = add(n, n->decode, file_len); /* the file stays in memory while it decodes */
@@ -220,15 +218,34 @@ static int refuse_work(const struct apply_job *job, const convtool_image_info *i
 }
 
 int apply_check_limits(const struct apply_job *job, const convtool_image_info *info,
-                       size_t file_len)
+                       size_t file_len, int fused)
 {
     const struct apply_options *o = job->opts;
     struct need n = {0, 0, 0, 0};
-    compute(job, info, file_len, &n);
+    compute(job, info, file_len, fused, &n);
     uint64_t total = add(&n, n.decode, n.buffers);
     if (o->max_memory && (n.overflow || total > o->max_memory))
         return refuse_memory(job, &n, total);
     if (o->max_work && n.work > o->max_work)
         return refuse_work(job, info, &n);
+    return EXIT_OK;
+}
+
+int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,
+                     convtool_image_info *info)
+{
+    int rc = apply_read_limited(o, path, file); /* --max-input-bytes */
+    if (rc != EXIT_OK)
+        return rc;
+    convtool_status st = convtool_image_probe(file->data, file->len, info);
+    if (st != CONVTOOL_OK)
+        return cli_report(path, st);
+    uint64_t pixels = (uint64_t)info->width * (uint64_t)info->height;
+    if (pixels > o->max_pixels) {
+        cli_error("%s: %dx%d = %" PRIu64 " pixels is over the limit of %" PRIu64
+                  " (raise it with --max-pixels)",
+                  path, info->width, info->height, pixels, o->max_pixels);
+        return EXIT_RUNTIME;
+    }
     return EXIT_OK;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "apply/apply_common.h"
+#include "apply/apply_fused.h"
+#include "apply/apply_limits.h"
 #include "cli.h"
 
 /* The input split into what gets filtered and the alpha that is carried along. */
@@ -97,7 +99,7 @@ static int write_output(const struct apply_job *job, const struct output_file *o
     }
     convtool_status st = attach_alpha(t, alpha);
     if (st != CONVTOOL_OK)
-        return apply_report(out->path, st);
+        return cli_report(out->path, st);
     if (t->c > 4 && out->format != CONVTOOL_FORMAT_NPY) {
         cli_error("%s: %d channels cannot be stored in %s (at most 4; use .npy)", out->path,
                   t->c, convtool_format_name(out->format));
@@ -108,7 +110,7 @@ static int write_output(const struct apply_job *job, const struct output_file *o
                                 .png_level = o->png_level, .pool = job->pool};
     convtool_buffer encoded = {0};
     st = convtool_image_encode(t, &so, &encoded);
-    int rc = st == CONVTOOL_OK ? apply_write(out->path, &encoded) : apply_report(out->path, st);
+    int rc = st == CONVTOOL_OK ? apply_write(out->path, &encoded) : cli_report(out->path, st);
     convtool_buffer_free(&encoded);
     return rc;
 }
@@ -125,7 +127,7 @@ static int write_stack(const struct apply_job *job, struct result *results)
     if (st == CONVTOOL_OK)
         st = convtool_npy_encode_stack(parts, (size_t)job->kernel_count, &encoded);
     const char *path = job->outputs[0].path;
-    int rc = st == CONVTOOL_OK ? apply_write(path, &encoded) : apply_report(path, st);
+    int rc = st == CONVTOOL_OK ? apply_write(path, &encoded) : cli_report(path, st);
     convtool_buffer_free(&encoded);
     return rc;
 }
@@ -153,7 +155,7 @@ static int write_combined(const struct apply_job *job, struct result *results, i
     convtool_status st = convtool_combine_tensors(parts, (size_t)job->kernel_count,
                                                   job->opts->combine, &combined);
     if (st != CONVTOOL_OK)
-        return apply_report(job->input, st);
+        return cli_report(job->input, st);
     apply_warn_combine_overflow(job, parts, (size_t)job->kernel_count, &combined);
     /* all results have one size, so the first kernel's alpha fits them all */
     int rc = write_output(job, &job->outputs[0], &combined, &results[0].alpha, npy_rank);
@@ -197,7 +199,7 @@ static int filter_all(const struct apply_job *job, const struct planes *p,
         if (st == CONVTOOL_OK && p->alpha.data)
             st = carry_alpha(job, &p->alpha, &g, &results[k].alpha);
         if (st != CONVTOOL_OK)
-            return apply_report(job->input, st);
+            return cli_report(job->input, st);
     }
     return EXIT_OK;
 }
@@ -211,7 +213,7 @@ static int run_float(const struct apply_job *job, convtool_buffer *file)
     convtool_buffer_free(file); /* the compressed bytes are not needed past here */
     if (st == CONVTOOL_OK)
         st = split_planes(job->opts, &p);
-    int rc = st == CONVTOOL_OK ? EXIT_OK : apply_report(job->input, st);
+    int rc = st == CONVTOOL_OK ? EXIT_OK : cli_report(job->input, st);
     int npy_rank = p.image.info.npy_rank;
     convtool_image_free(&p.image); /* color and alpha are copies */
     if (rc == EXIT_OK)
@@ -231,11 +233,12 @@ int apply_run_file(const struct apply_job *job)
     convtool_buffer file = {0};
     convtool_image_info info;
     int rc = apply_read_input(job->opts, job->input, &file, &info);
+    /* The route is decided once: the limits count the buffers of the path that runs. */
+    int fused = rc == EXIT_OK && apply_fused_fits(job, &info);
     if (rc == EXIT_OK)
-        rc = apply_check_limits(job, &info, file.len);
+        rc = apply_check_limits(job, &info, file.len, fused);
     if (rc == EXIT_OK)
-        rc = apply_fused_fits(job, &info) ? apply_run_fused(job, &file, &info)
-                                          : run_float(job, &file);
+        rc = fused ? apply_run_fused(job, &file, &info) : run_float(job, &file);
     convtool_buffer_free(&file);
     return rc;
 }

@@ -101,6 +101,8 @@ int cmd_apply(int argc, char **argv)
     struct output_file *outputs = NULL;
     int per_input = 0;
     int rc = apply_parse_args(argc, argv, &o);
+    if (rc == EXIT_HELP)
+        return cli_finish_stdout(); /* nothing is allocated before the file names */
     if (rc == EXIT_OK)
         rc = load_kernels(&o, kernels);
     if (rc == EXIT_OK)

@@ -1,5 +1,6 @@
 /* One file, one role: collisions between inputs, list, kernels, outputs, report (path_roles.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common/fd_names.h"
 #include "common/kernel_spec.h"
 #include "common/option_check.h"
 #include "apply/path_roles.h"
@@ -54,6 +56,14 @@ static char *future_key(const char *path)
     return key;
 }
 
+/* The descriptor a role's path means: "-" is stdin to readers and stdout to writers. */
+static int descriptor_of(const char *path, enum role role)
+{
+    if (strcmp(path, "-") == 0)
+        return role == ROLE_INPUT || role == ROLE_LIST ? 0 : 1;
+    return cli_descriptor_name(path);
+}
+
 static int add(struct role_list *l, const char *path, enum role role)
 {
     struct stat st;
@@ -69,9 +79,12 @@ static int add(struct role_list *l, const char *path, enum role role)
     memset(e, 0, sizeof *e);
     e->path = path;
     e->role = role;
-    if (strcmp(path, "-") == 0) {
-        /* stdin is read, stdout written: only two writers of stdout collide. */
-        e->key = strdup(role == ROLE_INPUT || role == ROLE_LIST ? "-(stdin)" : "-(stdout)");
+    int fd = descriptor_of(path, role);
+    if (fd >= 0) {
+        /* "-" and /dev/stdout are one stream: an image and a report there would interleave. */
+        char key[32];
+        snprintf(key, sizeof key, "-(descriptor %d)", fd);
+        e->key = strdup(key);
     } else if (stat(path, &st) == 0) {
         /* Devices, FIFOs and directories are never replaced; only regular files are at risk. */
         e->exists = S_ISREG(st.st_mode);
@@ -194,7 +207,7 @@ static int collect(struct role_list *l, const struct apply_options *o,
  */
 static int check_report_target(const char *path)
 {
-    if (!path || strcmp(path, "-") == 0)
+    if (!path || strcmp(path, "-") == 0 || cli_descriptor_name(path) >= 0)
         return EXIT_OK;
     if (option_looks_like_image(path)) {
         cli_error("--report %s: named like an image, not a report; a glob before the inputs? "
@@ -202,14 +215,16 @@ static int check_report_target(const char *path)
                   path);
         return EXIT_USAGE;
     }
-    FILE *f = fopen(path, "rbe");
+    /* Never wait on a FIFO or read a terminal: only a regular file's first byte is read. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     struct stat st;
-    if (!f)
+    unsigned char first = '{';
+    if (fd < 0)
         return EXIT_OK; /* a new file, or one report_open will explain */
-    int first = fgetc(f);
-    int regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
-    fclose(f);
-    if (regular && first != EOF && first != '{') {
+    int regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    ssize_t got = regular ? read(fd, &first, 1) : 0;
+    close(fd);
+    if (got == 1 && first != '{') {
         cli_error("--report %s: the file exists and is not a convtool report; it is kept "
                   "(remove it or choose another name)",
                   path);

@@ -8,85 +8,80 @@
  * out in one write(2), never through stdio's buffer (which would split a
  * long line over several writes, so a kill between them tears it). If a
  * write fails part-way (a full disk), the file is cut back to the end of the
- * last whole line; stdout cannot be cut back, there the failure is told.
+ * last whole line; stdout, a descriptor name or a pipe cannot be cut back,
+ * there the failure is told.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "apply/batch.h"
 #include "cli.h"
+#include "common/fd_names.h"
+#include "common/json.h"
 
 /* A failed write is told once, not once per input. */
 static int write_failed;
 /* Where the last whole line of the report file ends: what a failure cuts back to. */
 static off_t whole_end;
+/* Whether the report is a regular file this run created or emptied: only that is cut back. */
+static int may_cut_back;
 
 const char *file_status_name(enum file_status st)
 {
     return st == FILE_OK ? "ok" : st == FILE_FAILED ? "failed" : "skipped";
 }
 
+/*
+ * A new descriptor for FILE: the open descriptor itself for /dev/stdout,
+ * /dev/fd/N and the like (appending, never truncating a `>> log`); otherwise
+ * the file, emptied if it is a regular one. A FIFO is opened without waiting:
+ * no reader is an error, not a hang.
+ */
+static int open_report_fd(const char *path)
+{
+    int named = cli_descriptor_name(path);
+    if (named >= 0)
+        return fcntl(named, F_DUPFD_CLOEXEC, 3);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0666);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0)
+        return fd < 0 ? -1 : (close(fd), -1);
+    if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) {
+        close(fd);
+        return -1;
+    }
+    may_cut_back = S_ISREG(st.st_mode);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* writes may wait for a reader */
+    return fd;
+}
+
 int report_open(const char *path, FILE **out)
 {
     write_failed = 0;
-    whole_end = 0; /* "we" truncates */
+    whole_end = 0;
+    may_cut_back = 0;
     if (strcmp(path, "-") == 0) {
         *out = stdout;
         return EXIT_OK;
     }
-    *out = fopen(path, "we");
+    int fd = open_report_fd(path);
+    *out = fd < 0 ? NULL : fdopen(fd, "w");
     if (!*out) {
-        cli_error("--report %s: %s", path, strerror(errno));
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        cli_error("--report %s: %s", path,
+                  err == ENXIO ? "a FIFO with no reader (start the reader first)" : strerror(err));
         return EXIT_RUNTIME;
     }
     return EXIT_OK;
-}
-
-/* The length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_length(const unsigned char *s)
-{
-    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-    if (s[0] > 0xf4)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    /* Overlong three- and four-byte forms, surrogates and values above U+10FFFF. */
-    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return n;
-}
-
-static void put_string(FILE *f, const char *text)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    fputc('"', f);
-    while (*s) {
-        if (*s == '"' || *s == '\\') {
-            fprintf(f, "\\%c", *s++);
-        } else if (*s < 0x20 || *s == 0x7f) {
-            fprintf(f, "\\u%04x", *s++);
-        } else if (*s < 0x80) {
-            fputc(*s++, f);
-        } else {
-            size_t n = utf8_length(s);
-            if (n) {
-                fwrite(s, 1, n, f);
-                s += n;
-            } else {
-                fputs("\\ufffd", f);
-                s++;
-            }
-        }
-    }
-    fputc('"', f);
 }
 
 /* The JSON line of l, with its '\n', in a malloc'd *text; -1 if out of memory. */
@@ -97,16 +92,16 @@ static int format_line(const struct report_line *l, char **text, size_t *len)
     if (!f)
         return -1;
     fputs("{\"input\":", f);
-    put_string(f, l->input);
+    json_put_string(f, l->input);
     fputs(",\"outputs\":[", f);
     for (int k = 0; k < l->output_count; k++) {
         if (k)
             fputc(',', f);
-        put_string(f, l->outputs[k].path);
+        json_put_string(f, l->outputs[k].path);
     }
     fprintf(f, "],\"bytes\":%" PRIu64 ",\"ms\":%.1f,\"status\":\"%s\",\"message\":", l->bytes,
             l->ms, file_status_name(l->status));
-    put_string(f, l->message);
+    json_put_string(f, l->message);
     fputs("}\n", f);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {
@@ -167,7 +162,7 @@ int report_write(FILE *f, const char *path, const struct report_line *l)
         whole_end += (off_t)len;
         return 0;
     }
-    if (f != stdout)
+    if (may_cut_back)
         cut_back(fileno(f));
     if (!write_failed++)
         cli_error("--report %s: cannot write: %s", name, strerror(err));

@@ -4,9 +4,11 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "common/utf8.h"
 
 int cli_quiet = 0;
 void (*cli_progress_hook)(int redraw) = NULL;
@@ -32,29 +34,42 @@ static void remember(char *where, const char *fmt, va_list ap)
 /*
  * Like GNU ls -b / quotearg: a control byte in a file name must not reach the
  * terminal raw (an escape sequence, or a newline that forges a "convtool:"
- * line), so every message is written with C escapes for them: \n, \t, \033.
+ * line), so every message is written with C escapes for them: \n, \t, \033
+ * (a backslash stays one: convtool's own messages show bytes as \x9f). A byte
+ * that is not valid UTF-8, and a C1 control character (U+0080-U+009F, which
+ * some terminals obey like ESC [), is written in octal as well.
  */
 static size_t escape_byte(unsigned char c, char out[5])
 {
     static const char letters[] = "abtnvfr"; /* \a = 7 ... \r = 13 */
     if (c >= 7 && c <= 13)
         return (size_t)snprintf(out, 5, "\\%c", letters[c - 7]);
-    if (c < 0x20 || c == 0x7f)
+    if (c < 0x20 || c >= 0x7f)
         return (size_t)snprintf(out, 5, "\\%03o", c);
     out[0] = (char)c;
     return 1;
+}
+
+/* How many bytes at s go out as they are: a printable UTF-8 character, or 0. */
+static size_t printable_utf8(const unsigned char *s)
+{
+    size_t n = utf8_length(s);
+    return n == 2 && s[0] == 0xc2 && s[1] < 0xa0 ? 0 : n; /* C1 controls */
 }
 
 size_t cli_escape(const char *text, char *out, size_t cap)
 {
     size_t used = 0;
     char one[5];
-    for (const unsigned char *s = (const unsigned char *)text; *s; s++) {
-        size_t n = escape_byte(*s, one);
+    for (const unsigned char *s = (const unsigned char *)text; *s;) {
+        size_t keep = *s >= 0x80 ? printable_utf8(s) : 0;
+        const char *piece = keep ? (const char *)s : one;
+        size_t n = keep ? keep : escape_byte(*s, one);
         if (used + n + 1 > cap)
             break;
-        memcpy(out + used, one, n);
+        memcpy(out + used, piece, n);
         used += n;
+        s += keep ? keep : 1;
     }
     if (cap)
         out[used] = '\0';
@@ -86,25 +101,46 @@ static void put_capped(FILE *f, const char *text, size_t len)
     fwrite(text + tail, 1, len - tail, f);
 }
 
-static void vprint(const char *prefix, char *memo, const char *fmt, va_list ap)
+/* The whole message, however long (the cap applies after escaping); NULL if no memory. */
+static char *format_message(const char *fmt, va_list ap, size_t *len)
 {
-    char raw[4 * CLI_MESSAGE_MAX], escaped[4 * sizeof raw];
-    if (memo)
-        remember(memo, fmt, ap);
     va_list copy;
     va_copy(copy, ap);
-    vsnprintf(raw, sizeof raw, fmt, copy);
+    int n = vsnprintf(NULL, 0, fmt, copy);
     va_end(copy);
-    size_t len = cli_escape(raw, escaped, sizeof escaped);
+    char *raw = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (raw) {
+        va_copy(copy, ap);
+        vsnprintf(raw, (size_t)n + 1, fmt, copy);
+        va_end(copy);
+        *len = (size_t)n;
+    }
+    return raw;
+}
+
+static void vprint(const char *prefix, char *memo, const char *fmt, va_list ap)
+{
+    size_t len = 0;
+    if (memo)
+        remember(memo, fmt, ap);
+    char *raw = format_message(fmt, ap, &len);
+    char *escaped = raw ? malloc(4 * len + 1) : NULL;
+    if (escaped)
+        len = cli_escape(raw, escaped, 4 * len + 1);
     flockfile(stderr);
     if (cli_progress_hook)
         cli_progress_hook(0);
     fprintf(stderr, "convtool: %s", prefix);
-    put_capped(stderr, escaped, len);
+    if (escaped)
+        put_capped(stderr, escaped, len);
+    else
+        fputs("(out of memory while writing a message)", stderr);
     fputc('\n', stderr);
     if (cli_progress_hook)
         cli_progress_hook(1);
     funlockfile(stderr);
+    free(escaped);
+    free(raw);
 }
 
 void cli_error(const char *fmt, ...)
@@ -198,4 +234,15 @@ const char *cli_unknown_option(char **argv)
         return letter;
     }
     return argv[optind - 1];
+}
+
+int cli_report(const char *path, convtool_status st)
+{
+    if (st == CONVTOOL_EIO || st == CONVTOOL_ENOENT)
+        cli_error("%s: %s", path, strerror(errno));
+    else if (st == CONVTOOL_EUNSUPPORTED)
+        cli_error("%s: unsupported format (convtool reads PNG, JPEG and .npy)", path);
+    else
+        cli_error("%s: %s", path, convtool_strerror(st));
+    return cli_exit_code(st) == EXIT_USAGE ? EXIT_USAGE : EXIT_RUNTIME;
 }

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "common/option_check.h"
@@ -75,7 +76,9 @@ int option_check_value(struct option_history *h, int opt, char **argv)
     const char *value = optarg, *before = NULL;
     char name[64];
     option_spelling(value, argv, name, sizeof name);
-    if (glued_short_word(value, argv) && option_looks_like_image(value)) {
+    const char *glued = glued_short_word(value, argv);
+    /* `-odd-name.png`, or `-fpng` when a file of that name exists: a glob's file name. */
+    if (glued && (option_looks_like_image(value) || access(glued, F_OK) == 0)) {
         cli_error("%s '%s': looks like a file name, not a value", name, value);
         option_hint_dash_file(value, argv);
         return EXIT_USAGE;

@@ -6,22 +6,9 @@
 #include "convtool/convtool.h"
 #include "common/signals.h"
 
-/*
- * Every catchable signal whose default action ends the process (signal(7):
- * "Term" and "Core"), except those that report a fault in this process
- * (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT: state is not to
- * be trusted there, and the sanitizers own them) and the two ignored below.
- * The atomic writer blocks the same list while it creates or renames a temp.
- */
-static const int fatal_signals[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,   SIGXCPU,
-                                    SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF};
-#define FATAL_COUNT (sizeof fatal_signals / sizeof fatal_signals[0])
-
 void cli_fatal_signal_set(sigset_t *set)
 {
-    sigemptyset(set);
-    for (size_t i = 0; i < FATAL_COUNT; i++)
-        sigaddset(set, fatal_signals[i]);
+    convtool_atomic_signal_set(set); /* one list, the library's: what it blocks, we handle */
 }
 
 static void on_fatal_signal(int signo)
@@ -46,9 +33,9 @@ void cli_install_signal_handlers(void)
     sa.sa_handler = on_fatal_signal;
     /* A second signal must not interrupt the cleanup of the first. */
     cli_fatal_signal_set(&sa.sa_mask);
-    for (size_t i = 0; i < FATAL_COUNT; i++) {
-        if (!ignored_at_startup(fatal_signals[i]))
-            sigaction(fatal_signals[i], &sa, NULL);
+    for (int signo = 1; signo < NSIG; signo++) {
+        if (sigismember(&sa.sa_mask, signo) == 1 && !ignored_at_startup(signo))
+            sigaction(signo, &sa, NULL);
     }
 
     struct sigaction ignore;

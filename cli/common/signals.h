@@ -5,8 +5,9 @@
 #include <signal.h>
 
 /*
- * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGUSR1, SIGUSR2, SIGALRM,
- * SIGVTALRM and SIGPROF remove any temporary output file and exit with
+ * Every signal of convtool_atomic_signal_set (each catchable one whose default
+ * action ends the process, but the fault signals) removes any temporary output
+ * file and exits with
  * status 128 + signal; a signal ignored at startup (nohup) stays ignored.
  * SIGPIPE is ignored, so a closed stdout is an EPIPE write error we report;
  * SIGXFSZ too, so a write over `ulimit -f` is an EFBIG error we report.

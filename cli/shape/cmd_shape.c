@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "common/geometry_opts.h"
+#include "common/json.h"
 #include "common/kernel_spec.h"
 #include "common/numparse.h"
 #include "common/option_check.h"
@@ -126,7 +127,7 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
             }
             o->sources[o->source_count++] = (struct layer_source){opt == 'N', optarg};
             break;
-        case 'h': print_help(); exit(cli_finish_stdout());
+        case 'h': print_help(); return EXIT_HELP;
         case ':':
             cli_error("shape: option %s needs a value", argv[optind - 1]);
             return EXIT_USAGE;
@@ -246,9 +247,9 @@ static void print_json(const struct net_input *in, const convtool_kernel *k,
                        const convtool_geometry *g)
 {
     printf("{\"input\":");
-    json_print_string(in->text);
+    json_put_string(stdout, in->text);
     printf(",\"kernel\":");
-    json_print_string(k->name);
+    json_put_string(stdout, k->name);
     printf(",\"in\":{\"width\":%d,\"height\":%d,\"channels\":%d},"
            "\"out\":{\"width\":%d,\"height\":%d,\"channels\":%d},"
            "\"kernel_size\":{\"width\":%d,\"height\":%d},\"stride\":[%d,%d],"
@@ -364,6 +365,8 @@ int cmd_shape(int argc, char **argv)
     convtool_geometry_spec_default(&o.geometry);
     convtool_kernel kernels[MAX_KERNELS] = {0};
     int rc = parse_args(argc, argv, &o);
+    if (rc == EXIT_HELP)
+        return cli_finish_stdout();
     if (rc == EXIT_OK && o.list_nets) {
         net_print_presets();
         return cli_finish_stdout();

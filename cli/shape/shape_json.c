@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "common/json.h"
 #include "shape/shape_layers.h"
 
 static void json_shape(const char *key, const struct net_shape *s)
@@ -27,7 +28,7 @@ static void json_geometry(const struct layer *l, const convtool_geometry *g)
 static void json_layer(int index, const struct layer *l, const struct layer_step *s)
 {
     printf("{\"index\":%d,\"layer\":", index);
-    json_print_string(l->text);
+    json_put_string(stdout, l->text);
     printf(",\"type\":\"%s\"", layer_kind_name(l->kind));
     json_shape("shape_in", &s->in);
     json_shape("shape_out", &s->out);
@@ -51,9 +52,9 @@ void net_print_json(const struct net_input *in, const struct layer_list *layers,
     struct net_shape input = {.c = in->c, .h = in->h, .w = in->w};
     const struct net_shape *out = layers->count ? &steps[layers->count - 1].out : &input;
     printf("{\"input\":");
-    json_print_string(in->text);
+    json_put_string(stdout, in->text);
     printf(",\"net\":");
-    json_print_string(o->net_name);
+    json_put_string(stdout, o->net_name);
     printf(",\"in\":{\"width\":%d,\"height\":%d,\"channels\":%d}", in->w, in->h, in->c);
     json_shape("shape_in", &input);
     printf(",\"layers\":[");

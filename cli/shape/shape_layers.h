@@ -139,7 +139,4 @@ void net_print_json(const struct net_input *in, const struct layer_list *layers,
                     const struct layer_step *steps, const struct net_report_options *o,
                     int64_t params);
 
-/* Writes s as a JSON string literal on stdout. */
-void json_print_string(const char *s);
-
 #endif

@@ -19,21 +19,6 @@ struct widths {
     int index, text, out, torch;
 };
 
-void json_print_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
 static void format_wxhxc(const struct net_shape *s, char *buf, size_t size)
 {
     if (s->flat)

@@ -9,6 +9,23 @@
  *
  * Ownership: every struct that owns memory has a *_free() function that is
  * NULL-safe and leaves the struct zeroed, so it can be called twice.
+ *
+ * Typical use (each call returns a convtool_status; convtool_strerror names it):
+ *
+ *   convtool_read_image("in.png", 0, &file);                       // read    (files, image)
+ *   convtool_image_decode(file.data, file.len, NULL, &img);        // decode  (image)
+ *   convtool_builtin_kernel("sharpen", &k);                        // kernel  (kernel)
+ *   convtool_geometry_spec_default(&spec);                         // geometry (conv)
+ *   convtool_geometry_resolve(&spec, img.tensor.h, img.tensor.w, k.h, k.w, &g);
+ *   convtool_conv2d(&img.tensor, &k, &g, 0.0f, NULL, &out);        // conv2d  (conv)
+ *   convtool_image_encode(&out, &(convtool_save_options){.format = CONVTOOL_FORMAT_PNG},
+ *                         &png);                                   // encode  (image)
+ *   convtool_write_file_atomic("out.png", png.data, png.len);      // write   (files)
+ *
+ * (convtool_buffer file = {0}, png = {0}; convtool_image img; convtool_kernel k;
+ * convtool_geometry_spec spec; convtool_geometry g; convtool_tensor out; then free
+ * each with its *_free.) The sections below follow the library's folders (src/README.md):
+ * common, files, conv, kernel, image; the knobs for tools and tests come last.
  */
 #ifndef CONVTOOL_CONVTOOL_H
 #define CONVTOOL_CONVTOOL_H
@@ -30,7 +47,7 @@ extern "C" {
 #define CONVTOOL_API
 #endif
 
-/* ---------------------------------------------------------------- status */
+/* ======== common (src/common/): status, sizes, buffers, pool, tensors, pixels ============== */
 
 typedef enum convtool_status {
     CONVTOOL_OK = 0,
@@ -58,7 +75,33 @@ typedef enum convtool_status {
 /* A static, human-readable description of a status. Never NULL. */
 CONVTOOL_API const char *convtool_strerror(convtool_status status);
 
-/* ---------------------------------------------------------------- tensor */
+/* Overflow-checked size_t product a*b*c*d into *out. */
+CONVTOOL_API convtool_status convtool_mul_size(size_t a, size_t b, size_t c, size_t d, size_t *out);
+
+/* Overflow-checked 64-bit product a·b·c·d into *out (CONVTOOL_EOVERFLOW otherwise). */
+CONVTOOL_API convtool_status convtool_mul_u64(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                                              uint64_t *out);
+
+/* A growable byte buffer; release with convtool_buffer_free(). */
+typedef struct convtool_buffer {
+    unsigned char *data;
+    size_t len, cap;
+    int failed; /* an append failed (out of memory); the content is incomplete */
+} convtool_buffer;
+
+CONVTOOL_API convtool_status convtool_buffer_append(convtool_buffer *b, const void *data,
+                                                    size_t len);
+CONVTOOL_API void convtool_buffer_free(convtool_buffer *b);
+
+typedef struct convtool_pool convtool_pool;
+
+/* A pool of `threads` workers (1 = run on the caller). Free with convtool_pool_free. */
+CONVTOOL_API convtool_status convtool_pool_create(int threads, convtool_pool **pool);
+CONVTOOL_API void convtool_pool_free(convtool_pool *pool);
+CONVTOOL_API int convtool_pool_threads(const convtool_pool *pool);
+/* Runs fn(ctx, i) for i in [0, n) across the pool; returns when all are done. */
+CONVTOOL_API void convtool_pool_run(convtool_pool *pool, size_t n, void (*fn)(void *ctx, size_t i),
+                                    void *ctx);
 
 /* A dense C×H×W float32 tensor, row-major (data[(c*h + y)*w + x]). */
 typedef struct convtool_tensor {
@@ -72,63 +115,88 @@ CONVTOOL_API convtool_status convtool_tensor_alloc(convtool_tensor *t, int c, in
 CONVTOOL_API size_t convtool_tensor_count(const convtool_tensor *t);
 /* Frees t->data and zeroes t. NULL-safe. */
 CONVTOOL_API void convtool_tensor_free(convtool_tensor *t);
-/* Overflow-checked size_t product a*b*c*d into *out. */
-CONVTOOL_API convtool_status convtool_mul_size(size_t a, size_t b, size_t c, size_t d, size_t *out);
 
-/* ---------------------------------------------------------------- kernel */
+/* Interleaved 8- or 16-bit samples, as decoders produce and encoders take them. */
+typedef struct convtool_pixels {
+    int width, height, channels; /* channels 1..4, interleaved */
+    int depth;                   /* bits per sample: 8 or 16 */
+    void *data;                  /* owned; release with convtool_pixels_free() */
+} convtool_pixels;
 
-#define CONVTOOL_NAME_MAX 64
-#define CONVTOOL_DESCRIPTION_MAX 160
-#define CONVTOOL_KERNEL_MAX_SIDE 1024
+/* Allocates uninitialised pixels, sizes checked for overflow. */
+CONVTOOL_API convtool_status convtool_pixels_alloc(convtool_pixels *px, int width, int height,
+                                                   int channels, int depth);
+/* NULL-safe; zeroes px. */
+CONVTOOL_API void convtool_pixels_free(convtool_pixels *px);
 
-typedef struct convtool_kernel {
-    int h, w;
-    float *values;      /* h*w values, row-major; owned */
-    double scale;       /* from the file's `scale` directive, default 1 */
-    double offset;      /* from the file's `offset` directive, default 0 */
-    char name[CONVTOOL_NAME_MAX];               /* used for output suffixes */
-    char description[CONVTOOL_DESCRIPTION_MAX]; /* one line, may be empty */
-} convtool_kernel;
-
-/* Where a parse error was found; line and column count from 1. */
-typedef struct convtool_parse_error {
-    int line, column;
-    char message[160];
-} convtool_parse_error;
+/* ======== files (src/files/): whole-file reads, atomic writes ============================ */
 
 /*
- * Parses kernel text (the kernels/ file format, or an inline matrix such as
- * "0 -1 0; -1 5 -1; 0 -1 0"). `name` is copied into k->name. On
- * CONVTOOL_EPARSE, *err (if not NULL) says where and what. Caller frees k
- * with convtool_kernel_free().
+ * Reads a whole file (or stdin for "-") into *out, refusing files larger
+ * than max_bytes (0 = no limit) with CONVTOOL_ELIMIT before reading them, and
+ * anything but a regular file (FIFO, device, socket) with CONVTOOL_ENOTREG
+ * (also when it could not be opened at all), and CONVTOOL_EMFILE when no
+ * descriptor is left. Stdin is read as a stream and stops at max_bytes.
+ * Caller frees out.
  */
-CONVTOOL_API convtool_status convtool_kernel_parse(const char *text, size_t len, const char *name,
-                                                   convtool_kernel *k, convtool_parse_error *err);
-/* Reads and parses a kernel file; the kernel is named after the file's stem. */
-CONVTOOL_API convtool_status convtool_kernel_load_file(const char *path, convtool_kernel *k,
-                                                       convtool_parse_error *err);
-/* Deep copy. */
-CONVTOOL_API convtool_status convtool_kernel_copy(const convtool_kernel *src, convtool_kernel *dst);
-CONVTOOL_API void convtool_kernel_free(convtool_kernel *k);
+CONVTOOL_API convtool_status convtool_read_file(const char *path, size_t max_bytes,
+                                                convtool_buffer *out);
 
-/* Built-in kernels (the kernels/ directory, compiled into the library). */
-CONVTOOL_API size_t convtool_builtin_count(void);
-CONVTOOL_API const char *convtool_builtin_name(size_t index);
-/* Case-insensitive lookup; CONVTOOL_ENOENT if there is no such kernel. */
-CONVTOOL_API convtool_status convtool_builtin_kernel(const char *name, convtool_kernel *k);
+/*
+ * Writes bytes to `path` safely. A regular file (or a name that does not
+ * exist yet) is written to a temporary file in the same directory, flushed,
+ * and renamed into place: the destination is either untouched or complete.
+ * A replaced file keeps its permission bits (not set-id) and, where the
+ * writer may set them, its owner and group.
+ *
+ * "-", /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N write to that
+ * open descriptor (never opened, truncated or renamed: `>> log` appends).
+ * Other non-regular files (FIFOs, devices) are written directly with every
+ * write checked; a FIFO with no reader fails at once (ENXIO), it never blocks.
+ *
+ * Symbolic links: the file a link points to is replaced and the link kept,
+ * except that it is never written through a link to a missing file (ENOENT:
+ * nothing is created where a link points) nor through a link in a sticky
+ * world-writable directory (/tmp) owned by neither the caller (euid) nor the
+ * directory's owner (EACCES: the rule of fs.protected_symlinks, applied
+ * whatever the sysctl says). errno is left describing a failure.
+ */
+CONVTOOL_API convtool_status convtool_write_file_atomic(const char *path, const void *data,
+                                                        size_t len);
 
-/* Σ of the values. */
-CONVTOOL_API double convtool_kernel_sum(const convtool_kernel *k);
-/* Rotates the kernel by 180° in place (true convolution). */
-CONVTOOL_API void convtool_kernel_flip(convtool_kernel *k);
-/* Divides by the sum; CONVTOOL_EZEROSUM if the sum is (nearly) 0. */
-CONVTOOL_API convtool_status convtool_kernel_normalize(convtool_kernel *k);
-/* Multiplies every value by s (the scale is baked into the taps). */
-CONVTOOL_API void convtool_kernel_scale(convtool_kernel *k, double s);
-/* The range of outputs for inputs in [0,1]: Σ of negative / positive taps. */
-CONVTOOL_API void convtool_kernel_range(const convtool_kernel *k, double *lo, double *hi);
+/* Room for a path in convtool_write_detail (PATH_MAX on Linux). */
+#define CONVTOOL_WRITE_PATH_MAX 4096
 
-/* -------------------------------------------------------------- geometry */
+/* Why convtool_write_file_atomic_ex refused a destination, beyond errno. */
+typedef enum convtool_write_problem {
+    CONVTOOL_WRITE_NO_PROBLEM = 0,
+    CONVTOOL_WRITE_DANGLING_LINK, /* a link to a missing file; `where`: that missing file */
+    CONVTOOL_WRITE_UNSAFE_LINK,   /* a link convtool will not follow; `where`: the link */
+    CONVTOOL_WRITE_FIFO_NO_READER, /* a FIFO that nobody has open for reading */
+    CONVTOOL_WRITE_OTHERS_FILE     /* another user's file in a sticky world-writable directory */
+} convtool_write_problem;
+
+/* What a failed write leaves to explain (all empty or zero after success). */
+typedef struct convtool_write_detail {
+    convtool_write_problem problem;
+    char where[CONVTOOL_WRITE_PATH_MAX];    /* see convtool_write_problem; else "" */
+    char leftover[CONVTOOL_WRITE_PATH_MAX]; /* a temp file that could not be removed, or "" */
+    int leftover_errno;                     /* why it could not be removed */
+} convtool_write_detail;
+
+/*
+ * convtool_write_file_atomic, filling *detail (when not NULL) so that a
+ * caller can say why a destination was refused and name a partial temp file
+ * left behind. errno still describes the failure itself. Thread-safe.
+ */
+CONVTOOL_API convtool_status convtool_write_file_atomic_ex(const char *path, const void *data,
+                                                           size_t len,
+                                                           convtool_write_detail *detail);
+
+/* ======== conv (src/conv/): geometry, conv2d, the fused 8-bit pass, value maps, combining ==== */
+
+/* A kernel: h×w taps, defined with the rest of the kernel API below (src/kernel/). */
+typedef struct convtool_kernel convtool_kernel;
 
 typedef enum convtool_pad_mode {
     CONVTOOL_PAD_ZEROS = 0,
@@ -188,18 +256,6 @@ CONVTOOL_API convtool_status convtool_geometry_resolve(const convtool_geometry_s
                                                        int in_w, int k_h, int k_w,
                                                        convtool_geometry *g);
 
-/* ------------------------------------------------------------ convolution */
-
-typedef struct convtool_pool convtool_pool;
-
-/* A pool of `threads` workers (1 = run on the caller). Free with convtool_pool_free. */
-CONVTOOL_API convtool_status convtool_pool_create(int threads, convtool_pool **pool);
-CONVTOOL_API void convtool_pool_free(convtool_pool *pool);
-CONVTOOL_API int convtool_pool_threads(const convtool_pool *pool);
-/* Runs fn(ctx, i) for i in [0, n) across the pool; returns when all are done. */
-CONVTOOL_API void convtool_pool_run(convtool_pool *pool, size_t n, void (*fn)(void *ctx, size_t i),
-                                    void *ctx);
-
 /*
  * out[c][y][x] = bias + Σ_{i,j} K[i][j] · P[c][y·sy + i·dy][x·sx + j·dx]
  * for every channel of `in` (depthwise). The kernel is used as given: flip,
@@ -222,38 +278,6 @@ CONVTOOL_API convtool_status convtool_conv2d_into(const convtool_tensor *in,
                                                   const convtool_kernel *k,
                                                   const convtool_geometry *g, float bias,
                                                   convtool_pool *pool, convtool_tensor *out);
-
-/* Instruction sets of the convolution loops; results agree within 1e-5 across
- * levels, and are bit-identical across thread counts at any one level. */
-typedef enum convtool_simd {
-    CONVTOOL_SIMD_AUTO = 0, /* the best the CPU has */
-    CONVTOOL_SIMD_SCALAR,   /* portable C */
-    CONVTOOL_SIMD_SSE2,
-    CONVTOOL_SIMD_AVX2,     /* AVX2 + FMA */
-    CONVTOOL_SIMD_AVX512
-} convtool_simd;
-
-/* Pins a level for the whole process (AUTO undoes it); EUNSUPPORTED if the CPU lacks it. */
-CONVTOOL_API convtool_status convtool_simd_force(convtool_simd level);
-/* The level in use now. */
-CONVTOOL_API convtool_simd convtool_simd_active(void);
-CONVTOOL_API const char *convtool_simd_name(convtool_simd level);
-CONVTOOL_API convtool_status convtool_simd_parse(const char *text, convtool_simd *level);
-
-/* ---------------------------------------------------------- 8-bit pixels */
-
-/* Interleaved 8- or 16-bit samples, as decoders produce and encoders take them. */
-typedef struct convtool_pixels {
-    int width, height, channels; /* channels 1..4, interleaved */
-    int depth;                   /* bits per sample: 8 or 16 */
-    void *data;                  /* owned; release with convtool_pixels_free() */
-} convtool_pixels;
-
-/* Allocates uninitialised pixels, sizes checked for overflow. */
-CONVTOOL_API convtool_status convtool_pixels_alloc(convtool_pixels *px, int width, int height,
-                                                   int channels, int depth);
-/* NULL-safe; zeroes px. */
-CONVTOOL_API void convtool_pixels_free(convtool_pixels *px);
 
 /* Which channels one fused pass reads and writes. */
 typedef struct convtool_pixel_pass {
@@ -278,8 +302,6 @@ CONVTOOL_API convtool_status convtool_conv2d_pixels(const convtool_pixels *in,
                                                     const convtool_geometry *g, float bias,
                                                     convtool_pool *pool, convtool_pixels *out,
                                                     size_t *clipped);
-
-/* ------------------------------------------------------------ value maps */
 
 typedef enum convtool_map {
     CONVTOOL_MAP_CLAMP = 0, /* v */
@@ -314,7 +336,125 @@ CONVTOOL_API convtool_status convtool_combine_tensors(const convtool_tensor *par
  * L = 0.299 R + 0.587 G + 0.114 B, in a new tensor. */
 CONVTOOL_API convtool_status convtool_to_luma(const convtool_tensor *rgb, convtool_tensor *out);
 
-/* ------------------------------------------------------------- image I/O */
+/* ======== kernel (src/kernel/): kernels, the built-in library, banks and formats ========= */
+
+#define CONVTOOL_NAME_MAX 64
+#define CONVTOOL_DESCRIPTION_MAX 160
+#define CONVTOOL_KERNEL_MAX_SIDE 1024
+
+typedef struct convtool_kernel {
+    int h, w;
+    float *values;      /* h*w values, row-major; owned */
+    double scale;       /* from the file's `scale` directive, default 1 */
+    double offset;      /* from the file's `offset` directive, default 0 */
+    char name[CONVTOOL_NAME_MAX];               /* used for output suffixes */
+    char description[CONVTOOL_DESCRIPTION_MAX]; /* one line, may be empty */
+} convtool_kernel;
+
+/* Where a parse error was found; line and column count from 1. */
+typedef struct convtool_parse_error {
+    int line, column;
+    char message[160];
+} convtool_parse_error;
+
+/*
+ * Parses kernel text (the kernels/ file format, or an inline matrix such as
+ * "0 -1 0; -1 5 -1; 0 -1 0"). `name` is copied into k->name. On
+ * CONVTOOL_EPARSE, *err (if not NULL) says where and what. Caller frees k
+ * with convtool_kernel_free().
+ */
+CONVTOOL_API convtool_status convtool_kernel_parse(const char *text, size_t len, const char *name,
+                                                   convtool_kernel *k, convtool_parse_error *err);
+/* Reads and parses a kernel file; the kernel is named after the file's stem. */
+CONVTOOL_API convtool_status convtool_kernel_load_file(const char *path, convtool_kernel *k,
+                                                       convtool_parse_error *err);
+/* Deep copy. */
+CONVTOOL_API convtool_status convtool_kernel_copy(const convtool_kernel *src, convtool_kernel *dst);
+CONVTOOL_API void convtool_kernel_free(convtool_kernel *k);
+
+/* Built-in kernels (the kernels/ directory, compiled into the library). */
+CONVTOOL_API size_t convtool_builtin_count(void);
+CONVTOOL_API const char *convtool_builtin_name(size_t index);
+/* Case-insensitive lookup; CONVTOOL_ENOENT if there is no such kernel. */
+CONVTOOL_API convtool_status convtool_builtin_kernel(const char *name, convtool_kernel *k);
+
+/* Σ of the values. */
+CONVTOOL_API double convtool_kernel_sum(const convtool_kernel *k);
+/* Rotates the kernel by 180° in place (true convolution). */
+CONVTOOL_API void convtool_kernel_flip(convtool_kernel *k);
+/* Divides by the sum; CONVTOOL_EZEROSUM if the sum is (nearly) 0. */
+CONVTOOL_API convtool_status convtool_kernel_normalize(convtool_kernel *k);
+/* Multiplies every value by s (the scale is baked into the taps). */
+CONVTOOL_API void convtool_kernel_scale(convtool_kernel *k, double s);
+/* The range of outputs for inputs in [0,1]: Σ of negative / positive taps. */
+CONVTOOL_API void convtool_kernel_range(const convtool_kernel *k, double *lo, double *hi);
+
+/*
+ * Kernels written for other tools, and banks (several kernels in one file
+ * with a default combine); kernels/FORMAT.md describes every format.
+ */
+typedef enum convtool_kernel_format {
+    CONVTOOL_KERNEL_FORMAT_AUTO = 0,    /* by content: .npy magic, "WxH:" prefix, else text */
+    CONVTOOL_KERNEL_FORMAT_CONVTOOL,    /* the kernels/ text format, banks with `---` */
+    CONVTOOL_KERNEL_FORMAT_IMAGEMAGICK, /* "3x3: 1,2,1 2,4,2 1,2,1", ';' between kernels */
+    CONVTOOL_KERNEL_FORMAT_VIPS,        /* libvips matrix (.mat): "W H [scale [offset]]", rows */
+    CONVTOOL_KERNEL_FORMAT_NPY          /* float32/float64 (H,W), or (K,H,W) for a bank */
+} convtool_kernel_format;
+
+#define CONVTOOL_BANK_MAX 256
+
+typedef struct convtool_kernel_bank {
+    convtool_kernel *kernels; /* count ≥ 1 kernels, each named; owned, a malloc'd array */
+    size_t count;
+    int has_combine;          /* the file names a default combine... */
+    convtool_combine combine; /* ...which this is */
+    char name[CONVTOOL_NAME_MAX];
+    char description[CONVTOOL_DESCRIPTION_MAX];
+} convtool_kernel_bank;
+
+/* "convtool", "imagemagick", "vips", "npy" (and im, mat, numpy, txt), case-insensitive. */
+CONVTOOL_API convtool_status convtool_kernel_format_parse(const char *text,
+                                                          convtool_kernel_format *fmt);
+CONVTOOL_API const char *convtool_kernel_format_name(convtool_kernel_format fmt);
+/* VIPS for .mat, NPY for .npy, else AUTO (decided by content). */
+CONVTOOL_API convtool_kernel_format convtool_kernel_format_from_path(const char *path);
+/* NPY, IMAGEMAGICK or CONVTOOL, from the first bytes. */
+CONVTOOL_API convtool_kernel_format convtool_kernel_format_sniff(const void *data, size_t len);
+
+/*
+ * Parses kernels in `format` (AUTO: by content). A text without `---` lines
+ * is a bank of one. Members without a name are called NAME (one kernel) or
+ * NAME_1, NAME_2, … On CONVTOOL_EPARSE, *err says where (line 0: no line,
+ * as in a .npy). Caller frees with convtool_kernel_bank_free().
+ * convtool_kernel_parse and convtool_kernel_load_file accept every format
+ * too, and give a bank's first kernel.
+ */
+CONVTOOL_API convtool_status convtool_kernel_bank_parse(const void *data, size_t len,
+                                                        const char *name,
+                                                        convtool_kernel_format format,
+                                                        convtool_kernel_bank *bank,
+                                                        convtool_parse_error *err);
+/* Reads a kernel file of any format (by extension, then content); the bank is named after its
+ * stem. */
+CONVTOOL_API convtool_status convtool_kernel_bank_load_file(const char *path,
+                                                            convtool_kernel_bank *bank,
+                                                            convtool_parse_error *err);
+/* A built-in kernel or bank, case-insensitive; CONVTOOL_ENOENT if there is none. */
+CONVTOOL_API convtool_status convtool_builtin_bank(const char *name, convtool_kernel_bank *bank);
+/* Frees every kernel and zeroes the bank. NULL-safe. */
+CONVTOOL_API void convtool_kernel_bank_free(convtool_kernel_bank *bank);
+
+/*
+ * Appends the bank to `out` in `format`. IMAGEMAGICK and NPY bake each
+ * kernel's scale into its values and cannot hold an offset; VIPS holds one
+ * kernel (CONVTOOL_EUNSUPPORTED for more); NPY needs kernels of one size
+ * (CONVTOOL_EMISMATCH).
+ */
+CONVTOOL_API convtool_status convtool_kernel_bank_write(const convtool_kernel_bank *bank,
+                                                        convtool_kernel_format format,
+                                                        convtool_buffer *out);
+
+/* ======== image (src/image/): formats, header probes, limits, decode, encode ============= */
 
 typedef enum convtool_format {
     CONVTOOL_FORMAT_UNKNOWN = 0,
@@ -384,9 +524,6 @@ CONVTOOL_API convtool_status convtool_decode_memory_estimate(const convtool_imag
                                                              uint64_t file_len, uint64_t *bytes);
 /* min(half the physical memory, 8 GiB, RLIMIT_AS, RLIMIT_DATA): the CLI's default --max-memory. */
 CONVTOOL_API uint64_t convtool_default_max_memory(void);
-/* Overflow-checked 64-bit product a·b·c·d into *out (CONVTOOL_EOVERFLOW otherwise). */
-CONVTOOL_API convtool_status convtool_mul_u64(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
-                                              uint64_t *out);
 
 /* A decoded image: the tensor plus what it came from. */
 typedef struct convtool_image {
@@ -412,16 +549,14 @@ CONVTOOL_API convtool_status convtool_image_decode_pixels(const unsigned char *b
                                                           convtool_pixels *px,
                                                           convtool_image_info *info);
 
-/* A growable byte buffer; release with convtool_buffer_free(). */
-typedef struct convtool_buffer {
-    unsigned char *data;
-    size_t len, cap;
-    int failed; /* an append failed (out of memory); the content is incomplete */
-} convtool_buffer;
-
-CONVTOOL_API convtool_status convtool_buffer_append(convtool_buffer *b, const void *data,
-                                                    size_t len);
-CONVTOOL_API void convtool_buffer_free(convtool_buffer *b);
+/*
+ * convtool_read_file for images: the same, except that stdin ("-") is refused
+ * with CONVTOOL_EUNSUPPORTED as soon as its first 16 bytes are not a PNG,
+ * JPEG or .npy signature (an endless or huge non-image stream is not read),
+ * and an input of 0 bytes (file or stdin) with CONVTOOL_EEMPTY.
+ */
+CONVTOOL_API convtool_status convtool_read_image(const char *path, uint64_t max_bytes,
+                                                 convtool_buffer *out);
 
 typedef struct convtool_save_options {
     convtool_format format;
@@ -458,144 +593,24 @@ CONVTOOL_API convtool_status convtool_pixels_encode(const convtool_pixels *px,
 CONVTOOL_API convtool_status convtool_npy_encode_stack(const convtool_tensor *parts, size_t n,
                                                        convtool_buffer *out);
 
-/* ---------------------------------------------- kernel banks and formats */
+/* ======== tool and test knobs: instruction sets, signal-time cleanup ===================== */
 
-/*
- * Kernels written for other tools, and banks (several kernels in one file
- * with a default combine); kernels/FORMAT.md describes every format.
- */
-typedef enum convtool_kernel_format {
-    CONVTOOL_KERNEL_FORMAT_AUTO = 0,    /* by content: .npy magic, "WxH:" prefix, else text */
-    CONVTOOL_KERNEL_FORMAT_CONVTOOL,    /* the kernels/ text format, banks with `---` */
-    CONVTOOL_KERNEL_FORMAT_IMAGEMAGICK, /* "3x3: 1,2,1 2,4,2 1,2,1", ';' between kernels */
-    CONVTOOL_KERNEL_FORMAT_VIPS,        /* libvips matrix (.mat): "W H [scale [offset]]", rows */
-    CONVTOOL_KERNEL_FORMAT_NPY          /* float32/float64 (H,W), or (K,H,W) for a bank */
-} convtool_kernel_format;
+/* Instruction sets of the convolution loops; results agree within 1e-5 across
+ * levels, and are bit-identical across thread counts at any one level. */
+typedef enum convtool_simd {
+    CONVTOOL_SIMD_AUTO = 0, /* the best the CPU has */
+    CONVTOOL_SIMD_SCALAR,   /* portable C */
+    CONVTOOL_SIMD_SSE2,
+    CONVTOOL_SIMD_AVX2,     /* AVX2 + FMA */
+    CONVTOOL_SIMD_AVX512
+} convtool_simd;
 
-#define CONVTOOL_BANK_MAX 256
-
-typedef struct convtool_kernel_bank {
-    convtool_kernel *kernels; /* count ≥ 1 kernels, each named; owned, a malloc'd array */
-    size_t count;
-    int has_combine;          /* the file names a default combine... */
-    convtool_combine combine; /* ...which this is */
-    char name[CONVTOOL_NAME_MAX];
-    char description[CONVTOOL_DESCRIPTION_MAX];
-} convtool_kernel_bank;
-
-/* "convtool", "imagemagick", "vips", "npy" (and im, mat, numpy, txt), case-insensitive. */
-CONVTOOL_API convtool_status convtool_kernel_format_parse(const char *text,
-                                                          convtool_kernel_format *fmt);
-CONVTOOL_API const char *convtool_kernel_format_name(convtool_kernel_format fmt);
-/* VIPS for .mat, NPY for .npy, else AUTO (decided by content). */
-CONVTOOL_API convtool_kernel_format convtool_kernel_format_from_path(const char *path);
-/* NPY, IMAGEMAGICK or CONVTOOL, from the first bytes. */
-CONVTOOL_API convtool_kernel_format convtool_kernel_format_sniff(const void *data, size_t len);
-
-/*
- * Parses kernels in `format` (AUTO: by content). A text without `---` lines
- * is a bank of one. Members without a name are called NAME (one kernel) or
- * NAME_1, NAME_2, … On CONVTOOL_EPARSE, *err says where (line 0: no line,
- * as in a .npy). Caller frees with convtool_kernel_bank_free().
- * convtool_kernel_parse and convtool_kernel_load_file accept every format
- * too, and give a bank's first kernel.
- */
-CONVTOOL_API convtool_status convtool_kernel_bank_parse(const void *data, size_t len,
-                                                        const char *name,
-                                                        convtool_kernel_format format,
-                                                        convtool_kernel_bank *bank,
-                                                        convtool_parse_error *err);
-/* Reads a kernel file of any format (by extension, then content); the bank is named after its
- * stem. */
-CONVTOOL_API convtool_status convtool_kernel_bank_load_file(const char *path,
-                                                            convtool_kernel_bank *bank,
-                                                            convtool_parse_error *err);
-/* A built-in kernel or bank, case-insensitive; CONVTOOL_ENOENT if there is none. */
-CONVTOOL_API convtool_status convtool_builtin_bank(const char *name, convtool_kernel_bank *bank);
-/* Frees every kernel and zeroes the bank. NULL-safe. */
-CONVTOOL_API void convtool_kernel_bank_free(convtool_kernel_bank *bank);
-
-/*
- * Appends the bank to `out` in `format`. IMAGEMAGICK and NPY bake each
- * kernel's scale into its values and cannot hold an offset; VIPS holds one
- * kernel (CONVTOOL_EUNSUPPORTED for more); NPY needs kernels of one size
- * (CONVTOOL_EMISMATCH).
- */
-CONVTOOL_API convtool_status convtool_kernel_bank_write(const convtool_kernel_bank *bank,
-                                                        convtool_kernel_format format,
-                                                        convtool_buffer *out);
-
-/* --------------------------------------------------------------- file I/O */
-
-/*
- * Reads a whole file (or stdin for "-") into *out, refusing files larger
- * than max_bytes (0 = no limit) with CONVTOOL_ELIMIT before reading them, and
- * anything but a regular file (FIFO, device, socket) with CONVTOOL_ENOTREG
- * (also when it could not be opened at all), and CONVTOOL_EMFILE when no
- * descriptor is left. Stdin is read as a stream and stops at max_bytes.
- * Caller frees out.
- */
-CONVTOOL_API convtool_status convtool_read_file(const char *path, size_t max_bytes,
-                                                convtool_buffer *out);
-
-/*
- * convtool_read_file for images: the same, except that stdin ("-") is refused
- * with CONVTOOL_EUNSUPPORTED as soon as its first 16 bytes are not a PNG,
- * JPEG or .npy signature (an endless or huge non-image stream is not read),
- * and an input of 0 bytes (file or stdin) with CONVTOOL_EEMPTY.
- */
-CONVTOOL_API convtool_status convtool_read_image(const char *path, uint64_t max_bytes,
-                                                 convtool_buffer *out);
-
-/*
- * Writes bytes to `path` safely. A regular file (or a name that does not
- * exist yet) is written to a temporary file in the same directory, flushed,
- * and renamed into place: the destination is either untouched or complete.
- * A replaced file keeps its permission bits (not set-id) and, where the
- * writer may set them, its owner and group.
- *
- * "-", /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N write to that
- * open descriptor (never opened, truncated or renamed: `>> log` appends).
- * Other non-regular files (FIFOs, devices) are written directly with every
- * write checked; a FIFO with no reader fails at once (ENXIO), it never blocks.
- *
- * Symbolic links: the file a link points to is replaced and the link kept,
- * except that it is never written through a link to a missing file (ENOENT:
- * nothing is created where a link points) nor through a link in a sticky
- * world-writable directory (/tmp) owned by neither the caller (euid) nor the
- * directory's owner (EACCES: the rule of fs.protected_symlinks, applied
- * whatever the sysctl says). errno is left describing a failure.
- */
-CONVTOOL_API convtool_status convtool_write_file_atomic(const char *path, const void *data,
-                                                        size_t len);
-
-/* Room for a path in convtool_write_detail (PATH_MAX on Linux). */
-#define CONVTOOL_WRITE_PATH_MAX 4096
-
-/* Why convtool_write_file_atomic_ex refused a destination, beyond errno. */
-typedef enum convtool_write_problem {
-    CONVTOOL_WRITE_NO_PROBLEM = 0,
-    CONVTOOL_WRITE_DANGLING_LINK, /* a link to a missing file; `where`: that missing file */
-    CONVTOOL_WRITE_UNSAFE_LINK,   /* a link convtool will not follow; `where`: the link */
-    CONVTOOL_WRITE_FIFO_NO_READER /* a FIFO that nobody has open for reading */
-} convtool_write_problem;
-
-/* What a failed write leaves to explain (all empty or zero after success). */
-typedef struct convtool_write_detail {
-    convtool_write_problem problem;
-    char where[CONVTOOL_WRITE_PATH_MAX];    /* see convtool_write_problem; else "" */
-    char leftover[CONVTOOL_WRITE_PATH_MAX]; /* a temp file that could not be removed, or "" */
-    int leftover_errno;                     /* why it could not be removed */
-} convtool_write_detail;
-
-/*
- * convtool_write_file_atomic, filling *detail (when not NULL) so that a
- * caller can say why a destination was refused and name a partial temp file
- * left behind. errno still describes the failure itself. Thread-safe.
- */
-CONVTOOL_API convtool_status convtool_write_file_atomic_ex(const char *path, const void *data,
-                                                           size_t len,
-                                                           convtool_write_detail *detail);
+/* Pins a level for the whole process (AUTO undoes it); EUNSUPPORTED if the CPU lacks it. */
+CONVTOOL_API convtool_status convtool_simd_force(convtool_simd level);
+/* The level in use now. */
+CONVTOOL_API convtool_simd convtool_simd_active(void);
+CONVTOOL_API const char *convtool_simd_name(convtool_simd level);
+CONVTOOL_API convtool_status convtool_simd_parse(const char *text, convtool_simd *level);
 
 /*
  * Removes any temporary file that convtool_write_file_atomic is writing at
@@ -604,6 +619,17 @@ CONVTOOL_API convtool_status convtool_write_file_atomic_ex(const char *path, con
  * (convtool_write_file_atomic fails with CONVTOOL_EIO and errno EINTR).
  */
 CONVTOOL_API void convtool_atomic_cleanup(void);
+
+/*
+ * The signals convtool_write_file_atomic blocks while it creates or renames a
+ * temp file: every catchable one whose default action ends the process
+ * (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGUSR1/2, SIGALRM, SIGVTALRM,
+ * SIGPROF, SIGIO, SIGPWR, SIGSTKFLT, the real-time ones) but the fault signals
+ * and SIGPIPE/SIGXFSZ. A program that calls convtool_atomic_cleanup from a
+ * handler installs it for exactly these. set is a sigset_t * (void * here, so
+ * that this header needs no <signal.h>).
+ */
+CONVTOOL_API void convtool_atomic_signal_set(void *set);
 
 #ifdef __cplusplus
 }

@@ -5,16 +5,6 @@
 #include "common/big_alloc.h"
 #include "convtool/convtool.h"
 
-/* The 64-bit product (convtool_mul_u64, limits.c), then whether size_t holds it. */
-convtool_status convtool_mul_size(size_t a, size_t b, size_t c, size_t d, size_t *out)
-{
-    uint64_t product;
-    if (convtool_mul_u64(a, b, c, d, &product) != CONVTOOL_OK || product > SIZE_MAX)
-        return CONVTOOL_EOVERFLOW;
-    *out = (size_t)product;
-    return CONVTOOL_OK;
-}
-
 convtool_status convtool_tensor_alloc(convtool_tensor *t, int c, int h, int w)
 {
     memset(t, 0, sizeof *t);

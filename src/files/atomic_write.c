@@ -3,37 +3,42 @@
  * (the git lockfile pattern), so the destination is either untouched or
  * complete. Temp files in flight are kept in a small registry that
  * convtool_atomic_cleanup() can empty from a signal handler. Which file the
- * destination really is (links, /dev/stdout) is decided in write_target.c.
+ * destination really is (links, /dev/stdout) is decided in write_target.c,
+ * which hands over a directory descriptor and a name: every step here is
+ * relative to that descriptor (openat, renameat), so a component of the path
+ * swapped after the checks cannot send the write elsewhere.
  */
+#define _GNU_SOURCE /* O_PATH descriptors from write_target.c */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "convtool/convtool.h"
 #include "files/write_target.h"
 
 #define TEMP_SLOTS 8
-#define TEMP_SUFFIX ".convtool-XXXXXX"
-
-#ifndef NAME_MAX
-#define NAME_MAX 255
-#endif
+#define TEMP_MARK ".convtool-" /* then six random characters */
+#define TEMP_RANDOM 6
+#define TEMP_TRIES 100
 
 /* --------------------------------------------------- temp file registry */
 
 /*
- * Each slot is FREE, CREATING (its buffer is mkstemp's template) or LIVE (its
- * buffer names an existing temp file). The handler reads a path only in a
- * LIVE slot. A batch writes from worker threads while the signal handler
- * runs on the main thread, so the handler first raises `dying`, then waits
+ * Each slot is FREE, CREATING (its name is being chosen and created) or LIVE
+ * (its directory descriptor and name are an existing temp file, which the
+ * handler removes with unlinkat, async-signal-safe and immune to a later
+ * rename of the directories above). The handler reads a slot only when LIVE.
+ * A batch writes from worker threads while the signal handler runs on the
+ * main thread, so the handler first raises `dying`, then waits
  * out every CREATING slot: a writer checks `dying` after reserving its slot
  * and before creating the file, so each slot ends LIVE (and is unlinked) or
  * FREE (no file) — no temp can appear after the cleanup. Writers keep the
@@ -42,14 +47,15 @@
  */
 enum { SLOT_FREE = 0, SLOT_CREATING, SLOT_LIVE };
 
-static char temp_paths[TEMP_SLOTS][PATH_MAX];
+static char temp_names[TEMP_SLOTS][WRITE_TARGET_NAME_MAX + 1];
+static int temp_dirs[TEMP_SLOTS]; /* written before the slot turns LIVE */
 static atomic_int temp_state[TEMP_SLOTS];
 static atomic_int dying;
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs lock-free flags");
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A FREE slot, now CREATING with the template in its buffer; −1 if none. */
-static int reserve_slot(const char *template)
+/* A FREE slot, now CREATING, for a temp in dir; −1 if none. */
+static int reserve_slot(int dir)
 {
     int slot = -1;
 
@@ -59,7 +65,7 @@ static int reserve_slot(const char *template)
             slot = i;
     }
     if (slot >= 0) {
-        memcpy(temp_paths[slot], template, strlen(template) + 1);
+        temp_dirs[slot] = dir;
         atomic_store(&temp_state[slot], SLOT_CREATING);
     }
     pthread_mutex_unlock(&registry_lock);
@@ -73,31 +79,48 @@ static void unregister_temp(int slot)
 
 void convtool_atomic_cleanup(void)
 {
-    /* Async-signal-safe: only unlink(2) and lock-free atomics. */
+    /* Async-signal-safe: only unlinkat(2) and lock-free atomics. */
     atomic_store(&dying, 1);
     for (int i = 0; i < TEMP_SLOTS; i++) {
         while (atomic_load(&temp_state[i]) == SLOT_CREATING)
-            ; /* another thread is inside mkstemp: microseconds */
+            ; /* another thread is inside openat: microseconds */
         if (atomic_load(&temp_state[i]) == SLOT_LIVE) {
-            unlink(temp_paths[i]);
+            unlinkat(temp_dirs[i], temp_names[i], 0);
             atomic_store(&temp_state[i], SLOT_FREE);
         }
     }
 }
 
 /*
- * Keeps out, while a temp is created or renamed, every signal on which the
- * CLI removes temps and exits (src/cli/signals.c): the fatal catchable ones.
+ * Every catchable signal whose default action ends the process (signal(7):
+ * "Term" and "Core"), but those that report a fault of this process itself
+ * (SEGV, BUS, FPE, ILL, TRAP, SYS, ABRT: the state is not to be trusted, and
+ * the sanitizers own them) and the two a program ignores to see write errors
+ * instead (PIPE, XFSZ). The CLI's handler takes exactly these.
  */
+void convtool_atomic_signal_set(void *set_out)
+{
+    sigset_t *set = set_out;
+    static const int fatal[] = {
+        SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+        SIGIO,  SIGPWR,
+#ifdef SIGSTKFLT
+        SIGSTKFLT,
+#endif
+    };
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaddset(set, fatal[i]);
+    for (int rt = SIGRTMIN; rt <= SIGRTMAX; rt++)
+        sigaddset(set, rt);
+}
+
+/* Keeps those signals out while a temp is created or renamed. */
 static void block_signals(sigset_t *old)
 {
-    static const int fatal[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,   SIGXCPU,
-                                SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF};
     sigset_t set;
 
-    sigemptyset(&set);
-    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        sigaddset(&set, fatal[i]);
+    convtool_atomic_signal_set(&set);
     pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
@@ -159,28 +182,53 @@ static mode_t new_file_mode(void)
     return 0666 & ~process_umask;
 }
 
-/* DIR/.BASENAME.convtool-XXXXXX, the basename cut so the name fits NAME_MAX. */
-static int temp_template(const char *target, char *out, size_t cap)
+/* Six characters from [A-Za-z0-9]: getrandom, or the clock if it has nothing. */
+static void random_suffix(char *out)
 {
-    const char *slash = strrchr(target, '/');
-    const char *base = slash ? slash + 1 : target;
-    size_t dir_len = (size_t)(base - target);
-    size_t base_len = strlen(base);
-    size_t room = NAME_MAX - 1 - strlen(TEMP_SUFFIX);
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static atomic_uint counter;
+    unsigned char bytes[TEMP_RANDOM];
+    struct timespec ts;
 
-    if (base_len == 0) {
-        errno = EISDIR; /* "dir/" names a directory, not a file */
-        return -1;
+    if (getrandom(bytes, sizeof bytes, GRND_NONBLOCK) != (ssize_t)sizeof bytes) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        unsigned long x = (unsigned long)ts.tv_nsec ^ atomic_fetch_add(&counter, 1) << 20;
+        for (size_t i = 0; i < sizeof bytes; i++) {
+            x = x * 6364136223846793005u + 1442695040888963407u; /* an LCG step */
+            bytes[i] = (unsigned char)(x >> 33);
+        }
     }
+    for (size_t i = 0; i < sizeof bytes; i++)
+        out[i] = alphabet[bytes[i] % (sizeof alphabet - 1)];
+    out[TEMP_RANDOM] = '\0';
+}
+
+/* .BASENAME.convtool-XXXXXX, the basename cut so the name fits NAME_MAX. */
+static void temp_name(const char *base, char *out)
+{
+    size_t room = WRITE_TARGET_NAME_MAX - 1 - strlen(TEMP_MARK) - TEMP_RANDOM;
+    size_t base_len = strlen(base);
+    char suffix[TEMP_RANDOM + 1];
+
     if (base_len > room)
         base_len = room;
-    int n =
-        snprintf(out, cap, "%.*s.%.*s%s", (int)dir_len, target, (int)base_len, base, TEMP_SUFFIX);
-    if (n < 0 || (size_t)n >= cap) {
-        errno = ENAMETOOLONG;
-        return -1;
+    random_suffix(suffix);
+    snprintf(out, WRITE_TARGET_NAME_MAX + 1, ".%.*s%s%s", (int)base_len, base, TEMP_MARK, suffix);
+}
+
+/* What mkstemp does, but in dir: a fresh name, created with O_EXCL (never through a link). */
+static int open_unique(int dir, const char *base, char *name)
+{
+    int fd = -1;
+
+    for (int i = 0; i < TEMP_TRIES && fd < 0; i++) {
+        temp_name(base, name);
+        fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+                    0600);
+        if (fd < 0 && errno != EEXIST)
+            break;
     }
-    return 0;
+    return fd;
 }
 
 /* ------------------------------------------------------------- writers */
@@ -204,15 +252,15 @@ static convtool_status write_to_fd(int fd, const void *data, size_t len)
  * instead, so convtool never hangs on an output nobody reads. The writes
  * themselves block as usual. O_NOFOLLOW: the link chain was walked already.
  */
-static int open_direct(const char *path, const struct stat *st, convtool_write_detail *detail)
+static int open_direct(const struct write_target *t, convtool_write_detail *detail)
 {
     int fd;
 
     do {
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+        fd = openat(t->dir, t->name, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) {
-        if (errno == ENXIO && S_ISFIFO(st->st_mode))
+        if (errno == ENXIO && S_ISFIFO(t->st.st_mode))
             detail->problem = CONVTOOL_WRITE_FIFO_NO_READER;
         return -1;
     }
@@ -226,16 +274,33 @@ static int open_direct(const char *path, const struct stat *st, convtool_write_d
     return fd;
 }
 
+/*
+ * The name was examined before it was opened: another file may have been put
+ * there in between. Only the very FIFO or device examined is written; a
+ * regular file swapped in would be overwritten in place, without the temp.
+ */
+static int same_as_examined(int fd, const struct stat *examined)
+{
+    struct stat now;
+
+    if (fstat(fd, &now) != 0)
+        return 0;
+    if (now.st_dev == examined->st_dev && now.st_ino == examined->st_ino && !S_ISREG(now.st_mode))
+        return 1;
+    errno = EAGAIN; /* changed while being written: try again */
+    return 0;
+}
+
 /* Non-regular files (FIFOs, devices): no temp, no truncation, every write checked. */
-static convtool_status write_direct(const char *path, const struct stat *st, const void *data,
-                                    size_t len, convtool_write_detail *detail)
+static convtool_status write_direct(const struct write_target *t, const void *data, size_t len,
+                                    convtool_write_detail *detail)
 {
     int err = 0;
-    int fd = open_direct(path, st, detail);
+    int fd = open_direct(t, detail);
 
     if (fd < 0)
         return CONVTOOL_EIO;
-    if (write_all(fd, data, len) != 0)
+    if (!same_as_examined(fd, &t->st) || write_all(fd, data, len) != 0)
         err = errno;
     if (close(fd) != 0 && !err && errno != EINTR)
         err = errno;
@@ -247,26 +312,25 @@ static convtool_status write_direct(const char *path, const struct stat *st, con
 }
 
 /*
- * The slot is reserved before the file exists and mkstemp fills in the
+ * The slot is reserved before the file exists and the name is chosen in the
  * slot's own buffer, with signals blocked: there is never an unregistered temp.
  */
-static int create_temp(char *tmp, int *slot)
+static int create_temp(int dir, const char *base, char *tmp, int *slot)
 {
     sigset_t old;
     int fd = -1, err = 0;
 
     block_signals(&old);
-    *slot = reserve_slot(tmp);
+    *slot = reserve_slot(dir);
     if (*slot < 0) {
         err = EAGAIN; /* more parallel writers than slots */
     } else if (atomic_load(&dying)) {
         err = EINTR; /* the cleanup has run: create nothing more */
         unregister_temp(*slot);
     } else {
-        fd = mkstemp(temp_paths[*slot]); /* mkostemp is GNU-only; CLOEXEC just after */
+        fd = open_unique(dir, base, temp_names[*slot]);
         if (fd >= 0) {
-            fcntl(fd, F_SETFD, FD_CLOEXEC);
-            memcpy(tmp, temp_paths[*slot], strlen(temp_paths[*slot]) + 1);
+            memcpy(tmp, temp_names[*slot], strlen(temp_names[*slot]) + 1);
             atomic_store(&temp_state[*slot], SLOT_LIVE);
         } else {
             err = errno;
@@ -319,21 +383,10 @@ static int fill_temp(int fd, const void *data, size_t len, const struct stat *ol
 }
 
 /* Best effort: makes the rename itself durable. The file is already in place. */
-static void sync_parent_dir(const char *target)
+static void sync_dir(int dir)
 {
-    char dir[PATH_MAX];
-    const char *slash = strrchr(target, '/');
-    size_t len = slash ? (size_t)(slash - target) + 1 : 0;
+    int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-    if (len >= sizeof dir)
-        return;
-    if (len == 0) {
-        dir[len++] = '.';
-    } else {
-        memcpy(dir, target, len);
-    }
-    dir[len] = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         fsync(fd);
         close(fd);
@@ -341,29 +394,23 @@ static void sync_parent_dir(const char *target)
 }
 
 /* A failed write's temp that unlink could not remove: the caller must name it. */
-static void note_leftover(convtool_write_detail *detail, const char *tmp, int err)
+static void note_leftover(convtool_write_detail *detail, const struct write_target *t,
+                          const char *tmp, int err)
 {
-    size_t len = strlen(tmp);
-
-    if (len >= sizeof detail->leftover)
-        len = sizeof detail->leftover - 1;
-    memcpy(detail->leftover, tmp, len);
-    detail->leftover[len] = '\0';
+    write_target_join(t->dir_path, tmp, detail->leftover, sizeof detail->leftover);
     detail->leftover_errno = err;
 }
 
 /* old: the file replaced (its owner is kept), or NULL for a new file. */
-static convtool_status replace_via_temp(const char *target, const void *data, size_t len,
+static convtool_status replace_via_temp(const struct write_target *t, const void *data, size_t len,
                                         const struct stat *old, mode_t mode,
                                         convtool_write_detail *detail)
 {
-    char tmp[PATH_MAX];
+    char tmp[WRITE_TARGET_NAME_MAX + 1];
     sigset_t old_mask;
     int slot = -1, err;
 
-    if (temp_template(target, tmp, sizeof tmp) != 0)
-        return CONVTOOL_EIO;
-    int fd = create_temp(tmp, &slot);
+    int fd = create_temp(t->dir, t->name, tmp, &slot);
     if (fd < 0)
         return CONVTOOL_EIO;
 
@@ -371,10 +418,10 @@ static convtool_status replace_via_temp(const char *target, const void *data, si
 
     /* Rename and unregister as one step, so a signal never unlinks a renamed file. */
     block_signals(&old_mask);
-    if (!err && rename(tmp, target) != 0)
+    if (!err && renameat(t->dir, tmp, t->dir, t->name) != 0)
         err = errno;
-    if (err && unlink(tmp) != 0)
-        note_leftover(detail, tmp, errno);
+    if (err && unlinkat(t->dir, tmp, 0) != 0)
+        note_leftover(detail, t, tmp, errno);
     unregister_temp(slot);
     restore_signals(&old_mask);
 
@@ -382,7 +429,7 @@ static convtool_status replace_via_temp(const char *target, const void *data, si
         errno = err;
         return CONVTOOL_EIO;
     }
-    sync_parent_dir(target);
+    sync_dir(t->dir);
     return CONVTOOL_OK;
 }
 
@@ -392,6 +439,25 @@ static void clear_detail(convtool_write_detail *detail)
     detail->where[0] = '\0';
     detail->leftover[0] = '\0';
     detail->leftover_errno = 0;
+}
+
+/* A file found by the walk: created, replaced, or written in place (FIFOs, devices). */
+static convtool_status write_found(const struct write_target *t, const void *data, size_t len,
+                                   convtool_write_detail *detail)
+{
+    if (t->kind == TARGET_NEW)
+        return replace_via_temp(t, data, len, NULL, new_file_mode(), detail);
+    if (S_ISDIR(t->st.st_mode)) {
+        errno = EISDIR;
+        return CONVTOOL_EIO;
+    }
+    if (!S_ISREG(t->st.st_mode))
+        return write_direct(t, data, len, detail);
+    /* rename() would replace a read-only file; refuse as a plain open would. */
+    if (faccessat(t->dir, t->name, W_OK, 0) != 0)
+        return CONVTOOL_EIO;
+    /* Permission bits carry over; set-id bits do not survive a rewrite (as with cp). */
+    return replace_via_temp(t, data, len, &t->st, t->st.st_mode & 0777, detail);
 }
 
 convtool_status convtool_write_file_atomic_ex(const char *path, const void *data, size_t len,
@@ -415,15 +481,11 @@ convtool_status convtool_write_file_atomic_ex(const char *path, const void *data
         return CONVTOOL_EIO;
     if (t.kind == TARGET_FD)
         return write_to_fd(t.fd, data, len);
-    if (t.kind == TARGET_NEW)
-        return replace_via_temp(t.path, data, len, NULL, new_file_mode(), detail);
-    if (!S_ISREG(t.st.st_mode))
-        return write_direct(t.path, &t.st, data, len, detail);
-    /* rename() would replace a read-only file; refuse as a plain open would. */
-    if (access(t.path, W_OK) != 0)
-        return CONVTOOL_EIO;
-    /* Permission bits carry over; set-id bits do not survive a rewrite (as with cp). */
-    return replace_via_temp(t.path, data, len, &t.st, t.st.st_mode & 0777, detail);
+    convtool_status st = write_found(&t, data, len, detail);
+    int err = errno;
+    write_target_close(&t);
+    errno = err;
+    return st;
 }
 
 convtool_status convtool_write_file_atomic(const char *path, const void *data, size_t len)

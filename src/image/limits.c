@@ -15,19 +15,6 @@
 /* JPEG components are stored padded to whole 8×8 blocks of the largest sampling factor. */
 #define JPEG_MCU 32
 
-convtool_status convtool_mul_u64(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t *out)
-{
-    uint64_t factors[4] = {a, b, c, d};
-    uint64_t product = 1;
-    for (int i = 0; i < 4; i++) {
-        if (factors[i] != 0 && product > UINT64_MAX / factors[i])
-            return CONVTOOL_EOVERFLOW;
-        product *= factors[i];
-    }
-    *out = product;
-    return CONVTOOL_OK;
-}
-
 static convtool_status add_u64(uint64_t a, uint64_t b, uint64_t *out)
 {
     if (a > UINT64_MAX - b)

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "convtool/convtool.h"
-#include "kernel/kernel_formats.h"
 #include "codec/npy.h"
+#include "convtool/convtool.h"
+#include "kernel/kernel_internal.h"
 #include "kernel/text_cursor.h"
 
 #define WHY_MAX 120

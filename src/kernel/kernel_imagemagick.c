@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "convtool/convtool.h"
-#include "kernel/kernel_formats.h"
+#include "kernel/kernel_internal.h"
 #include "kernel/text_cursor.h"
 
 #define WHY_MAX 120

@@ -1,8 +1,67 @@
-/* Whole-kernel arithmetic: sum, flip, normalize, scale, output range. */
+/*
+ * The kernel itself, below every reader: copying, freeing and naming it, the
+ * one ASCII case-fold the folder uses, and whole-kernel arithmetic (sum,
+ * flip, normalize, scale, output range).
+ */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "convtool/convtool.h"
+#include "kernel/kernel_internal.h"
+
+/* ---- copies, names and case */
+
+convtool_status convtool_kernel_copy(const convtool_kernel *src, convtool_kernel *dst)
+{
+    size_t bytes;
+    memset(dst, 0, sizeof *dst);
+    if (!src || src->h <= 0 || src->w <= 0 || !src->values)
+        return CONVTOOL_EINVAL;
+    if (convtool_mul_size((size_t)src->h, (size_t)src->w, sizeof(float), 1, &bytes) != CONVTOOL_OK)
+        return CONVTOOL_EOVERFLOW;
+    float *values = malloc(bytes);
+    if (!values)
+        return CONVTOOL_ENOMEM;
+    memcpy(values, src->values, bytes);
+    *dst = *src;
+    dst->values = values;
+    return CONVTOOL_OK;
+}
+
+void convtool_kernel_free(convtool_kernel *k)
+{
+    if (!k)
+        return;
+    free(k->values);
+    memset(k, 0, sizeof *k);
+}
+
+void kernel_copy_name(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* ASCII-only folding: names must not depend on the user's locale. */
+int kernel_ascii_lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+int kernel_same_word(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (kernel_ascii_lower((unsigned char)*a) != kernel_ascii_lower((unsigned char)*b))
+            return 0;
+    return *a == *b;
+}
+
+/* ---- whole-kernel arithmetic */
 
 /* Below this |sum| a kernel is treated as zero-sum (edge detectors sum to exactly 0). */
 #define ZERO_SUM_EPSILON 1e-12

@@ -2,8 +2,8 @@
  * The kernel text format (kernels/FORMAT.md): rows of numbers, `#` comments,
  * `key: value` directives and numpy-style nested lists. Every error says
  * where (line and byte column, from 1) and quotes what it could not read.
+ * This is the parser of one section; kernel_load.c splits banks at `---`.
  */
-#include <errno.h>
 #include <float.h>
 #include <locale.h>
 #include <math.h>
@@ -11,13 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "convtool/convtool.h"
-#include "kernel/kernel_formats.h"
+#include "kernel/kernel_internal.h"
+#include "kernel/text_cursor.h"
 
 #define MAX_TAPS ((size_t)CONVTOOL_KERNEL_MAX_SIDE * CONVTOOL_KERNEL_MAX_SIDE)
-#define MAX_FILE_BYTES KERNEL_MAX_FILE_BYTES
 #define MAX_DEPTH 8       /* torch prints 4-D weights as [[[[...]]]]; leave room */
 #define MAX_NUMBER_LEN 96 /* longer tokens are refused rather than copied */
 #define QUOTE_MAX 40      /* bytes of a bad token shown in a message */
@@ -47,25 +46,13 @@ struct parser {
     convtool_parse_error *err;
 };
 
-/* Locale-free character classes: the format is ASCII whatever LC_CTYPE says. */
-static int is_digit(int c)
+/*
+ * Locale-free character classes (text_cursor.h): the format is ASCII whatever
+ * LC_CTYPE says. '_' counts as a letter in directive keys and names.
+ */
+static int is_letter(int c)
 {
-    return c >= '0' && c <= '9';
-}
-
-static int is_alpha(int c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static int is_blank(int c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static int lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+    return is_alpha(c) || c == '_';
 }
 
 static int is_delimiter(int c)
@@ -167,7 +154,7 @@ static int is_word(const char *s, size_t n, const char *word)
     if (n != strlen(word))
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)s[i]) != word[i])
+        if (kernel_ascii_lower((unsigned char)s[i]) != word[i])
             return 0;
     return 1;
 }
@@ -178,7 +165,7 @@ static const char *hint_for(const char *s, size_t n)
     if (is_word(s, n, "nan") || is_word(s, n, "inf") || is_word(s, n, "infinity"))
         return " (nan and infinity are not allowed)";
     size_t i = (n > 0 && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
-    if (n > i + 1 && s[i] == '0' && lower((unsigned char)s[i + 1]) == 'x')
+    if (n > i + 1 && s[i] == '0' && kernel_ascii_lower((unsigned char)s[i + 1]) == 'x')
         return " (hexadecimal is not allowed)";
     return "";
 }
@@ -350,7 +337,7 @@ static convtool_status set_name(struct parser *p, int column, size_t start, size
         return fail_at(p, p->line, column_of(p, start), "name \"%s\" is longer than %zu bytes", q,
                        sizeof p->sec->name - 1);
     for (size_t i = start; i < end; i++)
-        if (!is_alpha((unsigned char)s[i]) && !is_digit(s[i]) && s[i] != '-' && s[i] != '.')
+        if (!is_letter((unsigned char)s[i]) && !is_digit(s[i]) && s[i] != '-' && s[i] != '.')
             return fail_at(p, p->line, column_of(p, i),
                            "name \"%s\" may hold only letters, digits, '_', '-' and '.'", q);
     memcpy(p->sec->name, s + start, end - start);
@@ -406,7 +393,7 @@ static convtool_status directive(struct parser *p, int *handled)
     const char *s = p->text;
     size_t key_start = p->pos, key_end = p->pos;
     while (key_end < p->len &&
-           (is_alpha((unsigned char)s[key_end]) || is_digit(s[key_end]) || s[key_end] == '-'))
+           (is_letter((unsigned char)s[key_end]) || is_digit(s[key_end]) || s[key_end] == '-'))
         key_end++;
     size_t after = key_end;
     while (after < p->len && is_blank((unsigned char)s[after]))
@@ -552,7 +539,7 @@ static convtool_status step(struct parser *p)
     case ']':
         return close_bracket(p);
     }
-    if (first && p->depth == 0 && is_alpha(c)) {
+    if (first && p->depth == 0 && is_letter(c)) {
         int handled;
         convtool_status st = directive(p, &handled);
         if (st != CONVTOOL_OK || handled)
@@ -601,15 +588,6 @@ static convtool_status run(struct parser *p)
     return CONVTOOL_OK;
 }
 
-void kernel_copy_name(char *dst, size_t size, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= size)
-        n = size - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 convtool_status kernel_parse_section(const char *text, size_t len, struct kernel_section *sec,
                                      convtool_kernel *k, convtool_parse_error *err)
 {
@@ -649,95 +627,4 @@ convtool_status kernel_number(const char *tok, size_t n, double *out, char *why,
     if (st != CONVTOOL_OK && why && why_size)
         snprintf(why, why_size, "%s", e.message);
     return st;
-}
-
-/*
- * The text may be a kernel bank or another tool's format: the first kernel is
- * returned, named `name`, with the bank's description if it has none.
- */
-convtool_status convtool_kernel_parse(const char *text, size_t len, const char *name,
-                                      convtool_kernel *k, convtool_parse_error *err)
-{
-    convtool_kernel_bank bank;
-    memset(k, 0, sizeof *k);
-    convtool_status st =
-        convtool_kernel_bank_parse(text, len, name, CONVTOOL_KERNEL_FORMAT_AUTO, &bank, err);
-    if (st == CONVTOOL_OK)
-        kernel_bank_take_first(&bank, name ? name : "", k);
-    convtool_kernel_bank_free(&bank);
-    return st;
-}
-
-/* The file's stem: its basename without the last extension (".hidden" keeps its dot). */
-void kernel_stem(const char *path, char *out, size_t size)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t n = (dot && dot != base) ? (size_t)(dot - base) : strlen(base);
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, base, n);
-    out[n] = '\0';
-}
-
-/*
- * The file's bytes (not NUL-terminated; *text is malloc'ed, free it). The
- * shared reader refuses FIFOs and devices and files over MAX_FILE_BYTES
- * before reading them.
- */
-convtool_status kernel_read_text(const char *path, char **text, size_t *len)
-{
-    convtool_buffer b = {0};
-    *text = NULL;
-    *len = 0;
-    convtool_status st = convtool_read_file(path, MAX_FILE_BYTES, &b);
-    if (st != CONVTOOL_OK)
-        return st;
-    if (!b.data) { /* an empty file: a valid, empty buffer */
-        b.data = malloc(1);
-        if (!b.data)
-            return CONVTOOL_ENOMEM;
-    }
-    *text = (char *)b.data;
-    *len = b.len;
-    return CONVTOOL_OK;
-}
-
-/* Any kernel file format; a bank gives its first kernel (see convtool_kernel_parse). */
-convtool_status convtool_kernel_load_file(const char *path, convtool_kernel *k,
-                                          convtool_parse_error *err)
-{
-    convtool_kernel_bank bank;
-    memset(k, 0, sizeof *k);
-    convtool_status st = convtool_kernel_bank_load_file(path, &bank, err);
-    if (st == CONVTOOL_OK)
-        kernel_bank_take_first(&bank, bank.name, k);
-    convtool_kernel_bank_free(&bank);
-    return st;
-}
-
-convtool_status convtool_kernel_copy(const convtool_kernel *src, convtool_kernel *dst)
-{
-    size_t bytes;
-    memset(dst, 0, sizeof *dst);
-    if (!src || src->h <= 0 || src->w <= 0 || !src->values)
-        return CONVTOOL_EINVAL;
-    if (convtool_mul_size((size_t)src->h, (size_t)src->w, sizeof(float), 1, &bytes) != CONVTOOL_OK)
-        return CONVTOOL_EOVERFLOW;
-    float *values = malloc(bytes);
-    if (!values)
-        return CONVTOOL_ENOMEM;
-    memcpy(values, src->values, bytes);
-    *dst = *src;
-    dst->values = values;
-    return CONVTOOL_OK;
-}
-
-void convtool_kernel_free(convtool_kernel *k)
-{
-    if (!k)
-        return;
-    free(k->values);
-    memset(k, 0, sizeof *k);
 }

@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "convtool/convtool.h"
-#include "kernel/kernel_formats.h"
 #include "codec/npy.h"
+#include "convtool/convtool.h"
 
 #define NUM_MAX 40
 

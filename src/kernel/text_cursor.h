@@ -1,7 +1,8 @@
 /*
  * Internal: a cursor over kernel text with the line and column messages
- * need, and the ASCII character classes the readers of other tools' formats
- * share (kernel_formats.c, kernel_imagemagick.c).
+ * need, and the ASCII character classes the kernel readers share (the text
+ * parser, the bank split in kernel_load.c, kernel_formats.c and
+ * kernel_imagemagick.c), so none depends on the user's locale.
  */
 #ifndef CONVTOOL_TEXT_CURSOR_H
 #define CONVTOOL_TEXT_CURSOR_H
@@ -27,6 +28,12 @@ static inline int is_digit(int c)
 static inline int is_alpha(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Space within a line: a newline ends a row or a directive, so it is not blank. */
+static inline int is_blank(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
 static inline int is_space(int c)

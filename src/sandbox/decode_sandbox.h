@@ -21,12 +21,7 @@
 #include <stdint.h>
 
 #include "convtool/convtool.h"
-
-struct sandbox_limits {
-    uint64_t memory;      /* address space the child may add to the parent's; 0 = no limit */
-    unsigned cpu_seconds; /* RLIMIT_CPU; 0 = none */
-    unsigned wall_ms;     /* killed after this long (stops not counted); 0 = no timeout */
-};
+#include "sandbox/sandbox_child.h"
 
 /*
  * Runs fn(ctx, reply) in the child, which then sends reply_size bytes of
@@ -53,15 +48,5 @@ convtool_status sandbox_run(struct sandbox_call *call, const struct sandbox_limi
 
 /* Whether decoding is contained: opts->no_sandbox unset and CONVTOOL_SANDBOX is not "0". */
 int sandbox_wanted(const convtool_load_options *opts);
-
-/*
- * Internal, src/sandbox_child.c: in the child, before fn runs, with signals
- * blocked: resets signal handlers, closes every descriptor but reply_fd (and
- * stderr in sanitizer builds), sets the resource limits (the address space
- * to what the child holds, measured there without /proc, plus
- * limits->memory) and installs the syscall filter. Async-signal-safe.
- * Returns 0, or -1 if a step failed.
- */
-int sandbox_enter(int reply_fd, const struct sandbox_limits *limits);
 
 #endif

@@ -17,24 +17,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "sandbox/decode_sandbox.h"
+#include "sandbox/sandbox_child.h"
+#include "sandbox/sanitized.h"
 
 #if defined(__x86_64__)
 #define SANDBOX_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
 #define SANDBOX_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-/* ASan and UBSan reserve terabytes of address space and print their reports to stderr. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
 #endif
 
 #define CHILD_NOFILE 4

@@ -46,7 +46,8 @@ expect_py_checks '
 import glob, os, signal, time
 ct, kernel = os.environ["CONVTOOL"], os.environ["KERNEL"]
 FATAL = (signal.SIGQUIT, signal.SIGXCPU, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM,
-         signal.SIGVTALRM, signal.SIGPROF, signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+         signal.SIGVTALRM, signal.SIGPROF, signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
+         signal.SIGIO, signal.SIGPWR, signal.SIGSTKFLT, signal.SIGRTMIN, signal.SIGRTMAX)
 def temps():
     return glob.glob(".*.convtool-*")
 def spawn(args):
@@ -75,7 +76,8 @@ for sig in FATAL:
     print(("ok: " if rc == 0 or data == b"old contents\n" else "not ok: ")
           + "%s: the destination is untouched" % sig.name)
 # Caught while the temp exists: stop the writer the moment its temp appears.
-for sig in (signal.SIGQUIT, signal.SIGUSR1, signal.SIGALRM, signal.SIGPROF):
+for sig in (signal.SIGQUIT, signal.SIGUSR1, signal.SIGALRM, signal.SIGPROF, signal.SIGIO,
+            signal.SIGRTMIN):
     rc = None
     for attempt in range(5):
         pid = spawn(["apply", "-j", "1", "--quiet", "-f", "npy", "-k", "3", "big.npy", "mid.npy"])
@@ -97,9 +99,9 @@ for sig in (signal.SIGQUIT, signal.SIGUSR1, signal.SIGALRM, signal.SIGPROF):
             rc = None
         if os.path.exists("mid.npy"):
             os.unlink("mid.npy")
-    if rc is not None:
-        print(("ok: " if rc == 128 + sig else "not ok: ")
-              + "%s while writing: exit %s" % (sig.name, rc))
+    # Five runs that all finish before their temp is seen would test nothing: a failure.
+    print(("ok: " if rc == 128 + sig else "not ok: ")
+          + "%s while writing: exit %s (None: the temp was never caught)" % (sig.name, rc))
     print(("ok: " if not temps() else "not ok: ") + "%s while writing: no temp left %s" % (sig.name, temps()))
 '
 
@@ -185,6 +187,11 @@ expect_exit 2 -- ct apply -k blur -q 80 --quality 90 a.png x.jpg
 expect_exit 2 -- ct shape -s 1 -s 2 -k 3 28x28
 expect_stderr_contains "given twice"
 expect_exit 2 -- ct kernels --as npy --as mat show sharpen
+# A glued value that is the name of an existing file: a glob's file, not an option.
+cp photo.png ./-fpng
+expect_exit 2 -- ct apply -k blur -o out4 a.png -fpng
+expect_stderr_contains "put -- before the file names or write ./-fpng"
+expect_file_absent out4
 # The same value twice changes nothing; -k is meant to repeat.
 expect_exit 0 -- ct apply -k blur -s 2 --stride 2 a.png x.png
 expect_exit 0 -- ct apply -k blur -k sharpen -o out3 -- -odd-name.png -sharp.png
@@ -229,3 +236,38 @@ expect_stderr_contains "0x5: not a valid size"
 expect_stderr_contains "at least 1"
 expect_exit 2 -- ct shape 5x0x3 -k 3
 expect_stderr_not_contains "no such file"
+
+## The report through descriptors and FIFOs (review findings): never truncated, never a hang.
+rm -f rfifo
+mkfifo rfifo
+(cat rfifo >fifo-report.txt &)
+expect_exit 0 -- timeout 10 "$CONVTOOL" apply -k blur -o out5 --report rfifo a.png
+sleep 0.2
+expect_eq "$(grep -c '"status":"ok"' fifo-report.txt)" 1 "--report to a FIFO with a reader"
+rm -f rfifo2
+mkfifo rfifo2
+expect_exit 1 -- timeout 10 "$CONVTOOL" apply -k blur -o out5 --report rfifo2 a.png
+expect_stderr_contains "--report rfifo2: a FIFO with no reader"
+expect_exit 0 -- timeout 10 bash -c "\"$CONVTOOL\" apply -k blur -o out5 --report /dev/stdout a.png | cat >piped.jsonl"
+expect_eq "$(wc -l <piped.jsonl)" 1 "--report /dev/stdout through a pipe"
+printf '{"earlier":1}\n' >jlog
+expect_exit 0 -- bash -c "\"$CONVTOOL\" apply -k blur -o out5 --report /dev/stdout a.png >>jlog"
+expect_eq "$(wc -l <jlog)" 2 "--report /dev/stdout >> log appends"
+expect_eq "$(head -1 jlog)" '{"earlier":1}' "the log's earlier line is kept"
+expect_exit 0 -- bash -c "\"$CONVTOOL\" apply -k blur -o out5 --report /dev/./fd/3 a.png 3>>jlog"
+expect_eq "$(wc -l <jlog)" 3 "--report /dev/./fd/3 appends too"
+expect_exit 2 -- ct apply -k blur a.png -f png - --report /dev/stdout
+expect_stderr_contains "- (an output) and /dev/stdout (the --report file) are the same file"
+expect_exit 2 -- ct apply -k blur a.png -f png /dev/fd/1 --report -
+# A long collision message keeps what it is about and what is wrong.
+seg=$(printf 'd%.0s' $(seq 1 250))
+longdir=$seg/$seg/$seg/$seg/$seg/$seg
+mkdir -p "$longdir"
+cp photo.png "$longdir/a.png"
+ln -f "$longdir/a.png" "$longdir/b.png"
+expect_exit 2 -- ct apply -k blur -o outl "$longdir/a.png" --report "$longdir/b.png"
+expect_stderr_contains "are the same file"
+expect_stderr_contains " ... "
+# A stray byte that is not UTF-8 (0x9b is CSI on 8-bit terminals) goes out in octal.
+expect_exit 1 -- ct apply -k blur "$(printf 'stray\233[31m.png')" out.png
+expect_stderr_contains 'stray\233[31m.png'

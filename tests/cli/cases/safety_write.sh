@@ -5,6 +5,12 @@
 # of a replaced file kept, a leftover temp file named in the message, FIFOs
 # never waited for, and the messages for an empty OUTPUT and a dangling -o.
 #
+# The review items after it: R1 links in the middle of the path (held to the
+# same rule as the last one), R2 other spellings of descriptor names
+# (/dev/./fd/1, /proc/<pid>/fd/1: the descriptor, never replaced), R3 a FIFO
+# swapped for a regular file between the check and the open, R4 another
+# user's file in a sticky world-writable directory (the fs.protected_regular rule).
+#
 # Parts that need root (other users' links, chown) run as root and as the
 # user nobody (setpriv); without root they are skipped with a note.
 
@@ -134,6 +140,62 @@ else
     echo "note: not root or no setpriv: the sticky-directory link part is skipped"
 fi
 
+## R1. Links in the middle of the path: the same rule as for the last one.
+if [ "$AS_ROOT" = 1 ]; then
+    mkdir "$SHARED/vict"
+    # nobody plants a link to a directory; root must not write through it
+    as_nobody ln -s "$SHARED/vict" "$STICKY/ldir"
+    expect_exit 1 -- ct apply -k identity in.png "$STICKY/ldir/file.png"
+    expect_error_prefix
+    expect_stderr_contains "$STICKY/ldir/file.png: $STICKY/ldir is a symbolic link in a sticky"
+    expect_stderr_contains 'does not follow it (the fs.protected_symlinks rule)'
+    expect_file_absent "$SHARED/vict/file.png"
+    expect_no_temp "$SHARED/vict"
+    # ... relative to the cwd, deeper down, and behind root's own link to it
+    expect_exit 1 -- bash -c 'cd "$1" && exec "$2" apply -k identity "$3" ldir/./file.png' _ "$STICKY" "$CONVTOOL" "$PWD/in.png"
+    expect_stderr_contains 'ldir/./file.png: ldir is a symbolic link in a sticky'
+    mkdir "$SHARED/vict/deep"
+    expect_exit 1 -- ct apply -k identity in.png "$STICKY/ldir/deep/file.png"
+    expect_stderr_contains "$STICKY/ldir is a symbolic link in a sticky"
+    ln -s "$STICKY" "$SHARED/to-sticky"
+    expect_exit 1 -- ct apply -k identity in.png "$SHARED/to-sticky/ldir/file.png"
+    expect_stderr_contains "$STICKY/ldir is a symbolic link in a sticky"
+    expect_file_absent "$SHARED/vict/file.png"
+    expect_file_absent "$SHARED/vict/deep/file.png"
+    # a planted link to the final link's directory, inside the final link's target
+    ln -s "$STICKY/ldir/file.png" "$SHARED/mine-via-ldir.png"
+    expect_exit 1 -- ct apply -k identity in.png "$SHARED/mine-via-ldir.png"
+    expect_stderr_contains "$STICKY/ldir is a symbolic link in a sticky"
+    expect_file_absent "$SHARED/vict/file.png"
+    # root's own link in the middle is followed
+    ln -s "$SHARED/vict" "$STICKY/rootdir"
+    expect_exit 0 -- ct apply -k identity in.png "$STICKY/rootdir/file.png"
+    expect_same_bytes "$SHARED/vict/file.png" ref.png
+    expect_no_temp "$SHARED/vict"
+    # as nobody: a third user's link in the middle is refused, its own followed
+    as_other ln -s "$SHARED/nb" "$SHARED/sticky2/other-dir"
+    as_nobody ln -s "$SHARED/nb" "$SHARED/sticky2/own-dir"
+    expect_exit 1 -- as_nobody "$CONVTOOL" apply -k identity "$SHARED/in.png" "$SHARED/sticky2/other-dir/mid.png"
+    expect_stderr_contains "$SHARED/sticky2/other-dir is a symbolic link in a sticky"
+    expect_file_absent "$SHARED/nb/mid.png"
+    expect_exit 0 -- as_nobody "$CONVTOOL" apply -k identity "$SHARED/in.png" "$SHARED/sticky2/own-dir/mid.png"
+    expect_same_bytes "$SHARED/nb/mid.png" ref.png
+    expect_no_temp "$SHARED/nb"
+else
+    echo "note: not root or no setpriv: the middle-link part is skipped"
+fi
+# ".." after a link is the link target's parent, as for the kernel
+mkdir -p deep/inner
+ln -s deep/inner inner-link
+expect_exit 0 -- ct apply -k identity in.png inner-link/../up.png
+expect_same_bytes deep/up.png ref.png
+expect_file_absent up.png
+# a dangling link in the middle: no directory is created anywhere
+ln -s no-such-dir gone-dir
+expect_exit 1 -- ct apply -k identity in.png gone-dir/out.png
+expect_stderr_contains 'gone-dir/out.png: cannot write: No such file or directory'
+expect_file_absent no-such-dir
+
 ## 6. /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: the open descriptor, as "-".
 ct apply -k identity -f png in.png /dev/stdout 2>stdout.err | cat >piped.png
 expect_eq "$?:$(cat stdout.err)" "0:" "/dev/stdout into a pipe"
@@ -163,6 +225,111 @@ ct apply -k identity in.png to-stdout.png 2>stdout.err | cat >piped2.png
 expect_eq "$?:$(cat stdout.err)" "0:" "a link to /dev/stdout"
 expect_same_bytes piped2.png ref.png
 link_is_kept to-stdout.png /dev/stdout
+
+## R2. Other spellings of a descriptor name: still the descriptor, never replaced.
+for spelling in /dev/./fd/1 /dev//fd/1 /dev/fd/./1 /proc/thread-self/fd/1 /proc/self/../self/fd/1; do
+    printf 'earlier line\n' >log4
+    ct apply -k identity -f png in.png "$spelling" >>log4 2>stdout.err
+    expect_eq "$?:$(cat stdout.err)" "0:" "$spelling appended to a log"
+    expect_eq "$(head -n 1 log4)" "earlier line" "the log's earlier content ($spelling)"
+    tail -c +14 log4 >appended4.png
+    expect_same_bytes appended4.png ref.png
+done
+# /proc/<own pid>/fd/1 (exec keeps the shell's pid for convtool)
+printf 'earlier line\n' >log4
+bash -c 'exec "$0" apply -k identity -f png in.png "/proc/$$/fd/1"' "$CONVTOOL" >>log4 2>stdout.err
+expect_eq "$?:$(cat stdout.err)" "0:" "/proc/<pid>/fd/1 appended to a log"
+expect_eq "$(head -n 1 log4)" "earlier line" "the log's earlier content (/proc/<pid>/fd/1)"
+# a link to an odd spelling, and an odd spelling of fd 3 open on a file
+ln -s /dev/./fd/1 odd-stdout.png
+printf 'earlier line\n' >log4
+ct apply -k identity in.png odd-stdout.png >>log4 2>stdout.err
+expect_eq "$?:$(cat stdout.err)" "0:" "a link to /dev/./fd/1"
+expect_eq "$(head -n 1 log4)" "earlier line" "the log's earlier content (a link)"
+link_is_kept odd-stdout.png /dev/./fd/1
+expect_exit 0 -- ct apply -k identity -f png in.png /dev//fd/3 3>>log4
+expect_eq "$(head -n 1 log4)" "earlier line" "the log's earlier content (fd 3)"
+expect_no_temp
+# ... not open: the same error as /dev/fd/9, nothing created
+expect_exit 1 -- ct apply -k identity -f png in.png /dev/./fd/9
+expect_stderr_contains '/dev/./fd/9: cannot write: Bad file descriptor'
+
+## R3. A FIFO swapped for a regular file between the check and the open: not written.
+# The shim renames FROM over the name just before convtool's direct open of it.
+cat >swapopen.c <<'C'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static int swapped(int dir, const char *path, int flags, va_list ap)
+{
+    const char *from = getenv("SWAPOPEN_FROM");
+    int mode = (flags & O_CREAT) ? va_arg(ap, int) : 0;
+    if (from && (flags & O_NONBLOCK) && (flags & O_ACCMODE) == O_WRONLY)
+        syscall(SYS_renameat, AT_FDCWD, from, dir, path);
+    return (int)syscall(SYS_openat, dir, path, flags, mode);
+}
+int openat(int dir, const char *path, int flags, ...)
+{ va_list ap; va_start(ap, flags); int r = swapped(dir, path, flags, ap); va_end(ap); return r; }
+int openat64(int dir, const char *path, int flags, ...)
+{ va_list ap; va_start(ap, flags); int r = swapped(dir, path, flags, ap); va_end(ap); return r; }
+C
+if cc -shared -fPIC -O2 -o libswapopen.so swapopen.c 2>/dev/null; then
+    mkfifo swapped.png
+    printf '%s\n' "$OLD" >swap-in.png
+    run env LD_PRELOAD="$PWD/libswapopen.so" SWAPOPEN_FROM="$PWD/swap-in.png" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        timeout 10 "$CONVTOOL" apply -k identity in.png swapped.png
+    expect_eq "$LAST_RC" 1 "exit when the FIFO was swapped"
+    expect_error_prefix
+    expect_stderr_contains 'swapped.png: cannot write: Resource temporarily unavailable'
+    expect_eq "$(cat swapped.png)" "$OLD" "the regular file swapped in"
+    expect_no_temp
+else
+    echo "note: no C compiler: the swapped-FIFO part is skipped"
+fi
+
+## R4. Another user's file in a sticky world-writable directory is not replaced.
+if [ "$AS_ROOT" = 1 ]; then
+    as_nobody sh -c 'printf "%s\n" "$1" >"$2"' _ "$OLD" "$STICKY/nobodys-out.png"
+    expect_exit 1 -- ct apply -k identity in.png "$STICKY/nobodys-out.png"
+    expect_error_prefix
+    expect_stderr_contains "$STICKY/nobodys-out.png: belongs to another user in a sticky world-writable directory"
+    expect_stderr_contains 'convtool does not replace it (the fs.protected_regular rule)'
+    expect_eq "$(cat "$STICKY/nobodys-out.png")" "$OLD" "nobody's file in the sticky directory"
+    expect_eq "$(stat -c %U "$STICKY/nobodys-out.png")" nobody "its owner"
+    expect_no_temp "$STICKY"
+    # through root's own link from elsewhere: the file reached is what counts
+    ln -s "$STICKY/nobodys-out.png" "$SHARED/mine-to-nobodys.png"
+    expect_exit 1 -- ct apply -k identity in.png "$SHARED/mine-to-nobodys.png"
+    expect_stderr_contains "$SHARED/mine-to-nobodys.png: $STICKY/nobodys-out.png belongs to another user"
+    expect_eq "$(cat "$STICKY/nobodys-out.png")" "$OLD" "nobody's file, through a link"
+    # root's own file there, and nobody's own file as nobody, are replaced
+    printf '%s\n' "$OLD" >"$STICKY/roots-out.png"
+    expect_exit 0 -- ct apply -k identity in.png "$STICKY/roots-out.png"
+    expect_same_bytes "$STICKY/roots-out.png" ref.png
+    expect_exit 0 -- as_nobody "$CONVTOOL" apply -k identity "$SHARED/in.png" "$STICKY/nobodys-out.png"
+    expect_same_bytes "$STICKY/nobodys-out.png" ref.png
+    # the directory's owner's files are fair game (as the kernel's rule): nobody's sticky dir
+    mkdir -m 1777 "$SHARED/sticky-nb"
+    chown nobody "$SHARED/sticky-nb"
+    as_nobody touch "$SHARED/sticky-nb/owners.png"
+    expect_exit 0 -- ct apply -k identity in.png "$SHARED/sticky-nb/owners.png"
+    expect_same_bytes "$SHARED/sticky-nb/owners.png" ref.png
+    # as nobody, a third user's file: refused with the same message
+    as_other touch "$STICKY/others.png"
+    expect_exit 1 -- as_nobody "$CONVTOOL" apply -k identity "$SHARED/in.png" "$STICKY/others.png"
+    expect_stderr_contains "$STICKY/others.png: belongs to another user in a sticky"
+    expect_eq "$(stat -c %s "$STICKY/others.png")" 0 "a third user's file"
+    # a new file there is created as usual
+    expect_exit 0 -- as_nobody "$CONVTOOL" apply -k identity "$SHARED/in.png" "$STICKY/new-by-nobody.png"
+    expect_same_bytes "$STICKY/new-by-nobody.png" ref.png
+    expect_no_temp "$STICKY"
+else
+    echo "note: not root or no setpriv: the protected_regular part is skipped"
+fi
 
 ## 7. Replacing a file keeps its owner, group and mode.
 if [ "$AS_ROOT" = 1 ]; then

@@ -312,6 +312,122 @@ static void symlink_loop_is_eloop(void **state)
     assert_int_equal(count_temps(f->dir), 0);
 }
 
+/* Root's view of a directory nobody (65534) planted a link in: dir/sticky/ldir -> dir/vict. */
+static void plant_middle_link(fixture *f, char *sticky, char *link, char *vict, size_t cap)
+{
+    snprintf(sticky, cap, "%s/sticky", f->dir);
+    snprintf(link, cap, "%s/sticky/ldir", f->dir);
+    snprintf(vict, cap, "%s/vict", f->dir);
+    assert_int_equal(mkdir(sticky, 0777), 0);
+    assert_int_equal(chmod(sticky, 01777), 0);
+    assert_int_equal(mkdir(vict, 0755), 0);
+    assert_int_equal(symlink(vict, link), 0);
+    assert_int_equal(lchown(link, 65534, 65534), 0);
+}
+
+/* A link in the middle of the path is held to the same rule as the last one. */
+static void middle_link_in_sticky_dir_is_refused(void **state)
+{
+    fixture *f = *state;
+    char sticky[PATH_MAX], link[PATH_MAX], vict[PATH_MAX], out[PATH_MAX + 16];
+    convtool_write_detail d;
+    struct stat st;
+
+    if (geteuid() != 0)
+        skip(); /* a link owned by another user needs lchown */
+    plant_middle_link(f, sticky, link, vict, sizeof sticky);
+    snprintf(out, sizeof out, "%s/file.png", link);
+    errno = 0;
+    assert_int_equal(convtool_write_file_atomic_ex(out, "x", 1, &d), CONVTOOL_EIO);
+    assert_int_equal(errno, EACCES);
+    assert_int_equal(d.problem, CONVTOOL_WRITE_UNSAFE_LINK);
+    assert_string_equal(d.where, link);
+    snprintf(out, sizeof out, "%s/file.png", vict);
+    assert_int_not_equal(lstat(out, &st), 0);
+    assert_int_equal(count_temps(vict), 0);
+}
+
+/* fs.protected_regular: root does not take over a file of another user in /tmp. */
+static void others_file_in_sticky_dir_is_kept(void **state)
+{
+    fixture *f = *state;
+    char sticky[PATH_MAX], out[PATH_MAX];
+    convtool_write_detail d;
+
+    if (geteuid() != 0)
+        skip(); /* a file owned by another user needs chown */
+    snprintf(sticky, sizeof sticky, "%s/sticky", f->dir);
+    snprintf(out, sizeof out, "%s/sticky/theirs.png", f->dir);
+    assert_int_equal(mkdir(sticky, 0777), 0);
+    assert_int_equal(chmod(sticky, 01777), 0);
+    put_file(out, "theirs");
+    assert_int_equal(chown(out, 65534, 65534), 0);
+    errno = 0;
+    assert_int_equal(convtool_write_file_atomic_ex(out, "x", 1, &d), CONVTOOL_EIO);
+    assert_int_equal(errno, EACCES);
+    assert_int_equal(d.problem, CONVTOOL_WRITE_OTHERS_FILE);
+    assert_string_equal(d.where, out);
+    assert_file_is(out, "theirs", 6);
+    assert_int_equal(count_temps(sticky), 0);
+    /* the directory's owner's file is fair game, as for the kernel */
+    assert_int_equal(chown(sticky, 65534, 65534), 0);
+    assert_int_equal(convtool_write_file_atomic(out, "x", 1), CONVTOOL_OK);
+    assert_file_is(out, "x", 1);
+}
+
+/* "a/link/../b" is b beside the link's target, as the kernel resolves it. */
+static void dotdot_after_link_is_the_targets_parent(void **state)
+{
+    fixture *f = *state;
+    char inner[PATH_MAX], link[PATH_MAX], out[PATH_MAX + 16];
+
+    snprintf(inner, sizeof inner, "%s/deep", f->dir);
+    assert_int_equal(mkdir(inner, 0755), 0);
+    snprintf(inner, sizeof inner, "%s/deep/inner", f->dir);
+    assert_int_equal(mkdir(inner, 0755), 0);
+    snprintf(link, sizeof link, "%s/link", f->dir);
+    assert_int_equal(symlink("deep/inner", link), 0);
+    snprintf(out, sizeof out, "%s/../up.png", link);
+    assert_int_equal(convtool_write_file_atomic(out, "up", 2), CONVTOOL_OK);
+    assert_file_is(in_dir(f, "deep/up.png"), "up", 2);
+    assert_int_not_equal(access(in_dir(f, "up.png"), F_OK), 0);
+}
+
+/* -------------------------------------------------- descriptor names */
+
+/* Writes through `spelling` (%d: the descriptor) into a pipe; the bytes must arrive there. */
+static void write_via_spelling(const char *spelling)
+{
+    char path[64], buf[16];
+    int fds[2];
+
+    assert_int_equal(pipe(fds), 0);
+    snprintf(path, sizeof path, spelling, fds[1], fds[1]);
+    assert_int_equal(convtool_write_file_atomic(path, "fd!", 3), CONVTOOL_OK);
+    assert_int_equal(read(fds[0], buf, sizeof buf), 3);
+    assert_memory_equal(buf, "fd!", 3);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* However a procfs fd entry of this process is spelt, it is the descriptor. */
+static void descriptor_spellings_write_the_descriptor(void **state)
+{
+    char own[64];
+
+    write_via_spelling("/dev/./fd/%d");
+    write_via_spelling("/dev//fd/%d");
+    write_via_spelling("/dev/fd/./%d");
+    write_via_spelling("/proc/thread-self/fd/%d");
+    write_via_spelling("/proc/self/../self/fd/%d");
+    snprintf(own, sizeof own, "/proc/%d/fd/%%d", (int)getpid());
+    write_via_spelling(own);
+    /* not open: EBADF, and nothing is created */
+    errno = 0;
+    assert_int_equal(convtool_write_file_atomic("/dev/./fd/987", "x", 1), CONVTOOL_EIO);
+    assert_int_equal(errno, EBADF);
+}
+
 /* ------------------------------------------------- non-regular files */
 
 static void dev_full_is_enospc(void **state)
@@ -636,6 +752,10 @@ int main(void)
         T(symlink_target_is_replaced_link_kept),
         T(dangling_symlink_chain_is_refused),
         T(symlink_loop_is_eloop),
+        T(middle_link_in_sticky_dir_is_refused),
+        T(others_file_in_sticky_dir_is_kept),
+        T(dotdot_after_link_is_the_targets_parent),
+        T(descriptor_spellings_write_the_descriptor),
         T(dev_full_is_enospc),
         T(dev_null_is_written_directly),
         T(fifo_is_written_directly),

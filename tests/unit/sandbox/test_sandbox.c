@@ -32,18 +32,8 @@
 #include "convtool/convtool.h"
 #include "codec/decode_arena.h"
 #include "sandbox/decode_sandbox.h"
+#include "sandbox/sanitized.h"
 #include "png_builder.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
 
 static const struct sandbox_limits quick = {64u << 20, 5, 5000};
 

@@ -1,18 +1,16 @@
 /*
- * Internal: the pieces shared by the kernel readers and writers. The text
- * format's parser (kernel_parse.c) reads one section at a time so that a
- * bank (kernel_bank.c) can run it on each part between `---` lines; the
- * other tools' formats (kernel_formats.c) reuse its number rules.
+ * Internal: the kernel folder's private header (like libvips's
+ * pconvolution.h). The front door (kernel_load.c) picks a reader and hands
+ * it an empty bank; the readers, the text parser, the bank container and the
+ * kernel operations below it only ever call down, each group declared here
+ * under the file that defines it.
  */
-#ifndef CONVTOOL_KERNEL_FORMATS_H
-#define CONVTOOL_KERNEL_FORMATS_H
+#ifndef CONVTOOL_KERNEL_INTERNAL_H
+#define CONVTOOL_KERNEL_INTERNAL_H
 
 #include <stddef.h>
 
 #include "convtool/convtool.h"
-
-/* Kernel files larger than this are refused (they would be absurd kernels). */
-#define KERNEL_MAX_FILE_BYTES ((size_t)16 * 1024 * 1024)
 
 /* What a part of a kernel text is, which decides the directives it takes. */
 enum kernel_section_kind {
@@ -30,6 +28,8 @@ struct kernel_section {
     convtool_combine combine;
 };
 
+/* ---- kernel_parse.c: the text format, one section at a time */
+
 /*
  * Parses one section that starts at the beginning of a line. k gets the
  * values (none for a header), scale, offset and description; k->name is
@@ -44,14 +44,20 @@ convtool_status kernel_parse_section(const char *text, size_t len, struct kernel
  */
 convtool_status kernel_number(const char *tok, size_t n, double *out, char *why, size_t why_size);
 
-/* Reads a whole kernel file (at most KERNEL_MAX_FILE_BYTES); caller frees *text. */
-convtool_status kernel_read_text(const char *path, char **text, size_t *len);
+/* ---- kernel_imagemagick.c, kernel_formats.c: other tools' formats */
 
-/* The file's stem: its basename without the last extension. */
-void kernel_stem(const char *path, char *out, size_t size);
+/* True when text starts like an ImageMagick kernel: "WxH:", "3:", "5x3+0+1>:"... */
+int kernel_looks_imagemagick(const char *text, size_t len);
 
-/* Copies at most size-1 bytes of src and a NUL. */
-void kernel_copy_name(char *dst, size_t size, const char *src);
+/* Other tools' formats, appended to an empty bank; members are left unnamed. */
+convtool_status kernel_read_imagemagick(const char *text, size_t len, convtool_kernel_bank *bank,
+                                        convtool_parse_error *err);
+convtool_status kernel_read_vips(const char *text, size_t len, convtool_kernel_bank *bank,
+                                 convtool_parse_error *err);
+convtool_status kernel_read_npy(const unsigned char *bytes, size_t len, convtool_kernel_bank *bank,
+                                convtool_parse_error *err);
+
+/* ---- kernel_bank.c: the container the readers append to */
 
 /* Appends k to the bank, taking its values (k is zeroed). */
 convtool_status kernel_bank_add(convtool_kernel_bank *bank, convtool_kernel *k);
@@ -65,19 +71,19 @@ void kernel_bank_take_first(convtool_kernel_bank *bank, const char *name, convto
 /* Gives unnamed members NAME (one kernel) or NAME_1, NAME_2, … (several). */
 void kernel_bank_name_members(convtool_kernel_bank *bank);
 
-/* True when text starts like an ImageMagick kernel: "WxH:", "3:", "5x3+0+1>:"... */
-int kernel_looks_imagemagick(const char *text, size_t len);
-
-/* Other tools' formats, appended to an empty bank; members are left unnamed. */
-convtool_status kernel_read_imagemagick(const char *text, size_t len, convtool_kernel_bank *bank,
-                                        convtool_parse_error *err);
-convtool_status kernel_read_vips(const char *text, size_t len, convtool_kernel_bank *bank,
-                                 convtool_parse_error *err);
-convtool_status kernel_read_npy(const unsigned char *bytes, size_t len, convtool_kernel_bank *bank,
-                                convtool_parse_error *err);
-
 /* Sets err (if not NULL) and returns CONVTOOL_EPARSE; line 0 means "no line". */
 convtool_status kernel_fail(convtool_parse_error *err, int line, int column, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-#endif /* CONVTOOL_KERNEL_FORMATS_H */
+/* ---- kernel_ops.c: names, copies and whole-kernel arithmetic */
+
+/* Copies at most size-1 bytes of src and a NUL. */
+void kernel_copy_name(char *dst, size_t size, const char *src);
+
+/* ASCII-only case folding: names and keywords must not depend on the user's locale. */
+int kernel_ascii_lower(int c);
+
+/* True when a and b are the same word but for ASCII case. */
+int kernel_same_word(const char *a, const char *b);
+
+#endif /* CONVTOOL_KERNEL_INTERNAL_H */

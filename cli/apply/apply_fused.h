@@ -1,0 +1,19 @@
+/* The fused 8-bit path of `apply` (apply_fused.c): no float image in memory. */
+#ifndef CONVTOOL_CLI_APPLY_FUSED_H
+#define CONVTOOL_CLI_APPLY_FUSED_H
+
+#include "apply/apply.h"
+
+/*
+ * Whether the fused path can run this job (PNG/JPEG in, an 8-bit format out,
+ * no combine, no --map normalize, no kernel that can overflow float32;
+ * CONVTOOL_FUSED=0 says no). apply_run_file asks once per file and hands the
+ * answer to the limits check and the route.
+ */
+int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info);
+
+/* Runs the job on the fused path: decode to samples, convolve, quantize, encode, write. */
+int apply_run_fused(const struct apply_job *job, convtool_buffer *file,
+                    const convtool_image_info *info);
+
+#endif

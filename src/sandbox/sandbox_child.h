@@ -1,0 +1,28 @@
+/*
+ * The child's side of the decoder sandbox (sandbox_child.c): what the parent
+ * (decode_sandbox.c) hands it, and the one call that locks it down. The child
+ * needs nothing of its parent's header, so the two files do not include each
+ * other.
+ */
+#ifndef CONVTOOL_SANDBOX_CHILD_H
+#define CONVTOOL_SANDBOX_CHILD_H
+
+#include <stdint.h>
+
+struct sandbox_limits {
+    uint64_t memory;      /* address space the child may add to the parent's; 0 = no limit */
+    unsigned cpu_seconds; /* RLIMIT_CPU; 0 = none */
+    unsigned wall_ms;     /* killed after this long (stops not counted); 0 = no timeout */
+};
+
+/*
+ * In the child, before fn runs, with signals
+ * blocked: resets signal handlers, closes every descriptor but reply_fd (and
+ * stderr in sanitizer builds), sets the resource limits (the address space
+ * to what the child holds, measured there without /proc, plus
+ * limits->memory) and installs the syscall filter. Async-signal-safe.
+ * Returns 0, or -1 if a step failed.
+ */
+int sandbox_enter(int reply_fd, const struct sandbox_limits *limits);
+
+#endif
