@@ -45,7 +45,7 @@ fi
 # The project's own build dependencies come from scripts/install-deps; the peers from here.
 install_peers() {
   local p missing=()
-  "$root/scripts/install-deps"
+  "$root/scripts/install-deps" --test # the peers and python3-numpy/opencv comparisons
   for p in imagemagick libvips-tools python3-opencv python3-numpy hyperfine time; do
     [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) == "install ok installed" ]] ||
       missing+=("$p")

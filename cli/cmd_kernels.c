@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "common/kernel_spec.h"
 #include "common/option_check.h"
+#include "common/suggest.h"
+#include "common/tty_guard.h"
 
 static void print_help(void)
 {
@@ -235,11 +237,8 @@ static int show_kernels(int argc, char **argv, const char *kernels_dir, const ch
         cli_error("kernels show: no kernel given (e.g. 'convtool kernels show sobel')");
         return EXIT_USAGE;
     }
-    if (fmt == CONVTOOL_KERNEL_FORMAT_NPY && isatty(STDOUT_FILENO)) {
-        cli_error("kernels show --as npy: stdout is a terminal; redirect it to a file "
-                  "(> kernel.npy)");
+    if (fmt == CONVTOOL_KERNEL_FORMAT_NPY && tty_guard_stdout("npy", "kernel", NULL) != EXIT_OK)
         return EXIT_USAGE;
-    }
     if (!as) {
         for (int i = 0; i < argc; i++) {
             convtool_kernel_bank b;
@@ -262,34 +261,61 @@ static int show_kernels(int argc, char **argv, const char *kernels_dir, const ch
     return rc;
 }
 
-int cmd_kernels(int argc, char **argv)
+static const struct option kernels_longs[] = {{"kernels-dir", 1, NULL, 'K'},
+                                              {"as", 1, NULL, 'A'},
+                                              {"help", 0, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+
+/* The options before the subcommand; EXIT_HELP after --help. */
+static int parse_options(int argc, char **argv, const char **kernels_dir, const char **as)
 {
-    static const struct option longs[] = {{"kernels-dir", 1, NULL, 'K'},
-                                          {"as", 1, NULL, 'A'},
-                                          {"help", 0, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
-    const char *kernels_dir = NULL, *as = NULL;
     int opt;
     struct option_history seen = {0};
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", kernels_longs, NULL)) != -1) {
         if ((opt == 'K' || opt == 'A') && option_check_value(&seen, opt, argv) != EXIT_OK)
             return EXIT_USAGE;
         if (opt == 'K') {
-            kernels_dir = optarg;
+            *kernels_dir = optarg;
         } else if (opt == 'A') {
-            as = optarg;
+            *as = optarg;
         } else if (opt == 'h') {
             print_help();
-            return cli_finish_stdout();
+            return EXIT_HELP;
+        } else if (opt == ':') {
+            cli_error("kernels: missing value for option '%s' (see 'convtool kernels --help')",
+                      argv[optind - 1]);
+            return EXIT_USAGE;
         } else {
-            cli_error("kernels: %s option '%s' (see 'convtool kernels --help')",
-                      opt == ':' ? "missing value for" : "unknown",
-                      opt == ':' ? argv[optind - 1] : cli_unknown_option(argv));
+            suggest_unknown_option("kernels", argv, kernels_longs);
             return EXIT_USAGE;
         }
     }
-    int rc;
+    return EXIT_OK;
+}
+
+static int unknown_subcommand(const char *sub)
+{
+    struct suggestion near;
+    suggestion_init(&near, sub, strlen(sub));
+    suggestion_offer(&near, "list", 4);
+    suggestion_offer(&near, "show", 4);
+    if (near.name[0])
+        cli_error("kernels: unknown subcommand '%s'; did you mean %s? (list or show)", sub,
+                  near.name);
+    else
+        cli_error("kernels: unknown subcommand '%s' (list or show)", sub);
+    return EXIT_USAGE;
+}
+
+int cmd_kernels(int argc, char **argv)
+{
+    const char *kernels_dir = NULL, *as = NULL;
+    int rc = parse_options(argc, argv, &kernels_dir, &as);
+    if (rc == EXIT_HELP)
+        return cli_finish_stdout();
+    if (rc != EXIT_OK)
+        return rc;
     const char *sub = optind < argc ? argv[optind] : "list";
     if (strcmp(sub, "list") == 0 && optind + 1 >= argc && !as)
         rc = list_kernels(kernels_dir);
@@ -298,10 +324,8 @@ int cmd_kernels(int argc, char **argv)
         rc = EXIT_USAGE;
     } else if (strcmp(sub, "show") == 0)
         rc = show_kernels(argc - optind - 1, argv + optind + 1, kernels_dir, as);
-    else {
-        cli_error("kernels: unknown subcommand '%s' (list or show)", sub);
-        rc = EXIT_USAGE;
-    }
+    else
+        rc = unknown_subcommand(sub);
     int out = cli_finish_stdout();
     return rc != EXIT_OK ? rc : out;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/suggest.h"
 
 struct command {
     const char *name;
@@ -49,6 +50,21 @@ static int apply_simd_environment(void)
     return EXIT_OK;
 }
 
+/* "aply" is a typo of apply: say so rather than only pointing at --help. */
+static int unknown_command(const char *cmd)
+{
+    struct suggestion near;
+    suggestion_init(&near, cmd, strlen(cmd));
+    for (size_t i = 0; i < COMMAND_COUNT; i++)
+        suggestion_offer(&near, commands[i].name, strlen(commands[i].name));
+    if (near.name[0])
+        cli_error("unknown command '%s'; did you mean %s? (see 'convtool --help')", cmd,
+                  near.name);
+    else
+        cli_error("unknown command '%s' (try 'convtool --help')", cmd);
+    return EXIT_USAGE;
+}
+
 int cli_run(int argc, char **argv)
 {
     if (apply_simd_environment() != EXIT_OK)
@@ -74,6 +90,5 @@ int cli_run(int argc, char **argv)
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    cli_error("unknown command '%s' (try 'convtool --help')", cmd);
-    return EXIT_USAGE;
+    return unknown_command(cmd);
 }

@@ -11,7 +11,10 @@ set(CONVTOOL_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/common/messages.c
   ${CMAKE_CURRENT_LIST_DIR}/common/numparse.c
   ${CMAKE_CURRENT_LIST_DIR}/common/option_check.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/shell_word.c
   ${CMAKE_CURRENT_LIST_DIR}/common/signals.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/suggest.c
+  ${CMAKE_CURRENT_LIST_DIR}/common/tty_guard.c
   ${CMAKE_CURRENT_LIST_DIR}/common/utf8.c
   # cli/apply: convtool apply, single file and batch
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_args.c

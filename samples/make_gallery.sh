@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # make_gallery.sh - regenerate docs/gallery/ (the README's kernel gallery) with convtool.
 #
-# usage: samples/make_gallery.sh [-h]
+# usage: samples/make_gallery.sh [-o DIR] [-h]
 #
 # Runs convtool on samples/chelsea.png (451x300, CC0, Stefan van der Walt) and writes
+# into docs/gallery/, or into DIR with -o (created if missing; the commands in its
+# README.md name DIR):
 #
-#   docs/gallery/chelsea-NAME.png   the cat through each named kernel of the SPEC table
-#                                   (top_edge left_edge diag1 diag2 sobel sobel_y
-#                                   sharpen blur identity) plus laplacian, emboss and
-#                                   gaussian7
-#   docs/gallery/map-MODE.png       top_edge (on the luma) under each --map mode:
-#                                   clamp, abs, shift, normalize
-#   docs/gallery/README.md          a table of kernel, exact command and image
+#   chelsea-NAME.png   the cat through each named kernel of the SPEC table (top_edge
+#                      left_edge diag1 diag2 sobel sobel_y sharpen blur identity) plus
+#                      laplacian, emboss and gaussian7
+#   map-MODE.png       top_edge (on the luma) under each --map mode: clamp, abs, shift,
+#                      normalize
+#   README.md          a table of kernel, exact command and image
 #
 # The zero-sum edge kernels (top_edge, left_edge, sobel, sobel_y, laplacian) answer
 # with values in about [-4, 4] centred on 0, so under the default `--map clamp` half of
@@ -24,16 +25,22 @@
 #
 # convtool is taken from $CONVTOOL, else PATH, else a build directory of this checkout.
 # The outputs are deterministic (convtool's result does not depend on --threads), so
-# re-running the script on an unchanged tree reproduces the committed files byte for
-# byte. Run from anywhere; paths are relative to the repository root.
+# re-running the script on an unchanged tree reproduces the committed PNGs byte for
+# byte; tests/cli/cases/gallery.sh checks this with -o. Run from anywhere; paths are
+# relative to the repository root, DIR to the current directory.
 
 set -eu
 
-case ${1:-} in
-    -h|--help) sed -n '2,/^$/p' "$0" | sed -e '/^$/d' -e 's/^# \{0,1\}//'; exit 0 ;;
-    '') ;;
-    *) echo "make_gallery.sh: unexpected argument '$1' (try -h)" >&2; exit 2 ;;
-esac
+out=docs/gallery
+while [ $# -gt 0 ]; do
+    case $1 in
+        -h|--help) sed -n '2,/^$/p' "$0" | sed -e '/^$/d' -e 's/^# \{0,1\}//'; exit 0 ;;
+        -o) [ $# -ge 2 ] || { echo "make_gallery.sh: -o needs a directory" >&2; exit 2; }
+            mkdir -p -- "$2" && out=$(cd -- "$2" && pwd) || exit 1
+            shift 2 ;;
+        *) echo "make_gallery.sh: unexpected argument '$1' (try -h)" >&2; exit 2 ;;
+    esac
+done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -53,7 +60,6 @@ convtool=$(find_convtool) || {
 }
 
 src=samples/chelsea.png
-out=docs/gallery
 mkdir -p "$out"
 
 # name | extra options | what it shows

@@ -43,6 +43,7 @@ struct apply_options {
     convtool_map map;
     convtool_combine combine;
     int combine_given; /* --combine was given: a kernel bank's default combine does not apply */
+    int chain;         /* --chain: each kernel filters the previous one's float result */
     enum alpha_mode alpha;
     int threads;
     convtool_format format; /* CONVTOOL_FORMAT_UNKNOWN: from each output's extension */
@@ -81,7 +82,7 @@ struct apply_job {
     int kernel_count;
     convtool_pool *pool;
     const char *input;
-    const struct output_file *outputs; /* one per kernel for separate, else one */
+    const struct output_file *outputs; /* one per kernel for separate (not --chain), else one */
     int output_count;
 };
 

@@ -13,11 +13,12 @@
 #include "common/geometry_opts.h"
 #include "common/numparse.h"
 #include "common/option_check.h"
+#include "common/suggest.h"
 
 enum {
     OPT_FLIP = 1000, OPT_NORMALIZE, OPT_SCALE, OPT_BIAS, OPT_MAP, OPT_SHOW_KERNEL,
     OPT_COMBINE, OPT_GRAY, OPT_ALPHA, OPT_KERNELS_DIR, OPT_MAX_PIXELS, OPT_QUIET, OPT_PNG_LEVEL,
-    OPT_MAX_MEMORY, OPT_MAX_WORK, OPT_MAX_INPUT_BYTES, OPT_NO_SANDBOX,
+    OPT_MAX_MEMORY, OPT_MAX_WORK, OPT_MAX_INPUT_BYTES, OPT_NO_SANDBOX, OPT_CHAIN,
 };
 
 static const struct option long_options[] = {
@@ -25,7 +26,8 @@ static const struct option long_options[] = {
     {"flip", 0, NULL, OPT_FLIP},       {"normalize", 0, NULL, OPT_NORMALIZE},
     {"scale", 1, NULL, OPT_SCALE},     {"bias", 1, NULL, OPT_BIAS},
     {"map", 1, NULL, OPT_MAP},         {"show-kernel", 0, NULL, OPT_SHOW_KERNEL},
-    {"combine", 1, NULL, OPT_COMBINE}, {"gray", 0, NULL, OPT_GRAY},
+    {"combine", 1, NULL, OPT_COMBINE}, {"chain", 0, NULL, OPT_CHAIN},
+    {"gray", 0, NULL, OPT_GRAY},
     {"grey", 0, NULL, OPT_GRAY},       {"alpha", 1, NULL, OPT_ALPHA},
     {"threads", 1, NULL, 'j'},         {"format", 1, NULL, 'f'},
     {"quality", 1, NULL, 'q'},         {"output-dir", 1, NULL, 'o'},
@@ -38,11 +40,24 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void print_help(void)
+/* Issue 11: what a new user needs first, before the options. */
+static void print_first_steps(void)
 {
     printf("usage: convtool apply [OPTIONS] -k SPEC INPUT OUTPUT\n"
            "       convtool apply [OPTIONS] -k SPEC -o DIR INPUT...\n\n"
-           "Filters PNG, JPEG or .npy inputs by 2-D cross-correlation, exactly as PyTorch's\n"
+           "first steps:\n"
+           "  filter a photo:\n"
+           "    convtool apply -k sharpen photo.jpg sharp.jpg\n"
+           "  what PyTorch's F.conv2d(x, w) gives (its default padding=0, stride=1):\n"
+           "    convtool apply -k \"0 -1 0; -1 5 -1; 0 -1 0\" -p 0 -s 1 x.npy y.npy\n"
+           "  every photo of a folder into out/ (same names):\n"
+           "    convtool apply -k blur -o out/ photos/*.jpg\n\n");
+}
+
+static void print_help(void)
+{
+    print_first_steps();
+    printf("Filters PNG, JPEG or .npy inputs by 2-D cross-correlation, exactly as PyTorch's\n"
            "conv2d (the kernel is not flipped; --flip gives true convolution). '-' reads\n"
            "stdin or writes stdout (then --format is needed).\n\n"
            "options:\n"
@@ -55,8 +70,13 @@ static void print_help(void)
            "      --map MODE            floats to pixels: clamp, abs, shift ((v+1)/2),\n"
            "                            normalize (min-max per channel) (default clamp)\n"
            "      --show-kernel         print the effective kernel and its output range\n"
-           "      --combine MODE        several kernels: separate (OUTPUT-NAME.ext each),\n"
-           "                            magnitude, max, sum, stack (.npy K x C x H x W)\n"
+           "      --combine MODE        several kernels: separate (OUTPUT-NAME.ext each, the\n"
+           "                            default; a line names the files), magnitude, max,\n"
+           "                            sum, stack (.npy K x C x H x W)\n"
+           "      --chain               several kernels: apply them in turn (the first -k\n"
+           "                            first) into one OUTPUT, as ImageMagick's repeated\n"
+           "                            -morphology; steps stay float (--map at the end),\n"
+           "                            -s/-p/-d apply at each step; not with --combine\n"
            "      --gray                convert to luma 0.299 R + 0.587 G + 0.114 B first\n"
            "      --alpha MODE          keep (carried, unfiltered), filter, drop (keep)\n"
            "  -j, --threads N           worker threads (default: online CPUs)\n"
@@ -71,12 +91,14 @@ static void print_help(void)
            "      --max-work N          refuse jobs of more multiply-adds (default 1T; 0 = none)\n"
            "      --max-input-bytes BYTES  refuse larger input files (default 1Gi; 0 = none)\n"
            "      --no-sandbox          decode in this process, not a contained child\n"
-           "      --quiet               no warnings, progress or summary (errors only)\n"
+           "      --quiet               no warnings, progress, summary or list of the files\n"
+           "                            written (errors only)\n"
            "  -h, --help                this help\n" BATCH_HELP);
     geometry_print_aliases();
     printf("\nexamples:\n"
            "  convtool apply -k sharpen photo.png sharp.png\n"
            "  convtool apply -k sobel -k sobel_y --combine magnitude photo.png edges.png\n"
+           "  convtool apply --chain -k blur -k sharpen photo.png soft-sharp.png\n"
            "  convtool apply -k top_edge --map abs -o out/ *.jpg\n"
            "  find in -name '*.png' -print0 |\n"
            "      convtool apply -k blur --files-from - -0 --name '{stem}_{kernel}.{ext}' \\\n"
@@ -166,6 +188,7 @@ static int parse_option(int opt, char **argv, struct apply_options *o)
     case OPT_GRAY: o->gray = 1; return EXIT_OK;
     case OPT_QUIET: cli_quiet = 1; return EXIT_OK;
     case OPT_NO_SANDBOX: o->no_sandbox = 1; return EXIT_OK;
+    case OPT_CHAIN: o->chain = 1; return EXIT_OK;
     case OPT_KERNELS_DIR: o->kernels_dir = optarg; return EXIT_OK;
     case 'o': o->output_dir = optarg; return EXIT_OK;
     case 'h': print_help(); return EXIT_HELP;
@@ -173,8 +196,7 @@ static int parse_option(int opt, char **argv, struct apply_options *o)
         cli_error("apply: option %s needs a value", argv[optind - 1]);
         return EXIT_USAGE;
     case '?':
-        cli_error("apply: unknown option '%s' (see 'convtool apply --help')",
-                  cli_unknown_option(argv));
+        suggest_unknown_option("apply", argv, long_options); /* "did you mean --stride?" */
         return EXIT_USAGE;
     }
     return parse_named(opt, optarg, o);
@@ -195,6 +217,11 @@ static void set_defaults(struct apply_options *o)
 static int check_positionals(struct apply_options *o, int argc, char **argv)
 {
     int n = argc - optind;
+    if (o->chain && o->combine_given) {
+        cli_error("apply: --chain applies the kernels in turn into one image and --combine "
+                  "merges their separate results; give one of them");
+        return EXIT_USAGE;
+    }
     if (o->kernel_count == 0) {
         cli_error("apply: no kernel given (-k NAME, e.g. -k sharpen; see 'convtool kernels')");
         return EXIT_USAGE;

@@ -6,12 +6,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "apply/apply_common.h"
 #include "cli.h"
 #include "common/geometry_opts.h"
+#include "common/shell_word.h"
 
+/*
+ * An edge kernel (sum 0) centres its result on 0, so clamping blackens half
+ * of it: past 10 % the picture is wrong and --map abs/shift is the fix. A
+ * kernel with a nonzero sum (sharpen, emboss: 1) keeps the image's levels and
+ * pushes edges past black and white by design: the samples clip 10-20 % with
+ * sharpen, emboss or a strong sharpen (9 - 8 x neighbours), as any photo
+ * editor's sharpen does. Past a quarter the image is washed out: the kernel
+ * is far too strong (an unnormalized box clips 75-98 %).
+ */
 #define CLIP_WARN_SHARE 0.10
+#define CLIP_WARN_SHARE_IMAGE 0.25
+#define ZERO_SUM 1e-6
 
 int apply_geometry(const struct apply_job *job, const struct prepared_kernel *pk, int in_h,
                    int in_w, convtool_geometry *g)
@@ -24,13 +38,48 @@ int apply_geometry(const struct apply_job *job, const struct prepared_kernel *pk
     return cli_exit_code(st);
 }
 
-void apply_warn_clipped(const char *path, size_t clipped, size_t total)
+void apply_warn_clipped(const char *path, size_t clipped, size_t total, double kernel_sum)
 {
-    if (total == 0 || (double)clipped / (double)total <= CLIP_WARN_SHARE)
+    double share = total ? (double)clipped / (double)total : 0.0;
+    int edge = fabs(kernel_sum) < ZERO_SUM || kernel_sum < 0.0; /* negative: dark like edges */
+    if (share <= (edge ? CLIP_WARN_SHARE : CLIP_WARN_SHARE_IMAGE))
         return;
-    cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; for edge kernels "
-             "try --map abs or --map shift",
-             path, 100.0 * (double)clipped / (double)total);
+    if (edge)
+        cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; for edge kernels "
+                 "try --map abs or --map shift",
+                 path, 100.0 * share);
+    else if (kernel_sum > 1.5)
+        cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; the kernel sums "
+                 "to %g and brightens the image that much: --normalize divides it by its sum",
+                 path, 100.0 * share, kernel_sum);
+    else
+        cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; to keep "
+                 "highlights, lower the strength: --scale 0.5 --bias 0.25, or write .npy / HDR "
+                 "to keep the floats",
+                 path, 100.0 * share);
+}
+
+/*
+ * Combined outputs: sum adds the kernel sums; magnitude and max of edge
+ * kernels stay edge-like only if every kernel is. A chain's composed kernel
+ * sums to the product of the sums.
+ */
+double apply_output_sum(const struct apply_job *job, int k)
+{
+    const struct apply_options *o = job->opts;
+    if (!o->chain && o->combine == CONVTOOL_COMBINE_SEPARATE)
+        return convtool_kernel_sum(&job->kernels[k].k);
+    double sum = o->chain ? 1.0 : 0.0;
+    for (int i = 0; i < job->kernel_count; i++) {
+        double s = convtool_kernel_sum(&job->kernels[i].k);
+        if (o->chain)
+            sum *= s;
+        else if (o->combine == CONVTOOL_COMBINE_SUM)
+            sum += s;
+        else
+            sum = fabs(s) > fabs(sum) ? s : sum;
+    }
+    return sum;
 }
 
 /*
@@ -151,6 +200,37 @@ convtool_status apply_delta_kernel(const convtool_geometry *g, convtool_kernel *
     return CONVTOOL_OK;
 }
 
+/*
+ * Issue 11, item 5: "out/x.png: cannot write: No such file or directory"
+ * hides that out/ is missing. The parent is named, with both fixes; it is
+ * not created here, since a typo in a directory name should not scatter
+ * files. Returns 0 when the parent exists (or path has none): not this case.
+ */
+static int explain_missing_parent(const char *path, int err)
+{
+    const char *slash = strrchr(path, '/');
+    struct stat sb;
+    char dir[4096], word[8200], name[8200];
+    if (err != ENOENT || !slash || slash == path || (size_t)(slash - path) >= sizeof dir)
+        return 0;
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &sb) == 0)
+        return 0;
+    ssize_t n = readlink(dir, word, sizeof word - 1);
+    if (n >= 0) { /* a dangling link: creating its target is the user's call */
+        word[n] = '\0';
+        cli_error("%s: the directory %s/ is a symbolic link to a missing directory (%s); create "
+                  "it or fix the link",
+                  path, dir, word);
+        return 1;
+    }
+    const char *dir_word = shell_word(dir, word, sizeof word);
+    cli_error("%s: the directory %s/ does not exist (create it with mkdir -p %s, or use -o %s "
+              "--name %s to have convtool create it)",
+              path, dir, dir_word, dir_word, shell_word(slash + 1, name, sizeof name));
+    return 1;
+}
+
 /* Why the writer refused path (d->problem), or what it failed with (err) and left behind. */
 static void explain_write_failure(const char *path, const convtool_write_detail *d, int err)
 {
@@ -171,7 +251,7 @@ static void explain_write_failure(const char *path, const convtool_write_detail 
     else if (d->leftover[0])
         cli_error("%s: cannot write: %s; the partial temp file %s could not be removed: %s", path,
                   strerror(err), d->leftover, strerror(d->leftover_errno));
-    else
+    else if (!explain_missing_parent(path, err))
         cli_error("%s: cannot write: %s", path, strerror(err));
 }
 

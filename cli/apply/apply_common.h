@@ -8,8 +8,17 @@
 int apply_geometry(const struct apply_job *job, const struct prepared_kernel *pk, int in_h,
                    int in_w, convtool_geometry *g);
 
-/* SPEC: one warning when clamping cut off more than 10 % of the values. */
-void apply_warn_clipped(const char *path, size_t clipped, size_t total);
+/*
+ * SPEC: one warning when clamping cut off too many of the values. kernel_sum
+ * (the sum of the taps as applied, after --scale) tells edge kernels (sum 0
+ * or negative: more than 10 %, advice --map abs or shift) from image kernels
+ * (positive sum: more than 25 %, advice to lower the strength or keep the
+ * floats, or --normalize for sums past 1.5).
+ */
+void apply_warn_clipped(const char *path, size_t clipped, size_t total, double kernel_sum);
+
+/* The kernel sum of what a job writes into one output (combined, chained or kernel k). */
+double apply_output_sum(const struct apply_job *job, int k);
 
 /*
  * Whether the kernel's sums can pass float32's 3.4e38 for inputs of at most

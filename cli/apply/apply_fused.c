@@ -30,6 +30,9 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
     /* combine and --map normalize need every kernel's whole result first */
     if (job->opts->combine != CONVTOOL_COMBINE_SEPARATE || job->opts->map == CONVTOOL_MAP_NORMALIZE)
         return 0;
+    /* --chain keeps the float result between steps: no 8-bit rounding in between */
+    if (job->opts->chain)
+        return 0;
     for (int i = 0; i < job->output_count; i++)
         if (!is_8bit_format(job->outputs[i].format))
             return 0;
@@ -101,7 +104,8 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
         return cli_report(job->input, st);
     }
     apply_warn_clipped(out->path, clipped,
-                       (size_t)g.out_w * (size_t)g.out_h * (size_t)cp.color.channels);
+                       (size_t)g.out_w * (size_t)g.out_h * (size_t)cp.color.channels,
+                       convtool_kernel_sum(&pk->k));
     convtool_save_options so = {.format = out->format, .jpeg_quality = job->opts->quality,
                                 .png_level = job->opts->png_level, .pool = job->pool};
     convtool_buffer encoded = {0};

@@ -13,6 +13,9 @@
 #include "apply/apply.h"
 #include "apply/batch.h"
 #include "cli.h"
+#include "common/fd_names.h"
+#include "common/shell_word.h"
+#include "common/tty_guard.h"
 
 /* What every input's planning shares. */
 struct plan {
@@ -65,6 +68,18 @@ static char *with_suffix(const char *base, const char *kernel_name)
     return path;
 }
 
+/*
+ * Image bytes on a terminal are never what the user meant (and may hold
+ * escape sequences): "-" or /dev/stdout there is refused, as `kernels show
+ * --as npy` refuses.
+ */
+static int check_not_terminal(const struct output_file *out)
+{
+    if (strcmp(out->path, "-") != 0 && cli_descriptor_name(out->path) != 1)
+        return EXIT_OK;
+    return tty_guard_stdout(convtool_format_name(out->format), "out", "give an OUTPUT file");
+}
+
 static int set_format(const struct apply_options *o, struct output_file *out)
 {
     out->format = o->format;
@@ -84,7 +99,7 @@ static int set_format(const struct apply_options *o, struct output_file *out)
                   out->path);
         return EXIT_USAGE;
     }
-    return EXIT_OK;
+    return check_not_terminal(out);
 }
 
 /* A hash set keeps this linear for thousands of inputs. */
@@ -161,6 +176,78 @@ static int check_not_empty(const struct apply_options *o)
     return EXIT_OK;
 }
 
+/* A directory's name without its trailing slashes ("photos/" is "photos"), in buf. */
+static const char *dir_name(const char *path, char *buf, size_t cap)
+{
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    snprintf(buf, cap, "%.*s", (int)len, path);
+    return buf;
+}
+
+static int is_directory(const char *path)
+{
+    struct stat sb;
+    return strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/*
+ * Issue 11: "photos/" as an input is a usage mistake (the user meant its
+ * files), refused before any work with the batch form that does it.
+ */
+static int check_inputs_not_dirs(const struct apply_options *o)
+{
+    char name[4096];
+    for (int i = 0; i < o->input_count; i++) {
+        if (!is_directory(o->inputs[i]))
+            continue;
+        dir_name(o->inputs[i], name, sizeof name);
+        cli_error("%s: is a directory; give its files (%s%s*.png) with -o DIR, or --files-from",
+                  name, name, strcmp(name, "/") ? "/" : "");
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* "-k a -k 'b c'" of the command line: each SPEC once (a bank's kernels share theirs). */
+static void kernel_options(const struct apply_options *o, char *buf, size_t cap)
+{
+    char word[1100];
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < o->kernel_count && used < cap; i++) {
+        if (i && o->kernel_specs[i] == o->kernel_specs[i - 1])
+            continue;
+        int n = snprintf(buf + used, cap - used, "%s-k %s", used ? " " : "",
+                         shell_word(o->kernel_specs[i], word, sizeof word));
+        used += n > 0 ? (size_t)n : 0;
+    }
+}
+
+/*
+ * Single-file mode's OUTPUT is a file: an existing directory, or a name
+ * ending in '/', means the user wanted a batch into it; show that command.
+ */
+static int check_output_not_dir(const struct apply_options *o)
+{
+    const char *out = o->output;
+    if (o->output_dir || !out)
+        return EXIT_OK;
+    size_t len = strlen(out);
+    if ((len == 0 || out[len - 1] != '/') && !is_directory(out))
+        return EXIT_OK;
+    char name[4096], dir[4200], input[4200], kernels[2048];
+    const char *in = strcmp(o->inputs[0], "-") ? shell_word(o->inputs[0], input, sizeof input)
+                                               : "INPUT...";
+    kernel_options(o, kernels, sizeof kernels);
+    dir_name(out, name, sizeof name);
+    cli_error("%s: %s; to write into it use -o DIR (convtool apply %s -o %s %s)", name,
+              is_directory(out) ? "is a directory" : "names a directory (it ends in /)", kernels,
+              shell_word(name, dir, sizeof dir), in);
+    return EXIT_USAGE;
+}
+
 /* Output k of input index from --name: DIR/expanded-template. */
 static int template_path(const struct plan *p, int index, int k, struct output_file *out)
 {
@@ -230,7 +317,7 @@ static void plan_init(struct plan *p, const struct apply_options *o,
 {
     p->o = o;
     p->kernels = kernels;
-    p->per_input = o->combine == CONVTOOL_COMBINE_SEPARATE ? kernel_count : 1;
+    p->per_input = o->combine == CONVTOOL_COMBINE_SEPARATE && !o->chain ? kernel_count : 1;
     const char *dir = o->output_dir ? o->output_dir : "";
     size_t dir_len = strlen(dir);
     p->prefix = joined(dir, dir_len, dir_len && dir[dir_len - 1] != '/' ? "/" : "", "");
@@ -255,6 +342,10 @@ int apply_plan_outputs(const struct apply_options *o, const struct prepared_kern
         cli_error("out of memory");
     if (rc == EXIT_OK)
         rc = check_not_empty(o);
+    if (rc == EXIT_OK)
+        rc = check_inputs_not_dirs(o);
+    if (rc == EXIT_OK)
+        rc = check_output_not_dir(o);
     if (rc == EXIT_OK && o->output_dir && o->batch.name)
         rc = name_template_check(o->batch.name, p.per_input);
     for (int i = 0; rc == EXIT_OK && i < o->input_count; i++)

@@ -1,9 +1,10 @@
 /*
  * The per-file pipeline of `apply`. PNG/JPEG to 8-bit formats with separate
  * outputs take the fused 8-bit path (apply_fused.c); everything else — .npy
- * and .hdr, --combine, --map normalize — goes through float tensors here:
- * decode, split off alpha, optional luma, one correlation per kernel,
- * combine, map, re-attach alpha, encode, and one atomic write per output.
+ * and .hdr, --combine, --chain, --map normalize — goes through float tensors
+ * here: decode, split off alpha, optional luma, one correlation per kernel
+ * (or, with --chain, each kernel on the previous result), combine, map,
+ * re-attach alpha, encode, and one atomic write per output.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -87,15 +88,19 @@ static convtool_status attach_alpha(convtool_tensor *t, const convtool_tensor *a
     return CONVTOOL_OK;
 }
 
-/* Maps (image formats only), attaches alpha, encodes and writes one output. */
+/*
+ * Maps (image formats only), attaches alpha, encodes and writes one output;
+ * sum is the kernel sum behind it, for the clipping warning.
+ */
 static int write_output(const struct apply_job *job, const struct output_file *out,
-                        convtool_tensor *t, const convtool_tensor *alpha, int npy_rank)
+                        convtool_tensor *t, const convtool_tensor *alpha, int npy_rank, double sum)
 {
     const struct apply_options *o = job->opts;
     if (out->format != CONVTOOL_FORMAT_NPY) {
         convtool_map_apply(t, o->map);
         if (out->format != CONVTOOL_FORMAT_HDR)
-            apply_warn_clipped(out->path, convtool_count_clipped(t), convtool_tensor_count(t));
+            apply_warn_clipped(out->path, convtool_count_clipped(t), convtool_tensor_count(t),
+                               sum);
     }
     convtool_status st = attach_alpha(t, alpha);
     if (st != CONVTOOL_OK)
@@ -158,18 +163,22 @@ static int write_combined(const struct apply_job *job, struct result *results, i
         return cli_report(job->input, st);
     apply_warn_combine_overflow(job, parts, (size_t)job->kernel_count, &combined);
     /* all results have one size, so the first kernel's alpha fits them all */
-    int rc = write_output(job, &job->outputs[0], &combined, &results[0].alpha, npy_rank);
+    int rc = write_output(job, &job->outputs[0], &combined, &results[0].alpha, npy_rank,
+                          apply_output_sum(job, 0));
     convtool_tensor_free(&combined);
     return rc;
 }
 
 static int write_results(const struct apply_job *job, struct result *results, int npy_rank)
 {
+    if (job->opts->chain)
+        return write_output(job, &job->outputs[0], &results[0].values, &results[0].alpha,
+                            npy_rank, apply_output_sum(job, 0));
     if (job->opts->combine == CONVTOOL_COMBINE_SEPARATE) {
         int rc = EXIT_OK;
         for (int k = 0; k < job->kernel_count; k++) {
             int one = write_output(job, &job->outputs[k], &results[k].values,
-                                   &results[k].alpha, npy_rank);
+                                   &results[k].alpha, npy_rank, apply_output_sum(job, k));
             rc = rc == EXIT_OK ? one : rc;
         }
         return rc;
@@ -182,26 +191,62 @@ static int write_results(const struct apply_job *job, struct result *results, in
     return write_combined(job, results, npy_rank);
 }
 
-/* Runs every kernel, each with the alpha plane carried through its own geometry. */
+/* One kernel over values, and the alpha plane (if any) through its geometry, into r. */
+static int filter_one(const struct apply_job *job, const struct prepared_kernel *pk,
+                      const convtool_tensor *values, const convtool_tensor *alpha,
+                      struct result *r)
+{
+    convtool_geometry g;
+    int rc = apply_geometry(job, pk, values->h, values->w, &g);
+    if (rc != EXIT_OK)
+        return rc;
+    convtool_status st = convtool_conv2d(values, &pk->k, &g, pk->bias, job->pool, &r->values);
+    if (st == CONVTOOL_OK)
+        apply_warn_overflow(job, pk, values, &r->values);
+    if (st == CONVTOOL_OK && alpha->data)
+        st = carry_alpha(job, alpha, &g, &r->alpha);
+    return st == CONVTOOL_OK ? EXIT_OK : cli_report(job->input, st);
+}
+
+/* Runs every kernel on the input, each with the alpha plane carried through its geometry. */
 static int filter_all(const struct apply_job *job, const struct planes *p,
                       struct result *results)
 {
-    for (int k = 0; k < job->kernel_count; k++) {
-        const struct prepared_kernel *pk = &job->kernels[k];
-        convtool_geometry g;
-        int rc = apply_geometry(job, pk, p->color.h, p->color.w, &g);
-        if (rc != EXIT_OK)
-            return rc;
-        convtool_status st =
-            convtool_conv2d(&p->color, &pk->k, &g, pk->bias, job->pool, &results[k].values);
-        if (st == CONVTOOL_OK)
-            apply_warn_overflow(job, pk, &p->color, &results[k].values);
-        if (st == CONVTOOL_OK && p->alpha.data)
-            st = carry_alpha(job, &p->alpha, &g, &results[k].alpha);
-        if (st != CONVTOOL_OK)
-            return cli_report(job->input, st);
+    int rc = EXIT_OK;
+    for (int k = 0; k < job->kernel_count && rc == EXIT_OK; k++)
+        rc = filter_one(job, &job->kernels[k], &p->color, &p->alpha, &results[k]);
+    return rc;
+}
+
+/* A geometry error of a later step shows that step's input size, not the file's: say why. */
+static void chain_note(const struct apply_job *job, int k, const convtool_tensor *in)
+{
+    const convtool_kernel *kn = &job->kernels[k].k;
+    convtool_geometry g;
+    if (convtool_geometry_resolve(&job->opts->geometry, in->h, in->w, kn->h, kn->w, &g) ==
+        CONVTOOL_OK)
+        return;
+    cli_error("%s: --chain step %d (kernel %s) filters the %dx%d result of the steps before it",
+              job->input, k + 1, kn->name, in->w, in->h);
+}
+
+/*
+ * --chain: each kernel filters the previous kernel's float result (no
+ * rounding between steps, so the chain is the composed kernel but for the
+ * padding at the borders); out ends with the last result.
+ */
+static int filter_chain(const struct apply_job *job, const struct planes *p, struct result *out)
+{
+    int rc = filter_one(job, &job->kernels[0], &p->color, &p->alpha, out);
+    for (int k = 1; k < job->kernel_count && rc == EXIT_OK; k++) {
+        struct result prev = *out;
+        memset(out, 0, sizeof *out);
+        chain_note(job, k, &prev.values);
+        rc = filter_one(job, &job->kernels[k], &prev.values, &prev.alpha, out);
+        convtool_tensor_free(&prev.values);
+        convtool_tensor_free(&prev.alpha);
     }
-    return EXIT_OK;
+    return rc;
 }
 
 static int run_float(const struct apply_job *job, convtool_buffer *file)
@@ -217,7 +262,7 @@ static int run_float(const struct apply_job *job, convtool_buffer *file)
     int npy_rank = p.image.info.npy_rank;
     convtool_image_free(&p.image); /* color and alpha are copies */
     if (rc == EXIT_OK)
-        rc = filter_all(job, &p, results);
+        rc = job->opts->chain ? filter_chain(job, &p, results) : filter_all(job, &p, results);
     if (rc == EXIT_OK)
         rc = write_results(job, results, npy_rank);
     for (int k = 0; k < job->kernel_count; k++) {

@@ -51,6 +51,12 @@ static int bank_combine(struct apply_options *o, const convtool_kernel_bank *ban
 {
     if (!bank->has_combine || o->combine_given)
         return EXIT_OK;
+    if (o->chain) { /* chaining a gradient pair's two halves is never what such a bank means */
+        cli_error("-k %s: a kernel bank whose results are combined into one; --chain cannot "
+                  "combine (write it to .npy first, then filter that)",
+                  spec);
+        return EXIT_USAGE;
+    }
     if (*combine_from && o->combine != bank->combine) {
         cli_error("-k %s and -k %s are banks with different default combines; choose one with "
                   "--combine",
@@ -94,6 +100,28 @@ static int load_kernels(struct apply_options *o, struct prepared_kernel *kernels
     return rc;
 }
 
+/*
+ * Issue 11: separate results go to OUTPUT-NAME.ext, never OUTPUT itself, which
+ * a user expecting a chain would look for in vain: one line says what was written.
+ */
+static void tell_outputs(const struct apply_options *o, const struct output_file *outputs,
+                         int count)
+{
+    if (o->output_dir || count < 2)
+        return;
+    char list[CLI_MESSAGE_MAX];
+    size_t at = 0;
+    if (count > 4) /* a long list would be cut in the middle, advice and all */
+        snprintf(list, sizeof list, "%d files, %s to %s", count, outputs[0].path,
+                 outputs[count - 1].path);
+    for (int k = 0; count <= 4 && k < count && at < sizeof list; k++)
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%s",
+                               k == 0 ? "" : k == count - 1 ? " and " : ", ", outputs[k].path);
+    cli_info("wrote %s (one file per kernel; --chain applies them in turn into %s, --combine "
+             "merges them)",
+             list, o->output);
+}
+
 int cmd_apply(int argc, char **argv)
 {
     struct apply_options o = {0};
@@ -105,6 +133,8 @@ int cmd_apply(int argc, char **argv)
         return cli_finish_stdout(); /* nothing is allocated before the file names */
     if (rc == EXIT_OK)
         rc = load_kernels(&o, kernels);
+    if (o.kernel_count == 1)
+        o.chain = 0; /* the same result; and the fused 8-bit path may run */
     if (rc == EXIT_OK)
         rc = apply_plan_outputs(&o, kernels, o.kernel_count, &outputs, &per_input);
     if (rc == EXIT_OK)
@@ -113,6 +143,8 @@ int cmd_apply(int argc, char **argv)
         rc = batch_make_dirs(o.output_dir, "-o");
     if (rc == EXIT_OK)
         rc = batch_run(&o, kernels, outputs, per_input);
+    if (rc == EXIT_OK)
+        tell_outputs(&o, outputs, per_input);
     apply_free_outputs(outputs, o.input_count * per_input);
     apply_free_args(&o);
     for (int i = 0; i < o.kernel_count; i++)

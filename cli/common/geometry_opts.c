@@ -23,6 +23,26 @@ static int parse_padding(const char *arg, convtool_geometry_spec *spec, const ch
     return parse_int_pair(arg, 0, 1L << 20, &spec->pad_y, &spec->pad_x, why);
 }
 
+/*
+ * "--stride 2x2" (a size's spelling) gets the forms the option takes; a
+ * number out of range or negative is already clear as numparse says it.
+ */
+static void explain_bad_value(int opt, const char *name, const char *arg, const char *why)
+{
+    static const char *const forms[] = {
+        "N or SY,SX, e.g. --stride 2 or --stride 2,2",
+        "N or DY,DX, e.g. --dilation 2 or --dilation 2,2",
+        "N, PY,PX, same or valid, e.g. --padding 1 or --padding 1,1",
+    };
+    if (strncmp(why, "out of range", 12) == 0 || strcmp(why, "must not be negative") == 0) {
+        cli_error("%s '%s': %s", name, arg, why);
+        return;
+    }
+    if (strcmp(why, "trailing characters") == 0)
+        why = "not a number";
+    cli_error("%s '%s': %s; write %s", name, arg, why, forms[opt == 's' ? 0 : opt == 'd' ? 1 : 2]);
+}
+
 int geometry_option(int opt, const char *arg, convtool_geometry_spec *spec)
 {
     const char *why = NULL, *name = "";
@@ -51,7 +71,7 @@ int geometry_option(int opt, const char *arg, convtool_geometry_spec *spec)
         break;
     }
     if (bad) {
-        cli_error("%s '%s': %s", name, arg, why);
+        explain_bad_value(opt, name, arg, why);
         return EXIT_USAGE;
     }
     return EXIT_OK;

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "common/kernel_spec.h"
 #include "common/numparse.h"
+#include "common/suggest.h"
 
 static int looks_inline(const char *s)
 {
@@ -110,8 +111,51 @@ static int load_named(const char *name, const char *kernels_dir, convtool_kernel
         cli_error("-k %s: %s", name, convtool_strerror(st));
         return EXIT_RUNTIME;
     }
-    cli_error("-k %s: no kernel of that name (see 'convtool kernels'; use ./%s for a file)", name,
-              name);
+    struct suggestion near;
+    if (suggest_kernel_name(name, kernels_dir, &near))
+        cli_error("-k %s: no kernel of that name; did you mean %s? (see 'convtool kernels')", name,
+                  near.name);
+    else
+        cli_error("-k %s: no kernel of that name (see 'convtool kernels'; use ./%s for a file)",
+                  name, name);
+    return EXIT_USAGE;
+}
+
+/* name[0..len) is a built-in kernel or a kernel file in kernels_dir. */
+static int known_name(const char *name, size_t len, const char *kernels_dir)
+{
+    char one[CONVTOOL_NAME_MAX], path[4096];
+    if (len == 0 || len >= sizeof one)
+        return 0;
+    memcpy(one, name, len);
+    one[len] = '\0';
+    for (size_t i = 0; i < convtool_builtin_count(); i++)
+        if (strcmp(one, convtool_builtin_name(i)) == 0)
+            return 1;
+    return kernels_dir && !strchr(one, '/') && find_in_dir(kernels_dir, one, path, sizeof path);
+}
+
+/*
+ * "-k sharpen,blur" reads as a 1x2 matrix of two unreadable numbers; a user
+ * who writes it means two kernels. Names joined by commas (spaces allowed
+ * after them), all known, are refused with the -k per kernel they meant.
+ */
+static int refuse_name_list(const char *spec, const char *kernels_dir)
+{
+    char fix[1024] = "";
+    size_t used = 0, names = 0;
+    for (const char *p = spec; *p; names++) {
+        size_t len = strcspn(p, ",");
+        if (!known_name(p, len, kernels_dir))
+            return EXIT_OK;
+        int n = snprintf(fix + used, sizeof fix - used, "%s-k %.*s", used ? " " : "", (int)len, p);
+        used = n > 0 && (size_t)n < sizeof fix - used ? used + (size_t)n : sizeof fix - 1;
+        p += len;
+        p += strspn(p, ", ");
+    }
+    if (names < 2)
+        return EXIT_OK;
+    cli_error("-k '%s': several kernels in one -k; give each its own: %s", spec, fix);
     return EXIT_USAGE;
 }
 
@@ -146,6 +190,9 @@ static int load_bank(const char *spec, const char *kernels_dir, int first_index,
         cli_error("-k: empty kernel");
         return EXIT_USAGE;
     }
+    if (!looks_imagemagick(spec) && strchr(spec, ',') &&
+        refuse_name_list(spec, kernels_dir) != EXIT_OK)
+        return EXIT_USAGE;
     if (looks_imagemagick(spec) || looks_inline(spec) ||
         (use == SPEC_FOR_APPLY && parse_double_finite(spec, &value, &why) == 0))
         return parse_inline(spec, first_index, bank);

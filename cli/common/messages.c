@@ -177,10 +177,12 @@ void cli_clear_messages(void)
     first_warning[0] = '\0';
 }
 
+/*
+ * --quiet silences stderr only: a warning is still remembered and counted, so
+ * a --report line keeps its message and the batch summary its count.
+ */
 void cli_warn(const char *fmt, ...)
 {
-    if (cli_quiet)
-        return;
     va_list ap;
     va_start(ap, fmt);
     if (cli_defer_warnings) {
@@ -189,6 +191,8 @@ void cli_warn(const char *fmt, ...)
             first_deferred[0] = '\0';
             remember(first_deferred, fmt, ap);
         }
+    } else if (cli_quiet) {
+        remember(first_warning, fmt, ap);
     } else {
         vprint("warning: ", first_warning, fmt, ap);
     }

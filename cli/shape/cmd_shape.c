@@ -12,6 +12,7 @@
 #include "common/kernel_spec.h"
 #include "common/numparse.h"
 #include "common/option_check.h"
+#include "common/suggest.h"
 #include "shape/shape_layers.h"
 
 #define MAX_KERNELS 64
@@ -132,8 +133,7 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
             cli_error("shape: option %s needs a value", argv[optind - 1]);
             return EXIT_USAGE;
         case '?':
-            cli_error("shape: unknown option '%s' (see 'convtool shape --help')",
-                      cli_unknown_option(argv));
+            suggest_unknown_option("shape", argv, longs); /* "did you mean --explain?" */
             return EXIT_USAGE;
         default:
             o->geometry_given = 1;

@@ -210,7 +210,7 @@ def special_inputs():
     d = os.path.join(WORK, "adir.png")
     os.makedirs(d, exist_ok=True)
     prefill(DEST)
-    check("a directory as input", execute([CT, "apply", "-k", "blur", d, DEST]), {1}, ("adir.png",), (), DEST)
+    check("a directory as input", execute([CT, "apply", "-k", "blur", d, DEST]), {2}, ("adir.png",), (), DEST)
     check("shape of a directory", execute([CT, "shape", "-k", "3", d]), {1}, ("adir.png",), ())
     check("a directory as kernel", execute([CT, "apply", "-k", d + "/", BASE, DEST]), {1, 2}, ("adir.png",), (),
           DEST)

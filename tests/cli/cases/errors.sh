@@ -72,7 +72,8 @@ expect_fail 1 gif.png out.png -- ct apply -k blur gif.png out.png
 : >empty.png
 expect_fail 1 empty.png out.png -- ct apply -k blur empty.png out.png
 mkdir adir
-expect_fail 1 adir out.png -- ct apply -k blur adir out.png
+expect_fail 2 adir out.png -- ct apply -k blur adir out.png
+expect_stderr_contains "adir: is a directory; give its files (adir/*.png) with -o DIR"
 # a corrupt .npy header
 printf '\x93NUMPY\x01\x00\x10\x00{garbage}      \n' >bad.npy
 expect_fail 1 bad.npy out.npy -- ct apply -k blur bad.npy out.npy
@@ -166,8 +167,9 @@ if [ -w /dev/full ]; then
     expect_error_prefix
 fi
 # an output path that is a directory
-expect_exit 1 -- ct apply -k blur -f png good.png adir
+expect_exit 2 -- ct apply -k blur -f png good.png adir
 expect_error_prefix
+expect_stderr_contains "adir: is a directory; to write into it use -o DIR"
 expect_stderr_contains adir
 expect_no_temp .
 

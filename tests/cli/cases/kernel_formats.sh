@@ -169,7 +169,7 @@ expect_error_prefix
 # .npy is binary: never to a terminal
 if command -v script >/dev/null; then
     expect_exit 2 -- script -qec "$CONVTOOL kernels show --as npy blur" /dev/null
-    expect_stdout_contains 'stdout is a terminal'
+    expect_stdout_contains 'refusing to write NPY data to a terminal'
 fi
 # the offset has no place in an ImageMagick string or a .npy: a warning says so
 printf 'offset: 0.5\n1\n' >off.txt

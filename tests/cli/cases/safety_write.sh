@@ -193,7 +193,7 @@ expect_file_absent up.png
 # a dangling link in the middle: no directory is created anywhere
 ln -s no-such-dir gone-dir
 expect_exit 1 -- ct apply -k identity in.png gone-dir/out.png
-expect_stderr_contains 'gone-dir/out.png: cannot write: No such file or directory'
+expect_stderr_contains 'gone-dir/out.png: the directory gone-dir/ is a symbolic link to a missing directory (no-such-dir); create it or fix the link'
 expect_file_absent no-such-dir
 
 ## 6. /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N: the open descriptor, as "-".

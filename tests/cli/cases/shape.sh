@@ -125,3 +125,8 @@ expect_stdout_contains 'usage: convtool shape'
 expect_exit 2 -- ct shape -k 3 -Zq 5x5
 expect_error_prefix
 expect_stderr_contains -- "-Z"
+
+## --json is valid JSON for any file name: one JSON writer (cli/common/json.c) for shape and --report.
+cp "$(sample_photo)" "$(printf 'caf\351.png')"
+expect_exit 0 -- ct shape --json -k 3 "$(printf 'caf\351.png')"
+expect_py 'import json; d = json.load(open(ARGS[0])); assert d["input"] == "caf\ufffd.png", d' "$OUT"

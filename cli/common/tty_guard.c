@@ -1,0 +1,25 @@
+/*
+ * PNG, JPEG or .npy bytes on a terminal are garbage at best and escape
+ * sequences at worst, and the user meant a file: both `apply` and `kernels
+ * show` refuse them with the same words (issue 11, item 8).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "common/tty_guard.h"
+
+int tty_guard_stdout(const char *format, const char *stem, const char *alternative)
+{
+    if (!isatty(STDOUT_FILENO))
+        return EXIT_OK;
+    char upper[16];
+    size_t i = 0;
+    for (; format[i] && i + 1 < sizeof upper; i++)
+        upper[i] = (char)toupper((unsigned char)format[i]);
+    upper[i] = '\0';
+    cli_error("refusing to write %s data to a terminal; redirect stdout (> %s.%s)%s%s", upper,
+              stem, format, alternative ? " or " : "", alternative ? alternative : "");
+    return EXIT_USAGE;
+}
