@@ -6,10 +6,20 @@ gallery=$SOURCE_DIR/docs/gallery
 expect_exit 0 -- env CONVTOOL="$CONVTOOL" "$SOURCE_DIR/samples/make_gallery.sh" -o g
 expect_stderr_contains "make_gallery.sh: wrote 16 images"
 
+# The promise is for the Release build that made the gallery. A sanitizer build (-O1)
+# contracts multiply-adds differently in the FMA loops: a level off on a few pixels of
+# two images, so there the pixels are compared within one level instead of the bytes.
+SANITIZED=0
+grep -qa -e __asan_init -e __tsan_init "$CONVTOOL" && SANITIZED=1
 n=0
 for png in "$gallery"/*.png; do
     n=$((n + 1))
-    expect_same_bytes "$png" "g/${png##*/}"
+    if [ "$SANITIZED" = 1 ]; then
+        ae=$(compare -metric AE -fuzz 0.4% "$png" "g/${png##*/}" null: 2>&1)
+        expect_eq "$ae" 0 "${png##*/}: pixels more than one level apart"
+    else
+        expect_same_bytes "$png" "g/${png##*/}"
+    fi
 done
 expect_eq "$n" 16 "PNGs in docs/gallery"
 # No image the committed gallery lacks.
