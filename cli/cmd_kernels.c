@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd_kernels.h"
 #include "common/kernel_spec.h"
+#include "common/messages.h"
 #include "common/option_check.h"
 #include "common/suggest.h"
 #include "common/tty_guard.h"

@@ -90,5 +90,11 @@ int cli_run(int argc, char **argv)
     for (size_t i = 0; i < COMMAND_COUNT; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
+    if (cmd[0] == '-') { /* `convtool -k sharpen in.png out.png`: the command was left out */
+        cli_error("'%s' is an option of a command, not a command; did you mean 'convtool apply "
+                  "%s …'? (commands: apply, shape, kernels)",
+                  cmd, cmd);
+        return EXIT_USAGE;
+    }
     return unknown_command(cmd);
 }

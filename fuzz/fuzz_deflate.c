@@ -1,5 +1,5 @@
 /*
- * Fuzz target: deflate_fast (src/deflate_fast.c), our raw-deflate encoder for
+ * Fuzz target: deflate_fast (src/codec/deflate_fast.c), our raw-deflate encoder for
  * PNG's fast levels. The first bytes choose the parameters (block_bytes, dist,
  * how many strips and where they are cut, how much history each strip gets,
  * whether the last strip is final, how the data is tiled), the rest is the

@@ -1,6 +1,6 @@
 /*
- * Fuzz target: the fused 8-bit path (convtool_conv2d_pixels, src/conv_pixels.c
- * with the AVX2 row conversions of src/pixel_rows_avx2.c). The input bytes
+ * Fuzz target: the fused 8-bit path (convtool_conv2d_pixels, src/conv/conv_pixels.c
+ * with the AVX2 row conversions of src/conv/simd/pixel_rows_avx2.c). The input bytes
  * choose an interleaved 8- or 16-bit image (C 1-4, W 1-80 so every vector
  * width and tail is hit, H 1-12), a kernel (1-5 each way, some zero taps),
  * the geometry (stride 1-3, dilation 1-2, explicit/same/valid padding, every

@@ -13,14 +13,14 @@ enum alpha_mode { ALPHA_KEEP, ALPHA_FILTER, ALPHA_DROP };
 
 /*
  * Files written at once can be at most the atomic writer's temp registry
- * (TEMP_SLOTS in src/atomic_write.c): each file worker writes one at a time.
+ * (TEMP_SLOTS in src/files/atomic_write.c): each file worker writes one at a time.
  */
 #define APPLY_MAX_JOBS 8
 
 /* The progress bar: on when stderr is a terminal, or forced either way. */
 enum progress_mode { PROGRESS_AUTO, PROGRESS_ON, PROGRESS_OFF };
 
-/* Options of batch runs (-o DIR); see src/cli/batch_run.c. */
+/* Options of batch runs (-o DIR); see cli/apply/batch_run.c. */
 struct batch_options {
     const char *files_from; /* --files-from FILE ("-" = stdin), or NULL */
     uint64_t max_list_bytes; /* --max-list-bytes: the list's size cap; 0 = none */

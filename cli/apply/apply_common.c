@@ -10,18 +10,19 @@
 #include <unistd.h>
 
 #include "apply/apply_common.h"
-#include "cli.h"
 #include "common/geometry_opts.h"
+#include "common/messages.h"
 #include "common/shell_word.h"
 
 /*
  * An edge kernel (sum 0) centres its result on 0, so clamping blackens half
  * of it: past 10 % the picture is wrong and --map abs/shift is the fix. A
  * kernel with a nonzero sum (sharpen, emboss: 1) keeps the image's levels and
- * pushes edges past black and white by design: the samples clip 10-20 % with
- * sharpen, emboss or a strong sharpen (9 - 8 x neighbours), as any photo
- * editor's sharpen does. Past a quarter the image is washed out: the kernel
- * is far too strong (an unnormalized box clips 75-98 %).
+ * pushes edges past black and white by design, as any photo editor's sharpen
+ * does: sharpen clips 10.8 % of coffee.png, emboss 14.6 %, a strong sharpen
+ * (9 - 8 x neighbours) 20.2 %. Past a quarter much of the picture is lost:
+ * the high-contrast camera.png clips 33 % under sharpen (and is warned), an
+ * unnormalized box 75-98 %.
  */
 #define CLIP_WARN_SHARE 0.10
 #define CLIP_WARN_SHARE_IMAGE 0.25
@@ -54,8 +55,8 @@ void apply_warn_clipped(const char *path, size_t clipped, size_t total, double k
                  path, 100.0 * share, kernel_sum);
     else
         cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; to keep "
-                 "highlights, lower the strength: --scale 0.5 --bias 0.25, or write .npy / HDR "
-                 "to keep the floats",
+                 "detail in shadows and highlights, lower the strength: --scale 0.5 --bias "
+                 "0.25, or write .npy / HDR to keep the floats",
                  path, 100.0 * share);
 }
 

@@ -12,7 +12,7 @@
 #include "apply/apply_common.h"
 #include "apply/apply_fused.h"
 #include "apply/apply_limits.h"
-#include "cli.h"
+#include "common/messages.h"
 
 static int is_8bit_format(convtool_format f)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "apply/apply_limits.h"
-#include "cli.h"
+#include "common/messages.h"
 
 /* ---------------------------------------------------------------- parsing */
 
@@ -176,6 +176,37 @@ static int add_kernels(const struct apply_job *job, const convtool_image_info *i
     return 0;
 }
 
+/*
+ * --chain: each step filters the previous result, whose size the geometry
+ * changes (padding can grow it step by step), so the steps are sized in turn:
+ * the work of each on its own input, the memory of the largest pair held at
+ * once (a step's input and its output). A step that does not fit stops the
+ * count there: the steps before it still run, and are counted.
+ */
+static void add_chain(const struct apply_job *job, const convtool_image_info *info,
+                      struct need *n)
+{
+    uint64_t c = (uint64_t)info->channels, held = 0, last = 0;
+    uint64_t prev = mul(n, c, (uint64_t)info->height, (uint64_t)info->width, sizeof(float));
+    int h = info->height, w = info->width;
+    for (int k = 0; k < job->kernel_count; k++) {
+        const convtool_kernel *kn = &job->kernels[k].k;
+        convtool_geometry g;
+        if (convtool_geometry_resolve(&job->opts->geometry, h, w, kn->h, kn->w, &g) != CONVTOOL_OK)
+            break;
+        uint64_t outs = mul(n, (uint64_t)g.out_h, (uint64_t)g.out_w, c, 1);
+        n->work = add(n, n->work, mul(n, outs, (uint64_t)kn->h, (uint64_t)kn->w, 1));
+        last = mul(n, outs, sizeof(float), 1, 1);
+        uint64_t pair = add(n, prev, last);
+        held = pair > held ? pair : held;
+        prev = last;
+        h = g.out_h;
+        w = g.out_w;
+    }
+    /* The encoded file is at most about the size of its samples (stored PNG, .npy). */
+    n->buffers = add(n, n->buffers, add(n, held, mul(n, last, 2, 1, 1)));
+}
+
 static void compute(const struct apply_job *job, const convtool_image_info *info, size_t file_len,
                     int fused, struct need *n)
 {
@@ -187,7 +218,9 @@ static void compute(const struct apply_job *job, const convtool_image_info *info
                               (uint64_t)info->width, sizeof(float));
         n->buffers = mul(n, tensor, 2, 1, 1);
     }
-    if (add_kernels(job, info, fused, n) != 0)
+    if (job->opts->chain)
+        add_chain(job, info, n);
+    else if (add_kernels(job, info, fused, n) != 0)
         n->buffers = n->work = 0; /* the pipeline explains the geometry */
 }
 

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "apply/apply.h"
 #include "apply/batch.h"
-#include "cli.h"
 #include "common/fd_names.h"
+#include "common/messages.h"
 #include "common/shell_word.h"
 #include "common/tty_guard.h"
 
@@ -75,9 +77,19 @@ static char *with_suffix(const char *base, const char *kernel_name)
  */
 static int check_not_terminal(const struct output_file *out)
 {
-    if (strcmp(out->path, "-") != 0 && cli_descriptor_name(out->path) != 1)
+    const char *format = convtool_format_name(out->format);
+    int fd = strcmp(out->path, "-") == 0 ? STDOUT_FILENO : cli_descriptor_name(out->path);
+    if (fd >= 0)
+        return tty_guard_fd(fd, format, "out", "give an OUTPUT file");
+    /* Another name of a terminal (/dev/tty, /dev/pts/N): opened without waiting or owning it. */
+    struct stat st;
+    if (stat(out->path, &st) != 0 || !S_ISCHR(st.st_mode))
         return EXIT_OK;
-    return tty_guard_stdout(convtool_format_name(out->format), "out", "give an OUTPUT file");
+    int tty = open(out->path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    int rc = tty < 0 ? EXIT_OK : tty_guard_fd(tty, format, "out", "give an OUTPUT file");
+    if (tty >= 0)
+        close(tty);
+    return rc;
 }
 
 static int set_format(const struct apply_options *o, struct output_file *out)

@@ -12,7 +12,7 @@
 #include "apply/apply_common.h"
 #include "apply/apply_fused.h"
 #include "apply/apply_limits.h"
-#include "cli.h"
+#include "common/messages.h"
 
 /* The input split into what gets filtered and the alpha that is carried along. */
 struct planes {

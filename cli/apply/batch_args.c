@@ -6,7 +6,7 @@
 #include "apply/apply_limits.h"
 #include "apply/batch.h"
 #include "apply/batch_args.h"
-#include "cli.h"
+#include "common/messages.h"
 #include "common/numparse.h"
 
 static int bad_value(const char *option, const char *arg, const char *why)

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "apply/batch.h"
-#include "cli.h"
+#include "common/messages.h"
 #include "common/signals.h"
 
 struct batch {

@@ -5,9 +5,10 @@
 
 #include "apply/apply.h"
 #include "apply/batch.h"
-#include "cli.h"
-#include "common/kernel_spec.h"
+#include "apply/cmd_apply.h"
 #include "apply/path_roles.h"
+#include "common/kernel_spec.h"
+#include "common/messages.h"
 
 static void show_kernel(const struct prepared_kernel *pk)
 {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "apply/batch.h"
-#include "cli.h"
+#include "common/messages.h"
 
 #define READ_CHUNK ((size_t)1 << 16)
 

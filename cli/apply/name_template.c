@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "apply/batch.h"
-#include "cli.h"
+#include "common/messages.h"
 
 #define FIELD_LIST "{stem} {name} {ext} {kernel} {index} {index:WIDTH} {dir}"
 #define MAX_INDEX_WIDTH 20

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "apply/path_roles.h"
 #include "common/fd_names.h"
 #include "common/kernel_spec.h"
+#include "common/messages.h"
 #include "common/option_check.h"
-#include "apply/path_roles.h"
 
 enum role { ROLE_INPUT, ROLE_LIST, ROLE_KERNEL, ROLE_OUTPUT, ROLE_REPORT };
 

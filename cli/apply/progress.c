@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "apply/batch.h"
-#include "cli.h"
+#include "common/messages.h"
 
 #define BAR_WIDTH 20
 #define TTY_REDRAW_SECONDS 0.1

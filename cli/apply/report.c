@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #include "apply/batch.h"
-#include "cli.h"
 #include "common/fd_names.h"
 #include "common/json.h"
+#include "common/messages.h"
 
 /* A failed write is told once, not once per input. */
 static int write_failed;

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
 #include "common/geometry_opts.h"
+#include "common/messages.h"
 #include "common/numparse.h"
 
 #define MAX_STEP 65536L

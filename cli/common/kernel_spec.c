@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
 #include "common/kernel_spec.h"
+#include "common/messages.h"
 #include "common/numparse.h"
 #include "common/suggest.h"
 

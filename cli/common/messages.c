@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "common/messages.h"
 #include "common/utf8.h"
 
 int cli_quiet = 0;

@@ -4,7 +4,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "common/messages.h"
 #include "common/option_check.h"
 
 /* The argv word that held the value: the next word, or the option's own (`-s2`, `--stride=2`). */

@@ -2,12 +2,11 @@
  * Near-miss suggestions: a mistyped kernel name, command or option gets the
  * nearest real one, so the user fixes it without opening the help.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "common/messages.h"
 #include "common/suggest.h"
 
 #define WORD_MAX 64
@@ -22,7 +21,10 @@ static int min3(int a, int b, int c)
 /* Case does not count: "Sobel" is a near miss of "sobel", not a different word. */
 static int same(char a, char b)
 {
-    return tolower((unsigned char)a) == tolower((unsigned char)b);
+    /* ASCII only: names and options are ASCII, and tolower() would follow the locale. */
+    char la = a >= 'A' && a <= 'Z' ? (char)(a - 'A' + 'a') : a;
+    char lb = b >= 'A' && b <= 'Z' ? (char)(b - 'A' + 'a') : b;
+    return la == lb;
 }
 
 /* Optimal string alignment: insert, delete, replace, swap of neighbours ("shrapen"). */

@@ -7,12 +7,17 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "common/messages.h"
 #include "common/tty_guard.h"
 
 int tty_guard_stdout(const char *format, const char *stem, const char *alternative)
 {
-    if (!isatty(STDOUT_FILENO))
+    return tty_guard_fd(STDOUT_FILENO, format, stem, alternative);
+}
+
+int tty_guard_fd(int fd, const char *format, const char *stem, const char *alternative)
+{
+    if (!isatty(fd))
         return EXIT_OK;
     char upper[16];
     size_t i = 0;

@@ -8,5 +8,7 @@
  * else 0. format is a file extension ("png", "npy"); alternative may be NULL.
  */
 int tty_guard_stdout(const char *format, const char *stem, const char *alternative);
+/* The same for any descriptor fd (an OUTPUT named /dev/stderr, /dev/fd/N, /dev/tty). */
+int tty_guard_fd(int fd, const char *format, const char *stem, const char *alternative);
 
 #endif

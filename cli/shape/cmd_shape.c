@@ -6,13 +6,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
 #include "common/geometry_opts.h"
 #include "common/json.h"
 #include "common/kernel_spec.h"
+#include "common/messages.h"
 #include "common/numparse.h"
 #include "common/option_check.h"
 #include "common/suggest.h"
+#include "shape/cmd_shape.h"
 #include "shape/shape_layers.h"
 
 #define MAX_KERNELS 64

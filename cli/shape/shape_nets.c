@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli.h"
+#include "common/messages.h"
 #include "shape/shape_layers.h"
 #include "shape/shape_nets.h"
 

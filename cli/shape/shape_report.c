@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "common/messages.h"
 #include "shape/shape_layers.h"
 
 #define CELL 64

@@ -5,7 +5,7 @@
  */
 #include <stdio.h>
 
-#include "cli.h"
+#include "common/messages.h"
 #include "shape/shape_layers.h"
 
 /* floor() of a possibly negative quotient, as the formula means it. */

@@ -10,7 +10,8 @@
  * Ownership: every struct that owns memory has a *_free() function that is
  * NULL-safe and leaves the struct zeroed, so it can be called twice.
  *
- * Typical use (each call returns a convtool_status; convtool_strerror names it):
+ * Typical use (each fallible call returns a convtool_status, CONVTOOL_OK or what
+ * went wrong; convtool_strerror names it; stop at the first that is not OK):
  *
  *   convtool_read_image("in.png", 0, &file);                       // read    (files, image)
  *   convtool_image_decode(file.data, file.len, NULL, &img);        // decode  (image)
@@ -22,10 +23,13 @@
  *                         &png);                                   // encode  (image)
  *   convtool_write_file_atomic("out.png", png.data, png.len);      // write   (files)
  *
- * (convtool_buffer file = {0}, png = {0}; convtool_image img; convtool_kernel k;
- * convtool_geometry_spec spec; convtool_geometry g; convtool_tensor out; then free
- * each with its *_free.) The sections below follow the library's folders (src/README.md):
- * common, files, conv, kernel, image; the knobs for tools and tests come last.
+ * (with convtool_buffer file = {0}, png = {0}; convtool_image img = {0};
+ * convtool_kernel k = {0}; convtool_tensor out = {0}; convtool_geometry_spec spec;
+ * convtool_geometry g; — zeroed, so that each *_free is safe after a failure too;
+ * tests/api/typical_use.c is this block as a program.)
+ *
+ * The sections below follow the library's folders (src/README.md): common,
+ * files, conv, kernel, image; the knobs for tools and tests come last.
  */
 #ifndef CONVTOOL_CONVTOOL_H
 #define CONVTOOL_CONVTOOL_H

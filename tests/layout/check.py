@@ -21,12 +21,13 @@ ALLOWED = {  # folder -> folders it may use (src/README.md); the public header i
 }
 LIBRARY = {f for f in ALLOWED if f.startswith('src/')}
 
-def include_target(top, folder, inc):
+def include_target(root, top, folder, inc):
+    """The folder the included header lives in (None: the public header)."""
     if inc.startswith('convtool/'):
         return None
-    if '/' not in inc:
-        return folder
-    return '%s/%s' % (top, os.path.dirname(inc))
+    if os.path.exists(os.path.join(root, folder, inc)):
+        return os.path.dirname(os.path.join(folder, inc))  # beside the includer
+    return os.path.dirname(os.path.join(top, inc))  # from the include root, src/ or cli/
 
 def check_includes(root, problems):
     names = collections.defaultdict(list)
@@ -42,7 +43,7 @@ def check_includes(root, problems):
                     continue
                 text = open(os.path.join(d, f), encoding='utf-8', errors='replace').read()
                 for inc in re.findall(r'#include "([^"]+)"', text):
-                    to = include_target(top, folder, inc)
+                    to = include_target(root, top, folder, inc)
                     if to and to != folder and to not in ALLOWED[folder]:
                         problems.append('%s/%s includes %s: %s may not use %s' % (folder, f, inc, folder, to))
     for base, where in names.items():

@@ -178,3 +178,10 @@ expect_stderr_contains 'offset 0.5 cannot be written as imagemagick'
 expect_exit 0 -- ct kernels show --as vips ./off.txt
 expect_stdout_equals '1 1 1 127.5
 1'
+
+# Binary to any terminal name is refused, not only stdout: /dev/stderr, /dev/tty.
+if command -v script >/dev/null; then
+    expect_exit 0 -- script -qec "$CONVTOOL apply -k blur -f png $(sample_photo) /dev/stderr; echo rc=\$?; $CONVTOOL apply -k blur -f png $(sample_photo) /dev/tty; echo rc=\$?" /dev/null
+    expect_stdout_contains 'refusing to write PNG data to a terminal'
+    expect_eq "$(grep -c 'rc=2' "$OUT")" 2 "both terminal names refused with exit 2"
+fi

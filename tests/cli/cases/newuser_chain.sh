@@ -136,7 +136,7 @@ if [ -n "$coffee" ]; then
     expect_stderr_contains 'convtool: warning: coffee-sobel.png: 50.8% of the values fell outside [0,1] and were clipped; for edge kernels try --map abs or --map shift'
     # A far stronger sharpen (sum 1) clips 30 %: the advice is about strength.
     expect_exit 0 -- ct apply -k '0 -4 0; -4 17 -4; 0 -4 0' "$coffee" coffee-strong.png
-    expect_stderr_contains 'convtool: warning: coffee-strong.png: 30.4% of the values fell outside [0,1] and were clipped; to keep highlights, lower the strength: --scale 0.5 --bias 0.25, or write .npy / HDR to keep the floats'
+    expect_stderr_contains 'convtool: warning: coffee-strong.png: 30.4% of the values fell outside [0,1] and were clipped; to keep detail in shadows and highlights, lower the strength: --scale 0.5 --bias 0.25, or write .npy / HDR to keep the floats'
     expect_exit 0 -- ct apply -k '0 -4 0; -4 17 -4; 0 -4 0' --scale 0.5 --bias 0.25 "$coffee" coffee-soft.png
     expect_stderr_empty
     # A box that sums to 9: --normalize.
@@ -144,8 +144,14 @@ if [ -n "$coffee" ]; then
     expect_stderr_contains 'the kernel sums to 9 and brightens the image that much: --normalize divides it by its sum'
     # A chain of three sharpens is the composed kernel's strength (sum 1): 79 % clips.
     expect_exit 0 -- ct apply --chain -k sharpen -k sharpen -k sharpen "$coffee" coffee-3.png
-    expect_stderr_contains 'to keep highlights, lower the strength'
+    expect_stderr_contains 'to keep detail in shadows and highlights, lower the strength'
 fi
 # .npy and .hdr keep the floats: no clipping to warn about.
 expect_exit 0 -- ct apply -k sobel rgb.png sobel.npy
 expect_stderr_not_contains 'clipped'
+
+## --max-memory counts a chain's steps at the sizes they reach (padding grows each step).
+convert -size 8x8 xc:gray tiny8.png
+expect_exit 1 -- ct apply --max-memory 100M -p 500 --chain -k 1 -k 1 -k 1 -k 1 -k 1 -k 1 -k 1 -k 1 tiny8.png big.npy
+expect_stderr_contains "over the --max-memory limit"
+expect_file_absent big.npy

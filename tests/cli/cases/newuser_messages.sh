@@ -146,3 +146,7 @@ expect_exit 2 -- ct shape --explian -k 3 5x5
 expect_stderr_contains "shape: unknown option '--explian'; did you mean --explain?"
 expect_exit 2 -- ct apply -Z -k blur in.png out.png
 expect_stderr_contains "apply: unknown option '-Z' (see 'convtool apply --help')"
+
+## The command left out: an option where the command goes.
+expect_exit 2 -- ct -k sharpen in.png out.png
+expect_stderr_contains "'-k' is an option of a command, not a command; did you mean 'convtool apply -k"

@@ -1,7 +1,7 @@
 /*
  * The checks in front of stb: the PNG pass (CRC policy, empty IDATs, short
- * palettes; src/png_precheck.c) and the JPEG table checks of the probe (DHT,
- * DQT, SOF, SOS; src/image_probe.c), through png_precheck() and the decoder.
+ * palettes; src/codec/png_precheck.c) and the JPEG table checks of the probe (DHT,
+ * DQT, SOF, SOS; src/image/image_probe.c), through png_precheck() and the decoder.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * Reading an input (src/file_read.c, src/image_read.c), issue 9: an empty
+ * Reading an input (src/files/file_read.c, src/image/image_read.c), issue 9: an empty
  * input is CONVTOOL_EEMPTY, not a damaged image; a socket or device, also one
  * that cannot be opened or is reached through a symlink, is ENOTREG, not
  * "No such device or address"; a lack of descriptors is EMFILE.

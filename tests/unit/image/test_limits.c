@@ -1,4 +1,4 @@
-/* Limit arithmetic (src/limits.c) and the decoder's refusals from the header alone. */
+/* Limit arithmetic (src/image/limits.c) and the decoder's refusals from the header alone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

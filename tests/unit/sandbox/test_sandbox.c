@@ -1,6 +1,6 @@
 /*
- * The decoder sandbox (src/decode_sandbox.c) and the budgeted arena
- * (src/decode_arena.c): a child that crashes, makes a forbidden syscall,
+ * The decoder sandbox (src/sandbox/decode_sandbox.c) and the budgeted arena
+ * (src/codec/decode_arena.c): a child that crashes, makes a forbidden syscall,
  * hangs or overruns its budget is reported cleanly; results come back
  * through the reply and the bulk data after it; a decode inside and outside the
  * sandbox gives the same bytes. Issue 9: the limits hold without /proc, a
