@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "conv/conv_plan.h"
 #include "conv/core.h"
 
 static void read_planar_row(const struct conv_source *s, int ch, int r, float *dst)

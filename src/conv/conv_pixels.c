@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "convtool/convtool.h"
+#include "conv/conv_plan.h"
 #include "conv/core.h"
 #include "conv/simd/pixel_rows.h"
 #include "common/quantize.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv/core.h"
+#include "conv/conv_plan.h"
 
 static atomic_int separable_policy = SEPARABLE_AUTO;
 

@@ -3,10 +3,12 @@
  * It reads input rows from a conv_source, builds the padded rows a band of
  * output rows needs in per-thread scratch (so there is no padded copy of the
  * image), runs the SIMD row loops, and hands output rows to a conv_sink.
+ * The plan it runs is made by conv_plan.c (conv_plan.h).
  */
 #ifndef CONVTOOL_CORE_H
 #define CONVTOOL_CORE_H
 
+#include "conv/conv_plan.h"
 #include "convtool/convtool.h"
 
 struct conv_source {
@@ -28,46 +30,6 @@ struct conv_sink {
     int pixel_stride; /* interleaved sinks: the first channel written */
     int map;          /* a convtool_map, for sinks that quantize */
 };
-
-/* Direct taps in row-major order: weights and where they sit in the kernel. */
-struct conv_taps {
-    int n;
-    float *w;
-    int *row;
-    int *col;
-};
-
-/* The kernel as the loops use it: direct taps, or a rank-1 split. */
-struct conv_plan {
-    const convtool_geometry *g;
-    float bias;
-    int separable;
-    int finite_input;         /* every input value is finite (see conv_plan_init) */
-    struct conv_taps all;     /* direct: every tap */
-    struct conv_taps nonzero; /* the taps that are not 0 (at least one) */
-    float *col;               /* separable: k_h vertical factors */
-    float *row;               /* separable: k_w horizontal factors */
-};
-
-/* Separable split: auto (when it saves work), never, or always when rank 1. */
-enum conv_separable_policy { SEPARABLE_AUTO, SEPARABLE_NEVER, SEPARABLE_ALWAYS };
-
-/* Process-wide, for the tests that compare every path with the reference. */
-void conv_set_separable_policy(enum conv_separable_policy policy);
-
-/*
- * A zero tap times a finite value adds ±0 to the running sum: that changes a
- * nonzero sum not at all and a zero sum at most in its sign (with FMA a sum
- * can be −0: fma(w, s, +0) rounds a tiny negative product to −0). The bias,
- * made +0 when it is −0, is added last and maps both zeros to the same value,
- * so `nonzero` gives the same bytes as `all` wherever the rows read are finite. finite_input: every input value is (8/16-bit
- * pixels), and the core always runs `nonzero`. Otherwise the core checks each
- * row it builds and runs `all` only for output rows that read a NaN or an
- * infinity, since 0·NaN and 0·inf must give NaN as in PyTorch.
- */
-convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
-                               const convtool_geometry *g, float bias, int finite_input);
-void conv_plan_free(struct conv_plan *plan);
 
 /*
  * Runs the plan over every channel of src into sink. *clipped (may be NULL)

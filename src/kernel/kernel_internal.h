@@ -75,7 +75,7 @@ void kernel_bank_name_members(convtool_kernel_bank *bank);
 convtool_status kernel_fail(convtool_parse_error *err, int line, int column, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* ---- kernel_ops.c: names, copies and whole-kernel arithmetic */
+/* ---- kernel_names.c: bounded name copies and the one ASCII case-fold */
 
 /* Copies at most size-1 bytes of src and a NUL. */
 void kernel_copy_name(char *dst, size_t size, const char *src);

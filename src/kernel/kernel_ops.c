@@ -1,7 +1,7 @@
 /*
- * The kernel itself, below every reader: copying, freeing and naming it, the
- * one ASCII case-fold the folder uses, and whole-kernel arithmetic (sum,
- * flip, normalize, scale, output range).
+ * The public operations on one kernel: copying, freeing, and whole-kernel
+ * arithmetic (sum, flip, normalize, scale, output range). The folder's small
+ * name helpers are in kernel_names.c.
  */
 #include <math.h>
 #include <stddef.h>
@@ -11,7 +11,7 @@
 #include "convtool/convtool.h"
 #include "kernel/kernel_internal.h"
 
-/* ---- copies, names and case */
+/* ---- copies */
 
 convtool_status convtool_kernel_copy(const convtool_kernel *src, convtool_kernel *dst)
 {
@@ -36,29 +36,6 @@ void convtool_kernel_free(convtool_kernel *k)
         return;
     free(k->values);
     memset(k, 0, sizeof *k);
-}
-
-void kernel_copy_name(char *dst, size_t size, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= size)
-        n = size - 1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-/* ASCII-only folding: names must not depend on the user's locale. */
-int kernel_ascii_lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-int kernel_same_word(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++)
-        if (kernel_ascii_lower((unsigned char)*a) != kernel_ascii_lower((unsigned char)*b))
-            return 0;
-    return *a == *b;
 }
 
 /* ---- whole-kernel arithmetic */

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "conv/conv_plan.h"
 #include "conv/core.h"
 #include "ref_conv.h"
 #include "test_helpers.h"
