@@ -271,7 +271,7 @@ static const struct option kernels_longs[] = {{"kernels-dir", 1, NULL, 'K'},
 static int parse_options(int argc, char **argv, const char **kernels_dir, const char **as)
 {
     int opt;
-    struct option_history seen = {0};
+    struct option_history seen = {.longs = kernels_longs};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":h", kernels_longs, NULL)) != -1) {
         if ((opt == 'K' || opt == 'A') && option_check_value(&seen, opt, argv) != EXIT_OK)

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -190,7 +191,14 @@ static int parse_option(int opt, char **argv, struct apply_options *o)
     case OPT_NO_SANDBOX: o->no_sandbox = 1; return EXIT_OK;
     case OPT_CHAIN: o->chain = 1; return EXIT_OK;
     case OPT_KERNELS_DIR: o->kernels_dir = optarg; return EXIT_OK;
-    case 'o': o->output_dir = optarg; return EXIT_OK;
+    case 'o':
+        if (strcmp(optarg, "-") == 0) { /* stdout is one stream: a batch writes files */
+            cli_error("-o -: -o takes a directory for a batch; for stdout give OUTPUT as - "
+                      "(with -f FMT), or write -o ./- for a directory named '-'");
+            return EXIT_USAGE;
+        }
+        o->output_dir = optarg;
+        return EXIT_OK;
     case 'h': print_help(); return EXIT_HELP;
     case ':':
         cli_error("apply: option %s needs a value", argv[optind - 1]);
@@ -246,7 +254,7 @@ int apply_parse_args(int argc, char **argv, struct apply_options *o)
     set_defaults(o);
     opterr = 0;
     int opt;
-    struct option_history seen = {0};
+    struct option_history seen = {.longs = long_options};
     while ((opt = getopt_long(argc, argv, ":k:j:f:q:o:h" GEOMETRY_SHORT_OPTS BATCH_SHORT_OPTS,
                               long_options, NULL)) != -1) {
         /* -k is the one option that may be given several times. */

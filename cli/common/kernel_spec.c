@@ -66,6 +66,23 @@ static int parse_inline(const char *spec, int first_index, convtool_kernel_bank 
     return EXIT_USAGE;
 }
 
+/* `-k sharpen.txt` meant the built-in kernel: name it (the library's files are compiled in). */
+static void no_such_file(const char *path)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char stem[CONVTOOL_NAME_MAX];
+    size_t len = strcspn(base, ".");
+    convtool_kernel_bank bank;
+    snprintf(stem, sizeof stem, "%.*s", (int)(len < sizeof stem ? len : sizeof stem - 1), base);
+    if (stem[0] && convtool_builtin_bank(stem, &bank) == CONVTOOL_OK) {
+        convtool_kernel_bank_free(&bank);
+        cli_error("-k %s: no such kernel file; the built-in kernel of that name is -k %s", path,
+                  stem);
+        return;
+    }
+    cli_error("-k %s: no such kernel file", path);
+}
+
 static int load_file(const char *path, convtool_kernel_bank *bank)
 {
     convtool_parse_error err;
@@ -77,7 +94,7 @@ static int load_file(const char *path, convtool_kernel_bank *bank)
     else if (err.message[0])
         cli_error("%s: %s", path, err.message);
     else if (st == CONVTOOL_ENOENT)
-        cli_error("%s: no such kernel file", path);
+        no_such_file(path);
     else if (st == CONVTOOL_EIO)
         cli_error("%s: cannot read kernel file: %s", path, strerror(errno));
     else

@@ -71,12 +71,26 @@ static int seen_before(struct option_history *h, int opt, const char **before)
     return 0;
 }
 
+/* `-stride` for --stride: getopt read it as -s with the value "tride". */
+static int single_dash_long(const struct option *longs, const char *word)
+{
+    size_t len = strcspn(word + 1, "=");
+    for (; longs && longs->name; longs++)
+        if (strlen(longs->name) == len && strncmp(longs->name, word + 1, len) == 0)
+            return 1;
+    return 0;
+}
+
 int option_check_value(struct option_history *h, int opt, char **argv)
 {
     const char *value = optarg, *before = NULL;
     char name[64];
     option_spelling(value, argv, name, sizeof name);
     const char *glued = glued_short_word(value, argv);
+    if (glued && single_dash_long(h->longs, glued)) {
+        cli_error("'%s': long options take two dashes: -%s", glued, glued);
+        return EXIT_USAGE;
+    }
     /* `-odd-name.png`, or `-fpng` when a file of that name exists: a glob's file name. */
     if (glued && (option_looks_like_image(value) || access(glued, F_OK) == 0)) {
         cli_error("%s '%s': looks like a file name, not a value", name, value);

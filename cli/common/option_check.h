@@ -8,10 +8,13 @@
 #ifndef CONVTOOL_CLI_OPTION_CHECK_H
 #define CONVTOOL_CLI_OPTION_CHECK_H
 
+#include <getopt.h>
+
 #define OPTION_CHECK_MAX 64
 
-/* The values seen so far, by option code. Zero-initialise before getopt. */
+/* The values seen so far, by option code. Zero-initialise (with .longs) before getopt. */
 struct option_history {
+    const struct option *longs; /* the command's long options: `-stride 2` is refused */
     int codes[OPTION_CHECK_MAX];
     const char *values[OPTION_CHECK_MAX];
     int count;
@@ -20,8 +23,9 @@ struct option_history {
 /*
  * Call right after getopt_long returned opt with a value in optarg, for
  * options that take one value (not repeatable ones such as -k). Refuses,
- * printing why: the option given before with another value, or a value
- * glued to a short option that looks like an image file name. Returns 0 or 2.
+ * printing why: the option given before with another value, a value glued
+ * to a short option that looks like an image file name, or a long option
+ * written with one dash (`-stride 2`, ImageMagick's style). Returns 0 or 2.
  */
 int option_check_value(struct option_history *h, int opt, char **argv);
 

@@ -114,9 +114,29 @@ const char *suggest_long_option(const char *arg, const struct option *opts, stru
     return s->name[0] ? s->name : NULL;
 }
 
+/* The argv word getopt is in, when it is `-explain` for --explain (ImageMagick's one dash). */
+static const char *one_dash_long(char **argv, const struct option *opts)
+{
+    const char *word = optind > 0 ? argv[optind - 1] : NULL;
+    if (optopt == 0 || !word || word[0] != '-' || word[1] == '-' || word[1] != optopt)
+        word = argv[optind]; /* in a cluster getopt has not moved optind yet */
+    if (!word || word[0] != '-' || word[1] == '-' || !word[1] || !word[2])
+        return NULL;
+    size_t len = strcspn(word + 1, "=");
+    for (; opts->name; opts++)
+        if (strlen(opts->name) == len && strncmp(opts->name, word + 1, len) == 0)
+            return word;
+    return NULL;
+}
+
 void suggest_unknown_option(const char *cmd, char **argv, const struct option *opts)
 {
     struct suggestion s;
+    const char *dashed = one_dash_long(argv, opts);
+    if (dashed) {
+        cli_error("%s: '%s': long options take two dashes: -%s", cmd, dashed, dashed);
+        return;
+    }
     const char *given = cli_unknown_option(argv);
     const char *near = suggest_long_option(given, opts, &s);
     if (near)

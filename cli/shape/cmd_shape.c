@@ -101,7 +101,7 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
         {"layers", 1, NULL, 'L'},      {"net", 1, NULL, 'N'},      {"list-nets", 0, NULL, 'T'},
         {NULL, 0, NULL, 0}};
     int opt;
-    struct option_history seen = {0};
+    struct option_history seen = {.longs = longs};
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":k:h" GEOMETRY_SHORT_OPTS, longs, NULL)) != -1) {
         /* -k, --layers and --net may be given several times. */

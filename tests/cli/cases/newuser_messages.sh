@@ -150,3 +150,14 @@ expect_stderr_contains "apply: unknown option '-Z' (see 'convtool apply --help')
 ## The command left out: an option where the command goes.
 expect_exit 2 -- ct -k sharpen in.png out.png
 expect_stderr_contains "'-k' is an option of a command, not a command; did you mean 'convtool apply -k"
+
+## ImageMagick's one-dash long options, -o -, and a kernel file named like a built-in.
+expect_exit 2 -- ct apply -stride 2 -k blur in.png out.png
+expect_stderr_contains "'-stride': long options take two dashes: --stride"
+expect_exit 2 -- ct shape -explain -k 3 5x5
+expect_stderr_contains "long options take two dashes: --explain"
+expect_exit 2 -- ct apply -k blur -o - in.png
+expect_stderr_contains "-o -: -o takes a directory for a batch"
+expect_file_absent ./-
+expect_exit 1 -- ct apply -k sharpen.txt in.png out.png
+expect_stderr_contains "-k sharpen.txt: no such kernel file; the built-in kernel of that name is -k sharpen"
