@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "apply/apply_common.h"
 #include "apply/batch.h"
 #include "common/fd_names.h"
 #include "common/json.h"
@@ -44,19 +45,26 @@ const char *file_status_name(enum file_status st)
  * the file, emptied if it is a regular one. A FIFO is opened without waiting:
  * no reader is an error, not a hang.
  */
-static int open_report_fd(const char *path)
+static int open_report_fd(const char *path, int *told)
 {
     int named = cli_descriptor_name(path);
     if (named >= 0)
         return fcntl(named, F_DUPFD_CLOEXEC, 3);
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0666);
+    /*
+     * A new or regular file is first made empty by the atomic writer, so the
+     * report obeys the outputs' rules (no file through a dangling or untrusted
+     * link, owner and mode kept, another user's /tmp file left alone); a FIFO
+     * or device is not (an empty write would end a FIFO reader's input).
+     */
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0)
-        return fd < 0 ? -1 : (close(fd), -1);
-    if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) {
-        close(fd);
+    convtool_buffer empty = {0};
+    if ((stat(path, &st) != 0 || S_ISREG(st.st_mode)) && apply_write(path, &empty) != EXIT_OK) {
+        *told = 1;
         return -1;
     }
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) != 0)
+        return fd < 0 ? -1 : (close(fd), -1);
     may_cut_back = S_ISREG(st.st_mode);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK); /* writes may wait for a reader */
     return fd;
@@ -71,12 +79,15 @@ int report_open(const char *path, FILE **out)
         *out = stdout;
         return EXIT_OK;
     }
-    int fd = open_report_fd(path);
+    int told = 0;
+    int fd = open_report_fd(path, &told);
     *out = fd < 0 ? NULL : fdopen(fd, "w");
     if (!*out) {
         int err = errno;
         if (fd >= 0)
             close(fd);
+        if (told)
+            return EXIT_RUNTIME;
         cli_error("--report %s: %s", path,
                   err == ENXIO ? "a FIFO with no reader (start the reader first)" : strerror(err));
         return EXIT_RUNTIME;

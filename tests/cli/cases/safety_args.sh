@@ -271,3 +271,20 @@ expect_stderr_contains " ... "
 # A stray byte that is not UTF-8 (0x9b is CSI on 8-bit terminals) goes out in octal.
 expect_exit 1 -- ct apply -k blur "$(printf 'stray\233[31m.png')" out.png
 expect_stderr_contains 'stray\233[31m.png'
+
+## The report obeys the outputs' link rules: no file created through a dangling link.
+ln -s no-such-dir/r.jsonl dangling-report
+expect_exit 1 -- ct apply -k blur -o out6 --report dangling-report a.png
+expect_stderr_contains "dangling-report: is a symbolic link to a missing file"
+expect_file_absent no-such-dir
+printf '{"earlier":1}\n' >real-report.jsonl
+ln -s real-report.jsonl linked-report
+expect_exit 0 -- ct apply -k blur -o out6 --report linked-report a.png
+expect_eq "$(grep -c '"status":"ok"' real-report.jsonl)" 1 "a link to a report: the report is replaced, the link kept"
+expect_eq "$(wc -l <real-report.jsonl)" 1 "the earlier report's line is gone (replaced, as before)"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    mkdir -p sticky && chmod 1777 sticky
+    ln -s "$PWD/real-report.jsonl" sticky/planted && chown -h nobody sticky/planted
+    expect_exit 1 -- ct apply -k blur -o out6 --report sticky/planted a.png
+    expect_stderr_contains "sticky world-writable directory"
+fi
