@@ -157,8 +157,10 @@ static void warn_overflow(const char *input, size_t n, size_t nans, const char *
 }
 
 void apply_warn_overflow(const struct apply_job *job, const struct prepared_kernel *pk,
-                         const convtool_tensor *in, const convtool_tensor *out)
+                         double bound, const convtool_tensor *in, const convtool_tensor *out)
 {
+    if (bound >= 0.0 && !apply_may_overflow(pk, bound))
+        return; /* the sums cannot reach FLT_MAX: no pass over the result */
     size_t total = convtool_tensor_count(out), n = count_nonfinite(out->data, total);
     if (n == 0)
         return;

@@ -28,10 +28,11 @@ int apply_may_overflow(const struct prepared_kernel *pk, double max_input);
 
 /*
  * One warning when pk's result out holds inf or NaN that the input in did
- * not: the sums overflowed float32. Names the input and a --scale that fits.
+ * not (skipped when bound, the largest |input| or -1 if unknown, shows the
+ * sums cannot overflow): the sums overflowed float32. Names the input and a --scale that fits.
  */
 void apply_warn_overflow(const struct apply_job *job, const struct prepared_kernel *pk,
-                         const convtool_tensor *in, const convtool_tensor *out);
+                         double bound, const convtool_tensor *in, const convtool_tensor *out);
 
 /* The same for --combine: values that are inf or NaN only after combining the parts. */
 void apply_warn_combine_overflow(const struct apply_job *job, const convtool_tensor *parts,

@@ -19,6 +19,7 @@ struct planes {
     convtool_image image;
     convtool_tensor color;
     convtool_tensor alpha; /* 1 channel, or empty */
+    double bound;          /* the largest |value| of color: 1 for images, -1 (unknown) for .npy */
 };
 
 /* One kernel's result, with the alpha plane carried through its geometry. */
@@ -191,9 +192,13 @@ static int write_results(const struct apply_job *job, struct result *results, in
     return write_combined(job, results, npy_rank);
 }
 
-/* One kernel over values, and the alpha plane (if any) through its geometry, into r. */
+/*
+ * One kernel over values, and the alpha plane (if any) through its geometry,
+ * into r. bound: the largest |value| in values, or -1 if unknown (it lets the
+ * overflow check skip its pass over the result).
+ */
 static int filter_one(const struct apply_job *job, const struct prepared_kernel *pk,
-                      const convtool_tensor *values, const convtool_tensor *alpha,
+                      const convtool_tensor *values, const convtool_tensor *alpha, double bound,
                       struct result *r)
 {
     convtool_geometry g;
@@ -202,7 +207,7 @@ static int filter_one(const struct apply_job *job, const struct prepared_kernel 
         return rc;
     convtool_status st = convtool_conv2d(values, &pk->k, &g, pk->bias, job->pool, &r->values);
     if (st == CONVTOOL_OK)
-        apply_warn_overflow(job, pk, values, &r->values);
+        apply_warn_overflow(job, pk, bound, values, &r->values);
     if (st == CONVTOOL_OK && alpha->data)
         st = carry_alpha(job, alpha, &g, &r->alpha);
     return st == CONVTOOL_OK ? EXIT_OK : cli_report(job->input, st);
@@ -214,7 +219,7 @@ static int filter_all(const struct apply_job *job, const struct planes *p,
 {
     int rc = EXIT_OK;
     for (int k = 0; k < job->kernel_count && rc == EXIT_OK; k++)
-        rc = filter_one(job, &job->kernels[k], &p->color, &p->alpha, &results[k]);
+        rc = filter_one(job, &job->kernels[k], &p->color, &p->alpha, p->bound, &results[k]);
     return rc;
 }
 
@@ -237,12 +242,12 @@ static void chain_note(const struct apply_job *job, int k, const convtool_tensor
  */
 static int filter_chain(const struct apply_job *job, const struct planes *p, struct result *out)
 {
-    int rc = filter_one(job, &job->kernels[0], &p->color, &p->alpha, out);
+    int rc = filter_one(job, &job->kernels[0], &p->color, &p->alpha, p->bound, out);
     for (int k = 1; k < job->kernel_count && rc == EXIT_OK; k++) {
         struct result prev = *out;
         memset(out, 0, sizeof *out);
         chain_note(job, k, &prev.values);
-        rc = filter_one(job, &job->kernels[k], &prev.values, &prev.alpha, out);
+        rc = filter_one(job, &job->kernels[k], &prev.values, &prev.alpha, -1.0, out);
         convtool_tensor_free(&prev.values);
         convtool_tensor_free(&prev.alpha);
     }
@@ -260,6 +265,7 @@ static int run_float(const struct apply_job *job, convtool_buffer *file)
         st = split_planes(job->opts, &p);
     int rc = st == CONVTOOL_OK ? EXIT_OK : cli_report(job->input, st);
     int npy_rank = p.image.info.npy_rank;
+    p.bound = p.image.info.format == CONVTOOL_FORMAT_NPY ? -1.0 : 1.0; /* images hold [0,1] */
     convtool_image_free(&p.image); /* color and alpha are copies */
     if (rc == EXIT_OK)
         rc = job->opts->chain ? filter_chain(job, &p, results) : filter_all(job, &p, results);
