@@ -26,6 +26,7 @@ struct entry {
     dev_t dev;
     ino_t ino;
     char *key;     /* otherwise: realpath of the directory + "/" + name, or the path */
+    size_t order;  /* position on the command line: the first conflict named is the first given */
 };
 
 struct role_list {
@@ -79,6 +80,7 @@ static int add(struct role_list *l, const char *path, enum role role)
     memset(e, 0, sizeof *e);
     e->path = path;
     e->role = role;
+    e->order = l->count;
     int fd = descriptor_of(path, role);
     if (fd >= 0) {
         /* "-" and /dev/stdout are one stream: an image and a report there would interleave. */
@@ -115,7 +117,9 @@ static int by_identity(const void *pa, const void *pb)
         if (c)
             return c;
     }
-    return (int)a->role - (int)b->role;
+    if (a->role != b->role)
+        return (int)a->role - (int)b->role;
+    return a->order < b->order ? -1 : a->order > b->order; /* qsort is not stable */
 }
 
 static int same_file(const struct entry *a, const struct entry *b)
@@ -150,20 +154,29 @@ static int report_conflict(const struct entry *a, const struct entry *b)
     return EXIT_USAGE;
 }
 
+/*
+ * Sorting by identity groups the entries of one file; among the groups in
+ * conflict, the one whose first entry comes first on the command line is
+ * named, so the message does not depend on inode numbers.
+ */
 static int find_conflicts(struct role_list *l)
 {
     qsort(l->items, l->count, sizeof *l->items, by_identity);
+    const struct entry *first = NULL, *second = NULL;
     for (size_t start = 0; start < l->count;) {
         size_t end = start + 1;
         while (end < l->count && same_file(&l->items[start], &l->items[end]))
             end++;
         for (size_t i = start; i < end; i++)
             for (size_t j = i + 1; j < end; j++)
-                if (conflict(l, &l->items[i], &l->items[j]))
-                    return report_conflict(&l->items[i], &l->items[j]);
+                if (conflict(l, &l->items[i], &l->items[j]) &&
+                    (!first || l->items[i].order < first->order)) {
+                    first = &l->items[i];
+                    second = &l->items[j];
+                }
         start = end;
     }
-    return EXIT_OK;
+    return first ? report_conflict(first, second) : EXIT_OK;
 }
 
 /* The kernel files, once each: kernel_specs repeats a bank's SPEC for each of its kernels. */
