@@ -240,9 +240,12 @@ expect_stderr_not_contains "no such file"
 ## The report through descriptors and FIFOs (review findings): never truncated, never a hang.
 rm -f rfifo
 mkfifo rfifo
-(cat rfifo >fifo-report.txt &)
+cat rfifo >fifo-report.txt &
+reader=$!
+# convtool opens a FIFO without blocking and needs a reader there: wait until cat is in its open().
+for _ in $(seq 100); do [[ $(cat /proc/$reader/wchan 2>/dev/null) == wait_for_partner ]] && break; sleep 0.05; done
 expect_exit 0 -- timeout 10 "$CONVTOOL" apply -k blur -o out5 --report rfifo a.png
-sleep 0.2
+wait $reader
 expect_eq "$(grep -c '"status":"ok"' fifo-report.txt)" 1 "--report to a FIFO with a reader"
 rm -f rfifo2
 mkfifo rfifo2
