@@ -12,6 +12,8 @@
 #include "apply/apply_common.h"
 #include "apply/apply_fused.h"
 #include "apply/apply_limits.h"
+#include "apply/apply_meta.h"
+#include "apply/save_choice.h"
 #include "common/messages.h"
 
 static int is_8bit_format(convtool_format f)
@@ -93,7 +95,9 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
         return rc;
     convtool_pixels result;
     size_t clipped = 0;
-    convtool_status st = convtool_pixels_alloc(&result, g.out_w, g.out_h, cp.out_channels, 8);
+    convtool_save_options so = save_choice_options(job, job->choice, out);
+    convtool_status st = convtool_pixels_alloc(&result, g.out_w, g.out_h, cp.out_channels,
+                                               so.depth == 16 ? 16 : 8);
     if (st == CONVTOOL_OK)
         st = convtool_conv2d_pixels(px, &cp.color, &pk->k, &g, pk->bias, job->pool, &result,
                                     &clipped);
@@ -106,8 +110,9 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
     apply_warn_clipped(out->path, clipped,
                        (size_t)g.out_w * (size_t)g.out_h * (size_t)cp.color.channels,
                        convtool_kernel_sum(&pk->k));
-    convtool_save_options so = {.format = out->format, .jpeg_quality = job->opts->quality,
-                                .png_level = job->opts->png_level, .pool = job->pool};
+    save_choice_tell(job, job->choice, out, result.channels);
+    so.metadata = job->metadata;
+    apply_meta_note_output(job, out);
     convtool_buffer encoded = {0};
     st = convtool_pixels_encode(&result, &so, &encoded);
     convtool_pixels_free(&result);
