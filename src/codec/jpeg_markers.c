@@ -172,7 +172,8 @@ const unsigned char *jpeg_markers_find_exif(const unsigned char *jpeg, size_t le
     size_t at = 2;
     struct segment s;
     while (next_segment(jpeg, len, &at, &s))
-        if (s.marker == M_APP1 && starts_with(&s, EXIF_ID, 6)) {
+        if (s.marker == M_APP1 && starts_with(&s, EXIF_ID, 6) &&
+            meta_is_exif(s.data + 6, s.len - 6)) { /* the block jpeg_markers_read keeps */
             *exif_len = s.len - 6;
             return s.data + 6;
         }

@@ -40,9 +40,10 @@ static int jfif_density(const convtool_metadata *md, unsigned char d[5])
         x = round(x * METRES_PER_INCH), y = round(y * METRES_PER_INCH);
     if (x < 1 || y < 1 || x > 65535 || y > 65535)
         return 0;
+    unsigned ux = (unsigned)x, uy = (unsigned)y; /* a double past 255 is no unsigned char */
     d[0] = (unsigned char)units;
-    d[1] = (unsigned char)((unsigned)x >> 8), d[2] = (unsigned char)x;
-    d[3] = (unsigned char)((unsigned)y >> 8), d[4] = (unsigned char)y;
+    d[1] = (unsigned char)(ux >> 8), d[2] = (unsigned char)(ux & 0xff);
+    d[3] = (unsigned char)(uy >> 8), d[4] = (unsigned char)(uy & 0xff);
     return 1;
 }
 

@@ -53,20 +53,25 @@ convtool_status meta_add_text(convtool_metadata *md, convtool_text_kind kind, co
     return CONVTOOL_OK;
 }
 
+int meta_is_exif(const unsigned char *p, size_t len)
+{
+    return len >= 8 && len <= CONVTOOL_META_MAX_EXIF &&
+           (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0);
+}
+
 convtool_status meta_set_exif(convtool_metadata *md, const unsigned char *tiff, size_t len)
 {
-    if (md->exif)
-        return CONVTOOL_OK; /* the first block counts, as in exiftool */
-    int tiff_header = len >= 8 && (memcmp(tiff, "II*\0", 4) == 0 || memcmp(tiff, "MM\0*", 4) == 0);
-    if (len > CONVTOOL_META_MAX_EXIF || !tiff_header) {
+    if (!meta_is_exif(tiff, len)) {
         md->dropped |= CONVTOOL_META_EXIF;
         return CONVTOOL_OK;
     }
+    if (md->exif)
+        return CONVTOOL_OK; /* the first block counts, as in exiftool */
+    md->orientation = exif_orientation(tiff, len);
     md->exif = meta_dup(tiff, len);
     if (!md->exif)
         return CONVTOOL_ENOMEM;
     md->exif_len = len;
-    md->orientation = exif_orientation(md->exif, len);
     return CONVTOOL_OK;
 }
 

@@ -23,7 +23,14 @@ convtool_status meta_add_text(convtool_metadata *md, convtool_text_kind kind, co
                               size_t keyword_len, const unsigned char *text, size_t text_len,
                               const char *language, const char *translated);
 
-/* Stores a copy of an EXIF block (TIFF header first) unless over its limit; ENOMEM only. */
+/*
+ * Whether p is an EXIF block convtool reads: a TIFF header ("II*\0" or
+ * "MM\0*") and at most CONVTOOL_META_MAX_EXIF bytes. The first such block of
+ * a file counts, for its orientation (the probe) and to be carried alike.
+ */
+int meta_is_exif(const unsigned char *p, size_t len);
+
+/* Stores a copy of the first EXIF block and its orientation (others: dropped). ENOMEM only. */
 convtool_status meta_set_exif(convtool_metadata *md, const unsigned char *tiff, size_t len);
 
 /* Stores a copy of an XMP packet unless over its limit; ENOMEM only. */

@@ -277,7 +277,10 @@ const unsigned char *png_chunks_find_exif(const unsigned char *png, size_t len, 
     size_t at = PNG_SIG_LEN;
     struct chunk c;
     while (next_chunk(png, len, &at, &c) && memcmp(c.type, "IEND", 4))
-        if (memcmp(c.type, "eXIf", 4) == 0 && c.crc_ok)
-            return exif_body(&c, exif_len);
+        if (memcmp(c.type, "eXIf", 4) == 0 && c.crc_ok) {
+            const unsigned char *body = exif_body(&c, exif_len);
+            if (meta_is_exif(body, *exif_len)) /* the block png_chunks_read keeps */
+                return body;
+        }
     return NULL;
 }
