@@ -71,7 +71,7 @@ static size_t find_entry(const struct tiff *t, size_t ifd, unsigned tag)
     size_t n = get16(t, ifd);
     for (size_t i = 0; i < n; i++) {
         size_t e = ifd + 2 + i * ENTRY_BYTES;
-        if (e > t->len - ENTRY_BYTES)
+        if (t->len < ENTRY_BYTES || e > t->len - ENTRY_BYTES) /* a block of 8..11 bytes too */
             return 0;
         if (get16(t, e) == tag)
             return e;

@@ -68,6 +68,7 @@ static void test_orientation(void **state)
     assert_int_equal(exif_orientation(b, n), 0);
     n = make_exif(b, 0, 6);
     assert_int_equal(exif_orientation(b, 30), 0); /* cut inside the entry */
+    assert_int_equal(exif_orientation(b, 10), 0); /* the IFD's count and no room for an entry */
     b[0] = 'X';
     assert_int_equal(exif_orientation(b, n), 0);
 }
