@@ -45,8 +45,11 @@ static void choose_quality(const struct apply_options *o, const convtool_buffer 
                est.sampling <= CONVTOOL_SAMPLING_420) {
         c->sampling = est.sampling;
         c->sampling_from = CHOSEN_INPUT;
+    } else if (estimated && !o->quality && est.sampling == CONVTOOL_SAMPLING_OTHER) {
+        c->sampling = CONVTOOL_SAMPLING_420; /* 4:1:1, 4:4:0...: as much chroma as 4:2:0 */
+        c->sampling_from = CHOSEN_INPUT;
     } else {
-        /* -q given, a gray or unusual JPEG, or no JPEG: by the quality */
+        /* -q given, a gray JPEG, or no JPEG: by the quality */
         c->sampling = sampling_for_quality(c->quality);
         c->sampling_from = CHOSEN_DEFAULT;
     }
@@ -89,8 +92,8 @@ static void jpeg_reason(const struct apply_job *job, const struct save_choice *c
                                                       : "the default for a non-JPEG input";
     const char *s = c->sampling_from == CHOSEN_OPTION ? "; --sampling" : "";
     const char *other = c->input_sampling == CONVTOOL_SAMPLING_OTHER &&
-                                c->sampling_from == CHOSEN_DEFAULT
-                            ? "; its chroma sampling is none of 4:4:4, 4:2:2, 4:2:0"
+                                c->sampling_from == CHOSEN_INPUT
+                            ? "; its chroma sampling is none of 4:4:4, 4:2:2, 4:2:0: 4:2:0 written"
                             : "";
     snprintf(why, cap, "%s%s%s%s", q, c->quality_from == CHOSEN_INPUT ? job->input : "", s,
              other);
@@ -120,10 +123,11 @@ void save_choice_tell(const struct apply_job *job, const struct save_choice *c,
         const char *from = c->depth_from == CHOSEN_OPTION  ? "--depth"
                            : c->depth_from == CHOSEN_INPUT ? "as"
                                                            : "the default for float input";
-        cli_info("%s: %d-bit (%s %s)", out->path, c->depth, from,
+        cli_info("%s: %d-bit (%s%s%s)", out->path, c->depth, from,
+                 c->depth_from == CHOSEN_DEFAULT ? "" : " ",
                  c->depth_from == CHOSEN_OPTION  ? (c->depth == 16 ? "16" : "8")
                  : c->depth_from == CHOSEN_INPUT ? job->input
-                                                 : ".npy");
+                                                 : "");
     }
 }
 

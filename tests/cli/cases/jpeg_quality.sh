@@ -46,6 +46,12 @@ if [ "$turbo" = 1 ]; then
     expect_eq "$(q s444.jpg)" 70 "-q with --sampling"
     expect_eq "$(sf s444.jpg)" 1x1,1x1,1x1 "--sampling 4:4:4"
 
+    # Another sampling (4:1:1) becomes 4:2:0, with a word under --verbose
+    convert photo.png -quality 88 -sampling-factor 4x1 q88-411.jpg
+    expect_exit 0 -- ct apply -v -k sharpen q88-411.jpg out-411.jpg
+    expect_eq "$(q out-411.jpg) $(sf out-411.jpg)" "88 2x2,1x1,1x1" "4:1:1 input"
+    expect_stderr_contains "out-411.jpg: quality 88, 4:2:0 (estimated from q88-411.jpg; its chroma sampling is none of"
+
     # Not a JPEG: q90 with whole chroma
     expect_exit 0 -- ct apply -k sharpen photo.png png-in.jpg
     expect_eq "$(q png-in.jpg)" 90 "PNG input: default quality"
