@@ -551,7 +551,7 @@ CONVTOOL_API void convtool_image_free(convtool_image *img);
 
 /*
  * Decodes a PNG or JPEG into its interleaved 8- or 16-bit samples, without
- * the float conversion (the fused 8-bit path starts here). The same checks
+ * the float conversion (the fused pixel path starts here). The same checks
  * as convtool_image_decode run first; *info is filled also on failure once
  * the header was read. .npy is CONVTOOL_EINVAL. Free px with convtool_pixels_free().
  */
