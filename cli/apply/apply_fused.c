@@ -2,9 +2,10 @@
  * The fused pixel path of `apply`: a PNG or JPEG going to PNG (8 or 16 bits:
  * save_choice.c), JPEG, BMP or TGA is decoded to its interleaved samples,
  * each kernel's result is quantized row by row inside the core
- * (convtool_conv2d_pixels), and the 8- or 16-bit pixels are encoded. No whole-image float tensor exists, so memory is about the input
- * and output pixels, and the bytes equal those of the float path
- * (CONVTOOL_FUSED=0 turns this path off, to compare).
+ * (convtool_conv2d_pixels), and the 8- or 16-bit pixels are encoded. No
+ * whole-image float tensor exists, so memory is about the input and output
+ * pixels, and the bytes equal those of the float path (CONVTOOL_FUSED=0 turns
+ * this path off, to compare).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,9 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
         if (!is_8bit_format(job->outputs[i].format))
             return 0;
     /*
-     * 8- and 16-bit results keep no inf to count: a kernel whose sums can overflow
-     * float32 over inputs in [0,1] takes the float path, which counts them
-     * and warns (its bytes are the same).
+     * 8- and 16-bit results keep no inf to count: a kernel whose sums can
+     * overflow float32 over inputs in [0,1] takes the float path, which
+     * counts them and warns (its bytes are the same).
      */
     for (int k = 0; k < job->kernel_count; k++)
         if (apply_may_overflow(&job->kernels[k], 1.0))
