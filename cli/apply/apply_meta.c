@@ -62,6 +62,14 @@ int apply_meta_read(const struct apply_job *job, const convtool_buffer *file,
     return EXIT_OK;
 }
 
+void apply_meta_shown_size(const struct apply_job *job, convtool_image_info *info)
+{
+    if (job->opts->no_autorotate || info->orientation < 5)
+        return;
+    int w = info->width;
+    info->width = info->height, info->height = w;
+}
+
 void apply_meta_note_output(const struct apply_job *job, const struct output_file *out)
 {
     unsigned lost = convtool_metadata_unsupported(job->metadata, out->format);

@@ -19,6 +19,9 @@
 int apply_meta_read(const struct apply_job *job, const convtool_buffer *file,
                     convtool_metadata *md);
 
+/* The probe's stored size turned to the shown one when the decode will turn the picture. */
+void apply_meta_shown_size(const struct apply_job *job, convtool_image_info *info);
+
 /* Before an output is encoded: says what of the job's metadata its format cannot hold. */
 void apply_meta_note_output(const struct apply_job *job, const struct output_file *out);
 

@@ -301,6 +301,8 @@ int apply_run_file(const struct apply_job *given)
     with_choice.metadata = &meta;
     if (rc == EXIT_OK)
         rc = apply_meta_read(job, &file, &meta);
+    if (rc == EXIT_OK)
+        apply_meta_shown_size(job, &info); /* the limits size the picture the kernels see */
     /* The route is decided once: the limits count the buffers of the path that runs. */
     int fused = rc == EXIT_OK && apply_fused_fits(job, &info);
     if (rc == EXIT_OK)
