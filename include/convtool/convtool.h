@@ -296,9 +296,10 @@ typedef struct convtool_pixel_pass {
  * The fused path for 8- and 16-bit outputs: correlates channels of `in`
  * (samples read as s/255 or s/65535, exactly as convtool_image_decode does)
  * and writes round(clamp(map(v), 0, 1)·255) (·65535 when out->depth is 16)
- * into channels of `out`, an image the caller allocated at g->out_w × g->out_h. No float image is made, and the
- * bytes equal those of decode → conv2d → map → encode. *clipped (may be NULL)
- * receives the number of values outside [0,1] after the map.
+ * into channels of `out`, an image the caller allocated at g->out_w × g->out_h.
+ * No float image is made, and the bytes equal those of decode → conv2d → map →
+ * encode. *clipped (may be NULL) receives the number of values outside [0,1]
+ * after the map.
  */
 CONVTOOL_API convtool_status convtool_conv2d_pixels(const convtool_pixels *in,
                                                     const convtool_pixel_pass *pass,
