@@ -53,8 +53,12 @@ int apply_meta_read(const struct apply_job *job, const convtool_buffer *file,
                  job->input, md->frames);
     /* over its limit or damaged: told once per input, whatever the outputs */
     verbose_dropped(job, job->input, md->dropped, "over its size limit or damaged");
-    if (!o->no_autorotate && md->orientation > 1)
+    if (!o->no_autorotate && md->orientation > 1) {
+        if (o->batch.verbose)
+            cli_info("%s: turned upright (EXIF orientation %d; --no-autorotate keeps it stored)",
+                     job->input, md->orientation);
         md->orientation = 1; /* the decode turns the picture upright: the tag says so */
+    }
     if (o->strip == STRIP_ALL)
         convtool_metadata_drop(md, ~0u);
     else if (o->strip == STRIP_KEEP_PROFILE)

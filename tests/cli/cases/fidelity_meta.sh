@@ -57,6 +57,8 @@ from PIL import Image
 im = Image.open('keep6.png')
 assert im.size == (60, 40) and im.getexif().get(0x0112) == 6
 "
+expect_exit 0 -- ct apply -v -k 1 o6.jpg said6.png
+expect_stderr_contains "o6.jpg: turned upright (EXIF orientation 6; --no-autorotate keeps it stored)"
 # .npy of a JPEG: the shown orientation, C x H x W
 expect_exit 0 -- ct apply -k 1 o6.jpg o6.npy
 npy_shape o6.npy '(3, 60, 40)'
