@@ -6,9 +6,16 @@
  * ImageMagick, GIMP, PIL, stb) writes the standard tables of the JPEG
  * specification's Annex K scaled by 5000/Q % below quality 50 and by
  * (200 − 2Q) % from 50 up. Tables that are exactly those of one quality give
- * that quality. Other tables (cameras, Photoshop) get the quality whose
- * scaled tables have the nearest sum, as ImageMagick compares sums; a tie goes
- * to the higher quality, so re-encoding never lowers it.
+ * that quality. For other tables (cameras, Photoshop, PIL's presets) the rule
+ * is ImageMagick's (coders/jpeg.c), so that `identify -format %Q` reads the
+ * same number from the input and from the output written at it: going from
+ * the lowest quality up, the first quality whose scaled tables are not
+ * coarser than the file's, by the sum of all its tables or by four telling
+ * coefficients (luma 2 and 53, chroma 0 and 63; luma 2 and 53 alone for one
+ * table). ImageMagick's two constant arrays are exactly those measures of the
+ * scaled tables, so they are computed here. Where ImageMagick gives no answer
+ * (an inexact match below quality 51) the quality with the nearest table sum
+ * is taken, the higher one on a tie.
  *
  * The walk reads only the segments before the first scan, each bounds-checked
  * against its own length; it never trusts a length past the buffer.
@@ -161,6 +168,36 @@ static long table_sum(const uint16_t *t)
     return sum;
 }
 
+/* ImageMagick's rule, from its measures of the file: 0 where it gives no quality. */
+static int imagemagick_rule(long qvalue, long sum, int two_tables)
+{
+    for (int q = 1; q <= 100; q++) {
+        uint16_t l[DCT_SIZE2], c[DCT_SIZE2];
+        jpeg_quality_table(q, 0, l);
+        jpeg_quality_table(q, 1, c);
+        long hash = l[2] + l[53] + (two_tables ? c[0] + c[63] : 0);
+        long sums = table_sum(l) + (two_tables ? table_sum(c) : 0);
+        if (qvalue < hash && sum < sums)
+            continue;
+        return (qvalue <= hash && sum <= sums) || q > 50 ? q : 0;
+    }
+    return 0;
+}
+
+int jpeg_quality_imagemagick(const uint16_t *tables[4])
+{
+    long sum = 0;
+    for (int t = 0; t < QUANT_TABLES; t++)
+        if (tables[t])
+            sum += table_sum(tables[t]);
+    if (!tables[0])
+        return 0;
+    long qvalue = tables[0][2] + tables[0][53];
+    if (tables[1])
+        qvalue += tables[1][0] + tables[1][DCT_SIZE2 - 1];
+    return imagemagick_rule(qvalue, sum, tables[1] != NULL);
+}
+
 int jpeg_quality_of_tables(const uint16_t *luma, const uint16_t *chroma, int *exact)
 {
     long sum = table_sum(luma) + (chroma ? table_sum(chroma) : 0);
@@ -200,6 +237,11 @@ convtool_status convtool_jpeg_estimate_quality(const unsigned char *bytes, size_
         if (hd->components >= 3 && hd->tq[1] != hd->tq[0] && (hd->defined >> hd->tq[1] & 1u))
             chroma = hd->table[hd->tq[1]];
         est->quality = jpeg_quality_of_tables(hd->table[hd->tq[0]], chroma, &est->exact);
+        const uint16_t *slots[QUANT_TABLES]; /* ImageMagick reads the tables by slot */
+        for (int t = 0; t < QUANT_TABLES; t++)
+            slots[t] = hd->defined >> t & 1u ? hd->table[t] : NULL;
+        int im = est->exact ? 0 : jpeg_quality_imagemagick(slots);
+        est->quality = im ? im : est->quality;
         est->sampling = sampling_of(hd);
         st = CONVTOOL_OK;
     }

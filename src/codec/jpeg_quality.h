@@ -18,4 +18,11 @@ void jpeg_quality_table(int quality, int chroma, uint16_t table[64]);
  */
 int jpeg_quality_of_tables(const uint16_t *luma, const uint16_t *chroma, int *exact);
 
+/*
+ * ImageMagick's estimate (coders/jpeg.c) from the tables in slots 0..3 (NULL:
+ * not defined), natural order: the quality `identify -format %Q` prints, or
+ * 0 where it has none.
+ */
+int jpeg_quality_imagemagick(const uint16_t *tables[4]);
+
 #endif /* CONVTOOL_JPEG_QUALITY_H */

@@ -46,6 +46,19 @@ if [ "$turbo" = 1 ]; then
     expect_eq "$(q s444.jpg)" 70 "-q with --sampling"
     expect_eq "$(sf s444.jpg)" 1x1,1x1,1x1 "--sampling 4:4:4"
 
+    # Tables that are not libjpeg's (PIL's Photoshop-like presets): ImageMagick's own
+    # estimate, so identify reads the input's %Q from the output too.
+    py '
+from PIL import Image
+im = Image.open("photo.png").convert("RGB")
+for p in ("web_low", "web_medium", "web_high", "web_very_high", "maximum"):
+    im.save("pil-" + p + ".jpg", quality=p)'
+    for p in web_low web_medium web_high web_very_high maximum; do
+        expect_exit 0 -- ct apply -k sharpen "pil-$p.jpg" "out-pil-$p.jpg"
+        expect_eq "$(q "out-pil-$p.jpg") $(sf "out-pil-$p.jpg")" "$(q "pil-$p.jpg") $(sf "pil-$p.jpg")" \
+            "PIL preset $p: identify's quality and sampling"
+    done
+
     # Another sampling (4:1:1) becomes 4:2:0, with a word under --verbose
     convert photo.png -quality 88 -sampling-factor 4x1 q88-411.jpg
     expect_exit 0 -- ct apply -v -k sharpen q88-411.jpg out-411.jpg

@@ -52,7 +52,36 @@ static void test_every_quality_exact(void **state)
         assert_true(exact);
         assert_int_equal(jpeg_quality_of_tables(l, NULL, &exact), q); /* a gray file */
         assert_true(exact);
+        /* ImageMagick's rule, by table slot, agrees on libjpeg's own tables */
+        const uint16_t *two[4] = {l, c, NULL, NULL}, *one[4] = {l, NULL, NULL, NULL};
+        assert_int_equal(jpeg_quality_imagemagick(two), q);
+        assert_int_equal(jpeg_quality_imagemagick(one), q);
     }
+}
+
+/* Tables between two qualities: ImageMagick's rule takes the first quality from the
+ * bottom that is not coarser by either measure, and gives none below 51 unless exact. */
+static void test_imagemagick_rule_between_qualities(void **state)
+{
+    (void)state;
+    uint16_t l[64], c[64], l2[64], c2[64];
+    ijg_table(80, LUMA, l);
+    ijg_table(80, CHROMA, c);
+    ijg_table(81, LUMA, l2);
+    ijg_table(81, CHROMA, c2);
+    for (int i = 0; i < 64; i++) { /* halfway: coarser than 81 by both measures, finer than 80 */
+        l[i] = (uint16_t)((l[i] + l2[i] + 1) / 2);
+        c[i] = (uint16_t)((c[i] + c2[i] + 1) / 2);
+    }
+    const uint16_t *two[4] = {l, c, NULL, NULL};
+    assert_int_equal(jpeg_quality_imagemagick(two), 81);
+    ijg_table(30, LUMA, l);
+    ijg_table(30, CHROMA, c);
+    l[10]++; /* the sum one above quality 30's, the four coefficients equal */
+    assert_int_equal(jpeg_quality_imagemagick(two), 0); /* "approximate" below 51: none */
+    int exact = 1;
+    assert_int_equal(jpeg_quality_of_tables(l, c, &exact), 30); /* the nearest sum */
+    assert_false(exact);
 }
 
 /* An encoder that rounds a few entries its own way: still within one quality. */
@@ -178,6 +207,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_quality_exact),
         cmocka_unit_test(test_nearby_tables_within_one),
+        cmocka_unit_test(test_imagemagick_rule_between_qualities),
         cmocka_unit_test(test_files_of_both_encoders),
         cmocka_unit_test(test_damaged_headers),
         cmocka_unit_test(test_sampling_names),
