@@ -21,6 +21,12 @@ static size_t text_total(const convtool_metadata *md)
     return total;
 }
 
+size_t meta_text_room(const convtool_metadata *md)
+{
+    size_t used = text_total(md);
+    return used < CONVTOOL_META_MAX_TEXT ? CONVTOOL_META_MAX_TEXT - used : 0;
+}
+
 static char *str_dup(const char *s)
 {
     return s ? (char *)meta_dup(s, strlen(s) + 1) : NULL;

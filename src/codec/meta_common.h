@@ -30,6 +30,9 @@ convtool_status meta_add_text(convtool_metadata *md, convtool_text_kind kind, co
  */
 int meta_is_exif(const unsigned char *p, size_t len);
 
+/* The bytes of text md may still take (CONVTOOL_META_MAX_TEXT minus what it holds). */
+size_t meta_text_room(const convtool_metadata *md);
+
 /* Stores a copy of the first EXIF block and its orientation (others: dropped). ENOMEM only. */
 convtool_status meta_set_exif(convtool_metadata *md, const unsigned char *tiff, size_t len);
 

@@ -99,11 +99,23 @@ static size_t keyword_len(const struct chunk *c)
     return nul && nul != c->data ? (size_t)(nul - c->data) : 0;
 }
 
-static convtool_status read_iccp(const struct chunk *c, convtool_metadata *md)
+/*
+ * What the walk has spent: PNG allows one iCCP, and each compressed chunk
+ * costs an inflate, so a file of a thousand zlib bombs is not inflated a
+ * thousand times (this runs in the parent process, without the sandbox's
+ * deadline): one iCCP is tried, CONVTOOL_META_MAX_TEXTS text chunks, and the
+ * texts inflate into what is left of CONVTOOL_META_MAX_TEXT.
+ */
+struct walk_budget {
+    int icc_tried, texts_tried;
+};
+
+static convtool_status read_iccp(const struct chunk *c, convtool_metadata *md,
+                                 struct walk_budget *b)
 {
     size_t k = keyword_len(c);
-    if (md->icc)
-        return CONVTOOL_OK;
+    if (md->icc || b->icc_tried++)
+        return CONVTOOL_OK; /* one iCCP per file; a damaged first one is flagged already */
     if (!k || k + 2 > c->len || c->data[k + 1] != 0) {
         md->dropped |= CONVTOOL_META_ICC;
         return CONVTOOL_OK;
@@ -141,7 +153,7 @@ static convtool_status add_inflated(convtool_metadata *md, convtool_text_kind ki
 {
     unsigned char *text = NULL;
     size_t text_len = 0;
-    int rc = inflate_capped(z, z_len, CONVTOOL_META_MAX_TEXT, &text, &text_len);
+    int rc = inflate_capped(z, z_len, meta_text_room(md), &text, &text_len);
     if (rc < 0)
         return CONVTOOL_ENOMEM;
     if (rc > 0) {
@@ -228,11 +240,12 @@ static void read_small(const struct chunk *c, convtool_metadata *md)
     }
 }
 
-static convtool_status read_chunk(const struct chunk *c, convtool_metadata *md)
+static convtool_status read_chunk(const struct chunk *c, convtool_metadata *md,
+                                  struct walk_budget *b)
 {
     const char *t = (const char *)c->type;
     if (memcmp(t, "iCCP", 4) == 0)
-        return c->crc_ok ? read_iccp(c, md) : (md->dropped |= CONVTOOL_META_ICC, CONVTOOL_OK);
+        return c->crc_ok ? read_iccp(c, md, b) : (md->dropped |= CONVTOOL_META_ICC, CONVTOOL_OK);
     if (memcmp(t, "eXIf", 4) == 0) {
         size_t n;
         const unsigned char *body = exif_body(c, &n);
@@ -240,7 +253,7 @@ static convtool_status read_chunk(const struct chunk *c, convtool_metadata *md)
                          : (md->dropped |= CONVTOOL_META_EXIF, CONVTOOL_OK);
     }
     int text = !memcmp(t, "tEXt", 4) || !memcmp(t, "zTXt", 4) || !memcmp(t, "iTXt", 4);
-    if (text && !c->crc_ok) {
+    if (text && (b->texts_tried++ >= CONVTOOL_META_MAX_TEXTS || !c->crc_ok)) {
         md->dropped |= CONVTOOL_META_TEXT;
         return CONVTOOL_OK;
     }
@@ -261,9 +274,10 @@ convtool_status png_chunks_read(const unsigned char *png, size_t len, convtool_m
         return CONVTOOL_OK;
     size_t at = PNG_SIG_LEN;
     struct chunk c;
+    struct walk_budget budget = {0, 0};
     convtool_status st = CONVTOOL_OK;
     while (st == CONVTOOL_OK && next_chunk(png, len, &at, &c) && memcmp(c.type, "IEND", 4))
-        st = read_chunk(&c, md);
+        st = read_chunk(&c, md, &budget);
     /* sRGB with a profile: the profile rules (PNG spec 11.3.3.5); it is not carried. */
     if (md->icc)
         md->has_srgb = 0;

@@ -204,6 +204,35 @@ static void test_icc_limit(void **state)
     free(icc);
 }
 
+/*
+ * Compressed chunks cost an inflate each in the parent process: a hundred
+ * zTXt of 600 kB each inflate into what is left of the 1 MiB text budget (one
+ * fits), and only the first of several iCCP is tried (a damaged one, here: the
+ * good one after it is not read).
+ */
+static void test_inflate_budget(void **state)
+{
+    (void)state;
+    size_t n = 600 * 1024;
+    unsigned char *zeros = calloc(1, n);
+    convtool_buffer png = {0};
+    png_head(&png);
+    chunk(&png, "iCCP", "first\0\0\x78\x9c\xff\xff", 10, 0); /* bad zlib */
+    for (int i = 0; i < 100; i++)
+        compressed_chunk(&png, "zTXt", "Bomb", zeros, n, 0);
+    compressed_chunk(&png, "iCCP", "second", zeros, 32, 0);
+    png_tail(&png);
+    convtool_metadata md;
+    assert_int_equal(convtool_metadata_read(png.data, png.len, &md), CONVTOOL_OK);
+    assert_int_equal(md.text_count, 1);
+    assert_int_equal(md.texts[0].text_len, n);
+    assert_int_equal(md.dropped, CONVTOOL_META_TEXT | CONVTOOL_META_ICC);
+    assert_null(md.icc);
+    convtool_metadata_free(&md);
+    convtool_buffer_free(&png);
+    free(zeros);
+}
+
 /* sRGB only without a profile; a JPEG comment becomes tEXt, UTF-8 beyond ASCII iTXt. */
 static void test_srgb_and_comments(void **state)
 {
@@ -237,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_read_and_write_back),
         cmocka_unit_test(test_damaged),
         cmocka_unit_test(test_icc_limit),
+        cmocka_unit_test(test_inflate_budget),
         cmocka_unit_test(test_srgb_and_comments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
