@@ -90,6 +90,8 @@ cli() { printf '%s\0' "$@" >"$out/cli/args$((c += 1))"; }
 cli apply -k sharpen in.png out.png
 cli apply -k blur -s 2 -p 1 -m reflect in.jpg out.jpg
 cli apply -k sobel -k sobel_y --combine magnitude --gray in.png e.png
+cli apply -v --strip all -k 1 in.jpg out.png
+cli apply --no-autorotate --strip -k sharpen --report - in.jpg out.bmp
 cli apply -k sobel -k sobel_y ga.png e.png
 cli apply -k "0 -1 0; -1 5 -1; 0 -1 0" -q 95 --map abs in.png o.bmp
 cli apply -k ./k.txt --flip --normalize --scale 1/2 --bias 0.1 --show-kernel in.png o.tga
