@@ -21,6 +21,7 @@ set(CONVTOOL_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_common.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_fused.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_limits.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_meta.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_outputs.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_run.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/batch_args.c
@@ -32,6 +33,7 @@ set(CONVTOOL_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/apply/path_set.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/progress.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/report.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/save_choice.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/shard.c
   # cli/shape: convtool shape, sizes and networks
   ${CMAKE_CURRENT_LIST_DIR}/shape/cmd_shape.c

@@ -96,6 +96,8 @@ _convtool_value()
     --map) COMPREPLY=($(compgen -W "clamp abs shift normalize" -- "$cur")) ;;
     --combine) COMPREPLY=($(compgen -W "separate magnitude max sum stack" -- "$cur")) ;;
     --alpha) COMPREPLY=($(compgen -W "keep filter drop" -- "$cur")) ;;
+    --depth) COMPREPLY=($(compgen -W "8 16" -- "$cur")) ;;
+    --sampling) COMPREPLY=($(compgen -W "444 422 420" -- "$cur")) ;;
     -f | --format) COMPREPLY=($(compgen -W "png jpg bmp tga hdr npy" -- "$cur")) ;;
     --as) COMPREPLY=($(compgen -W "convtool imagemagick vips npy" -- "$cur")) ;;
     --net)

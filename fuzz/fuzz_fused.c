@@ -1,16 +1,18 @@
 /*
- * Fuzz target: the fused 8-bit path (convtool_conv2d_pixels, src/conv/conv_pixels.c
+ * Fuzz target: the fused pixel path (convtool_conv2d_pixels, src/conv/conv_pixels.c
  * with the AVX2 row conversions of src/conv/simd/pixel_rows_avx2.c). The input bytes
  * choose an interleaved 8- or 16-bit image (C 1-4, W 1-80 so every vector
  * width and tail is hit, H 1-12), a kernel (1-5 each way, some zero taps),
  * the geometry (stride 1-3, dilation 1-2, explicit/same/valid padding, every
  * pad mode), a pixel pass (channels or luma, written into a possibly wider
- * output at out_channel, map clamp/abs/shift) and a bias, then the samples.
+ * output at out_channel, map clamp/abs/shift), an 8- or 16-bit output and a
+ * bias, then the samples.
  *
  * The pass runs at the best SIMD level (or AVX2) and at scalar, into outputs
  * pre-filled with a pattern. At each level the bytes (and the clipped count)
  * must be exactly those of the float path at that level (s/255 tensor →
- * convtool_conv2d → convtool_map_apply → quantize8), as the header promises,
+ * convtool_conv2d → convtool_map_apply → quantize8, or quantize16 for a 16-bit
+ * output), as the header promises,
  * and the channels the pass does not own must keep the pattern. Both levels
  * must match a model built from tests/reference/ref_conv.c: exactly where the
  * value is clearly away from a rounding boundary, within one level near one.
@@ -32,6 +34,7 @@ struct problem {
     convtool_geometry_spec spec;
     float bias;
     int three_threads;    /* also run on a 3-thread pool: the same bytes */
+    int out_depth;        /* 8 or 16 */
     convtool_simd vector; /* the level compared with scalar */
 };
 
@@ -107,6 +110,7 @@ static int read_problem(struct fuzz_reader *r, struct problem *p)
     int depth = (flags & 3) == 3 ? 16 : 8;
     p->three_threads = (flags & 4) != 0;
     p->vector = (flags & 8) ? CONVTOOL_SIMD_AVX2 : CONVTOOL_SIMD_AUTO;
+    p->out_depth = (flags & 16) ? 16 : 8;
     int c = fuzz_range(r, 1, 4), w = fuzz_range(r, 1, 80), h = fuzz_range(r, 1, 12);
     read_pass(r, c, p);
     fuzz_read_geometry(r, &p->spec, 3, 2, 6);
@@ -152,9 +156,29 @@ static convtool_status pass_tensor(const convtool_pixels *px, const convtool_pix
     return CONVTOOL_OK;
 }
 
-static unsigned char pattern(size_t i)
+/* The pre-fill of output sample i (its low byte, or all 16 bits). */
+static unsigned pattern(const convtool_pixels *out, size_t i)
 {
-    return (unsigned char)(i * 37 + 11);
+    return out->depth == 16 ? (unsigned)(uint16_t)(i * 4099 + 11) : (unsigned char)(i * 37 + 11);
+}
+
+static unsigned sample_at(const convtool_pixels *out, size_t i)
+{
+    if (out->depth == 16)
+        return ((const uint16_t *)out->data)[i];
+    return ((const unsigned char *)out->data)[i];
+}
+
+/* The float path's rounding for the problem's output depth. */
+static unsigned quantize_out(const struct problem *p, float v)
+{
+    return p->out_depth == 16 ? quantize16(v) : quantize8(v);
+}
+
+/* Bytes of an output of n samples. */
+static size_t out_bytes(const struct problem *p, size_t n)
+{
+    return n * (size_t)(p->out_depth / 8);
 }
 
 /* Pools outlive the runs: creating threads per input would dominate the time. */
@@ -172,11 +196,15 @@ static void run_fused(const struct problem *p, const convtool_geometry *g, convt
                       int threads, struct result *res)
 {
     convtool_pixels *out = &res->out;
-    FUZZ_CHECK(convtool_pixels_alloc(out, g->out_w, g->out_h, p->out_channels, 8) == CONVTOOL_OK);
+    FUZZ_CHECK(convtool_pixels_alloc(out, g->out_w, g->out_h, p->out_channels, p->out_depth) ==
+               CONVTOOL_OK);
     size_t n = (size_t)g->out_w * (size_t)g->out_h * (size_t)p->out_channels;
-    unsigned char *bytes = out->data;
-    for (size_t i = 0; i < n; i++)
-        bytes[i] = pattern(i);
+    for (size_t i = 0; i < n; i++) {
+        if (out->depth == 16)
+            ((uint16_t *)out->data)[i] = (uint16_t)pattern(out, i);
+        else
+            ((unsigned char *)out->data)[i] = (unsigned char)pattern(out, i);
+    }
     FUZZ_CHECK(convtool_simd_force(level) == CONVTOOL_OK);
     convtool_status st = convtool_conv2d_pixels(&p->in, &p->pass, &p->k, g, p->bias,
                                                 pool_of(threads), out, &res->clipped);
@@ -186,18 +214,18 @@ static void run_fused(const struct problem *p, const convtool_geometry *g, convt
     for (size_t i = 0; i < n; i++) {
         int c = (int)(i % (size_t)p->out_channels);
         if (c < first || c >= last)
-            FUZZ_CHECK(bytes[i] == pattern(i));
+            FUZZ_CHECK(sample_at(out, i) == pattern(out, i));
     }
 }
 
 /* Output value of channel c at pixel i of the pass's float result, written by the pass. */
-static unsigned char out_byte(const struct problem *p, const struct result *r, int c, size_t i)
+static int out_byte(const struct problem *p, const struct result *r, int c, size_t i)
 {
     size_t at = i * (size_t)p->out_channels + (size_t)(p->pass.out_channel + c);
-    return ((const unsigned char *)r->out.data)[at];
+    return (int)sample_at(&r->out, at);
 }
 
-/* decode → conv2d → map → quantize8 at the same level gives exactly the fused bytes. */
+/* decode → conv2d → map → quantize8/16 at the same level gives exactly the fused bytes. */
 static void check_float_path(const struct problem *p, const convtool_tensor *in,
                              const convtool_geometry *g, convtool_simd level,
                              const struct result *res, convtool_tensor *conv)
@@ -212,9 +240,10 @@ static void check_float_path(const struct problem *p, const convtool_tensor *in,
     for (int c = 0; c < conv->c; c++)
         for (size_t i = 0; i < plane; i++) {
             float v = conv->data[(size_t)c * plane + i];
-            if (quantize8(v) != out_byte(p, res, c, i)) {
-                fprintf(stderr, "channel %d pixel %zu at %s: float path %.9g → %d, fused %d\n", c,
-                        i, convtool_simd_name(level), v, quantize8(v), out_byte(p, res, c, i));
+            if ((int)quantize_out(p, v) != out_byte(p, res, c, i)) {
+                fprintf(stderr, "channel %d pixel %zu at %s: float path %.9g → %u, fused %d\n", c,
+                        i, convtool_simd_name(level), v, quantize_out(p, v),
+                        out_byte(p, res, c, i));
                 FUZZ_CHECK(!"fused bytes differ from the float path");
             }
         }
@@ -232,22 +261,23 @@ static double map_value(double v, int map)
 /*
  * How far (in units of one level) the core's float value may be from the reference:
  * a few roundings of each running sum (bounded by Σ|k|·s + |bias|), of the value stored
- * as float, of the map and of v·255.
+ * as float, of the map and of v·255 (v·65535).
  */
-static double level_tolerance(double mag, float bias)
+static double level_tolerance(double levels, double mag, float bias)
 {
-    return 255.0 * (1e-6 + 4e-6 * (mag + fabsf(bias)));
+    return levels * (1e-6 + 4e-6 * (mag + fabsf(bias)));
 }
 
 /* The fused bytes and clipped count against ref_conv2d, mapped and rounded in double. */
 static void check_model(const struct problem *p, const struct expected *e, const struct result *res)
 {
     size_t plane = (size_t)e->ref.h * (size_t)e->ref.w, sure = 0, unsure = 0;
+    double levels = p->out_depth == 16 ? 65535.0 : 255.0;
     for (int c = 0; c < e->ref.c; c++)
         for (size_t i = 0; i < plane; i++) {
             double m = map_value(e->ref.data[(size_t)c * plane + i], p->pass.map);
-            double tol = level_tolerance(e->mag.data[(size_t)c * plane + i], p->bias);
-            double x = fmin(fmax(m * 255.0, 0.0), 255.0);
+            double tol = level_tolerance(levels, e->mag.data[(size_t)c * plane + i], p->bias);
+            double x = fmin(fmax(m * levels, 0.0), levels);
             int want = (int)floor(x + 0.5), got = out_byte(p, res, c, i);
             /* the nearest rounding boundary k + 0.5 */
             int near = fabs(x - (floor(x) + 0.5)) < tol;
@@ -256,7 +286,7 @@ static void check_model(const struct problem *p, const struct expected *e, const
                         i, e->ref.data[(size_t)c * plane + i], x, got);
                 FUZZ_CHECK(!"fused bytes differ from the reference");
             }
-            double tol_v = tol / 255.0;
+            double tol_v = tol / levels;
             if (m < -tol_v || m > 1.0 + tol_v)
                 sure++;
             else if (m < tol_v || m > 1.0 - tol_v)
@@ -291,12 +321,12 @@ static void check_levels(const struct problem *p, const struct result *v, const 
     for (int c = 0; c < fv->c; c++)
         for (size_t i = 0; i < plane; i++) {
             size_t at = (size_t)c * plane + i;
-            int same = quantize8(fv->data[at]) == quantize8(fs->data[at]);
+            int same = quantize_out(p, fv->data[at]) == quantize_out(p, fs->data[at]);
             FUZZ_CHECK(!same || out_byte(p, v, c, i) == out_byte(p, s, c, i));
         }
     size_t n = plane * (size_t)p->out_channels;
     int equal_floats = memcmp(fv->data, fs->data, convtool_tensor_count(fv) * sizeof(float)) == 0;
-    FUZZ_CHECK(!equal_floats || memcmp(v->out.data, s->out.data, n) == 0);
+    FUZZ_CHECK(!equal_floats || memcmp(v->out.data, s->out.data, out_bytes(p, n)) == 0);
     FUZZ_CHECK(!equal_floats || v->clipped == s->clipped);
 }
 
@@ -321,7 +351,8 @@ static void run(const struct problem *p)
     if (p->three_threads) {
         run_fused(p, &g, level, 3, &three);
         size_t n = (size_t)g.out_w * (size_t)g.out_h * (size_t)p->out_channels;
-        FUZZ_CHECK(memcmp(three.out.data, vec.out.data, n) == 0 && three.clipped == vec.clipped);
+        FUZZ_CHECK(memcmp(three.out.data, vec.out.data, out_bytes(p, n)) == 0 &&
+                   three.clipped == vec.clipped);
     }
     check_float_path(p, &in, &g, level, &vec, &fv);
     check_float_path(p, &in, &g, CONVTOOL_SIMD_SCALAR, &scalar, &fs);

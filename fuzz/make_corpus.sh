@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build-fuzz/seeds}
 python=/usr/bin/python3
-mkdir -p "$out"/{kernel,image,cli,pipeline}
+mkdir -p "$out"/{kernel,image,cli,pipeline,metadata}
 
 # ---- kernel
 cp kernels/*.txt "$out/kernel/"
@@ -90,6 +90,8 @@ cli() { printf '%s\0' "$@" >"$out/cli/args$((c += 1))"; }
 cli apply -k sharpen in.png out.png
 cli apply -k blur -s 2 -p 1 -m reflect in.jpg out.jpg
 cli apply -k sobel -k sobel_y --combine magnitude --gray in.png e.png
+cli apply -v --strip all -k 1 in.jpg out.png
+cli apply --no-autorotate --strip -k sharpen --report - in.jpg out.bmp
 cli apply -k sobel -k sobel_y ga.png e.png
 cli apply -k "0 -1 0; -1 5 -1; 0 -1 0" -q 95 --map abs in.png o.bmp
 cli apply -k ./k.txt --flip --normalize --scale 1/2 --bias 0.1 --show-kernel in.png o.tga
@@ -130,4 +132,39 @@ for kind in range(3):
             n += 1
             open(f"{d}/p{n:02d}", "wb").write(bytes(head + body))
 PY
+# ---- metadata: small PNGs and JPEGs with every kind of metadata convtool carries (PIL,
+# Debian's python3-pil): ICC (one and several APP2 markers), EXIF orientations, density,
+# text (tEXt, zTXt, iTXt), comments, XMP, sRGB/gAMA/cHRM, an APNG, and near misses.
+"$python" - "$out/metadata" <<'PY'
+import io, struct, sys, zlib
+from PIL import Image, PngImagePlugin
+d = sys.argv[1]
+im = Image.new("RGB", (3, 2), (200, 40, 90))
+icc = b"\0\0\2\x30" + b"lcms" + bytes(range(256)) * 2
+big_icc = bytes(i % 251 for i in range(70000))
+def exif(o):
+    e = Image.Exif(); e[0x0112] = o; e[0x010F] = "Make"
+    return e.tobytes()
+for o in (1, 3, 6, 8):
+    im.save(f"{d}/orient{o}.jpg", quality=90, exif=exif(o), dpi=(300, 300))
+    im.save(f"{d}/orient{o}.png", exif=exif(o), dpi=(72, 72))
+im.save(f"{d}/icc.jpg", icc_profile=icc, comment=b"a comment")
+im.save(f"{d}/icc_split.jpg", icc_profile=big_icc)
+info = PngImagePlugin.PngInfo()
+info.add_text("Comment", "plain")
+info.add_text("Author", "zipped", zip=True)
+info.add_itxt("Title", "caf\u00e9", lang="fr", tkey="Titre")
+info.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta xmlns:x='adobe:ns:meta/'/>")
+im.save(f"{d}/text.png", pnginfo=info, icc_profile=icc)
+def chunk(t, body):
+    return struct.pack(">I", len(body)) + t + body + struct.pack(">I", zlib.crc32(t + body))
+raw = open(f"{d}/orient1.png", "rb").read()
+head, rest = raw[:33], raw[33:]
+open(f"{d}/colour.png", "wb").write(head + chunk(b"sRGB", b"\0") + chunk(b"gAMA", struct.pack(">I", 45455))
+                                    + chunk(b"cHRM", bytes(range(32))) + rest)
+open(f"{d}/apng.png", "wb").write(head + chunk(b"acTL", struct.pack(">II", 3, 0)) + rest)
+open(f"{d}/badcrc.png", "wb").write(head + chunk(b"iCCP", b"n\0\0" + zlib.compress(icc))[:-1] + b"\0" + rest)
+open(f"{d}/mpf.jpg", "wb").write(b"\xff\xd8\xff\xe2\0\x08MPF\0\0\0" + open(f"{d}/icc.jpg", "rb").read()[2:])
+PY
+
 echo "make_corpus: seeds in $out: $(find "$out" -type f | wc -l) files, $(du -sh "$out" | cut -f1)"

@@ -11,6 +11,9 @@
 
 enum alpha_mode { ALPHA_KEEP, ALPHA_FILTER, ALPHA_DROP };
 
+/* --strip: nothing (carry all metadata), all but the colour profile, or all. */
+enum strip_mode { STRIP_NONE, STRIP_KEEP_PROFILE, STRIP_ALL };
+
 /*
  * Files written at once can be at most the atomic writer's temp registry
  * (TEMP_SLOTS in src/files/atomic_write.c): each file worker writes one at a time.
@@ -47,14 +50,18 @@ struct apply_options {
     enum alpha_mode alpha;
     int threads;
     convtool_format format; /* CONVTOOL_FORMAT_UNKNOWN: from each output's extension */
-    int quality;
+    int quality;   /* -q; 0 = a JPEG input's estimated quality, else 90 (save_choice.c) */
     int png_level; /* --png-level; 0 = the library's default */
+    int depth;     /* --depth 8|16; 0 = as the input (a 16-bit PNG gives a 16-bit PNG) */
+    convtool_jpeg_sampling sampling; /* --sampling; AUTO = a JPEG input's, else by quality */
     const char *output_dir; /* batch mode */
     uint64_t max_pixels;
     uint64_t max_memory;      /* --max-memory: bytes the whole run of one input may need; 0 = none */
     uint64_t max_work;        /* --max-work: multiply-adds per input; 0 = none */
     uint64_t max_input_bytes; /* --max-input-bytes: 0 = none */
     int no_sandbox;           /* --no-sandbox: decode in this process */
+    int no_autorotate;        /* --no-autorotate: keep the stored EXIF orientation (and its tag) */
+    enum strip_mode strip;    /* --strip: what metadata is left out of the outputs */
     char **inputs; /* batch: malloc'd (positionals, then --files-from names) */
     int input_count;
     const char *output; /* single-file mode */
@@ -75,6 +82,8 @@ struct output_file {
     size_t name_at; /* batch: where the name relative to DIR starts in path */
 };
 
+struct save_choice; /* apply/save_choice.h */
+
 /* Everything the run of one input needs. */
 struct apply_job {
     const struct apply_options *opts;
@@ -84,6 +93,10 @@ struct apply_job {
     const char *input;
     const struct output_file *outputs; /* one per kernel for separate (not --chain), else one */
     int output_count;
+    /* Filled by apply_run_file once the input is read: how its outputs are encoded
+     * (depth, JPEG quality and sampling), for --report. NULL: apply_run_file uses its own. */
+    struct save_choice *choice;
+    const convtool_metadata *metadata; /* the input's, for its outputs (set by apply_run_file) */
 };
 
 /* Parses `apply` arguments; returns an exit code, or EXIT_HELP after printing --help. */

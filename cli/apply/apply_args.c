@@ -20,6 +20,7 @@ enum {
     OPT_FLIP = 1000, OPT_NORMALIZE, OPT_SCALE, OPT_BIAS, OPT_MAP, OPT_SHOW_KERNEL,
     OPT_COMBINE, OPT_GRAY, OPT_ALPHA, OPT_KERNELS_DIR, OPT_MAX_PIXELS, OPT_QUIET, OPT_PNG_LEVEL,
     OPT_MAX_MEMORY, OPT_MAX_WORK, OPT_MAX_INPUT_BYTES, OPT_NO_SANDBOX, OPT_CHAIN,
+    OPT_DEPTH, OPT_SAMPLING, OPT_NO_AUTOROTATE, OPT_STRIP,
 };
 
 static const struct option long_options[] = {
@@ -35,8 +36,10 @@ static const struct option long_options[] = {
     {"kernels-dir", 1, NULL, OPT_KERNELS_DIR}, {"max-pixels", 1, NULL, OPT_MAX_PIXELS},
     {"quiet", 0, NULL, OPT_QUIET},     {"help", 0, NULL, 'h'},
     {"png-level", 1, NULL, OPT_PNG_LEVEL},
+    {"depth", 1, NULL, OPT_DEPTH},     {"sampling", 1, NULL, OPT_SAMPLING},
     {"max-memory", 1, NULL, OPT_MAX_MEMORY}, {"max-work", 1, NULL, OPT_MAX_WORK},
     {"max-input-bytes", 1, NULL, OPT_MAX_INPUT_BYTES}, {"no-sandbox", 0, NULL, OPT_NO_SANDBOX},
+    {"no-autorotate", 0, NULL, OPT_NO_AUTOROTATE}, {"strip", 2, NULL, OPT_STRIP},
     BATCH_LONG_OPTS,
     {NULL, 0, NULL, 0},
 };
@@ -82,7 +85,12 @@ static void print_help(void)
            "      --alpha MODE          keep (carried, unfiltered), filter, drop (keep)\n"
            "  -j, --threads N           worker threads (default: online CPUs)\n"
            "  -f, --format FMT          png, jpg, bmp, tga, hdr, npy (default: by extension)\n"
-           "  -q, --quality N           JPEG quality 1-100 (default 90)\n"
+           "  -q, --quality N           JPEG quality 1-100 (default: a JPEG input's own,\n"
+           "                            estimated from its tables; otherwise 90)\n"
+           "      --sampling S          JPEG chroma 444, 422 or 420 (default: a JPEG input's\n"
+           "                            own; otherwise 444 from quality 90 up, 420 below)\n"
+           "      --depth N             PNG bits per sample, 8 or 16 (default: the input's,\n"
+           "                            so a 16-bit PNG stays 16-bit; JPEG, BMP, TGA are 8)\n"
            "      --png-level N         PNG compression 1 (fastest) - 9 (smallest) (default 2)\n"
            "  -o, --output-dir DIR      batch mode: each INPUT goes to DIR/its name\n"
            "      --kernels-dir DIR     where named kernels are looked up first\n"
@@ -92,6 +100,10 @@ static void print_help(void)
            "      --max-work N          refuse jobs of more multiply-adds (default 1T; 0 = none)\n"
            "      --max-input-bytes BYTES  refuse larger input files (default 1Gi; 0 = none)\n"
            "      --no-sandbox          decode in this process, not a contained child\n"
+           "      --no-autorotate       keep the stored EXIF orientation (and carry its tag)\n"
+           "                            instead of turning the picture upright first\n"
+           "      --strip [all]         leave metadata (EXIF, XMP, text, density) out of the\n"
+           "                            outputs but the colour profile; 'all': that too\n"
            "      --quiet               no warnings, progress, summary or list of the files\n"
            "                            written (errors only)\n"
            "  -h, --help                this help\n" BATCH_HELP);
@@ -150,6 +162,15 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
     case 'q':
         return parse_int_range(arg, 1, 100, &o->quality, &why) ? bad_value("--quality", arg, why)
                                                                : 0;
+    case OPT_DEPTH:
+        if (strcmp(arg, "8") != 0 && strcmp(arg, "16") != 0)
+            return bad_value("--depth", arg, "bits per sample: 8 or 16");
+        o->depth = atoi(arg);
+        return EXIT_OK;
+    case OPT_SAMPLING:
+        if (convtool_jpeg_sampling_parse(arg, &o->sampling) != CONVTOOL_OK)
+            return bad_value("--sampling", arg, "JPEG chroma sampling: 444, 422 or 420");
+        return EXIT_OK;
     case OPT_PNG_LEVEL:
         if (parse_int_range(arg, CONVTOOL_PNG_LEVEL_MIN, CONVTOOL_PNG_LEVEL_MAX, &o->png_level,
                             &why))
@@ -168,6 +189,18 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
                                   arg, o);
     }
     return geometry_option(opt, arg, &o->geometry);
+}
+
+/* --strip, --strip=all, or --strip all (the next word; a file named 'all' is ./all). */
+static int parse_strip(char **argv, struct apply_options *o)
+{
+    const char *arg = optarg;
+    if (!arg && argv[optind] && strcmp(argv[optind], "all") == 0)
+        arg = argv[optind++];
+    if (arg && strcmp(arg, "all") != 0)
+        return bad_value("--strip", arg, "the only value is 'all' (or none: keep the profile)");
+    o->strip = arg ? STRIP_ALL : STRIP_KEEP_PROFILE;
+    return EXIT_OK;
 }
 
 static int parse_option(int opt, char **argv, struct apply_options *o)
@@ -190,6 +223,8 @@ static int parse_option(int opt, char **argv, struct apply_options *o)
     case OPT_QUIET: cli_quiet = 1; return EXIT_OK;
     case OPT_NO_SANDBOX: o->no_sandbox = 1; return EXIT_OK;
     case OPT_CHAIN: o->chain = 1; return EXIT_OK;
+    case OPT_NO_AUTOROTATE: o->no_autorotate = 1; return EXIT_OK;
+    case OPT_STRIP: return parse_strip(argv, o);
     case OPT_KERNELS_DIR: o->kernels_dir = optarg; return EXIT_OK;
     case 'o':
         if (strcmp(optarg, "-") == 0) { /* stdout is one stream: a batch writes files */
@@ -214,7 +249,6 @@ static void set_defaults(struct apply_options *o)
 {
     convtool_geometry_spec_default(&o->geometry);
     o->scale = 1.0;
-    o->quality = 90;
     o->max_pixels = CONVTOOL_DEFAULT_MAX_PIXELS;
     o->batch.max_list_bytes = FILES_FROM_DEFAULT_MAX_BYTES;
     apply_limit_defaults(o);

@@ -1,4 +1,4 @@
-/* Helpers shared by the float and the fused 8-bit pipelines of `apply`. */
+/* Helpers shared by the float and the fused pixel pipelines of `apply`. */
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>

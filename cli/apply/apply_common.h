@@ -1,4 +1,4 @@
-/* What the float and the fused 8-bit pipelines of `apply` share. */
+/* What the float and the fused pixel pipelines of `apply` share. */
 #ifndef CONVTOOL_CLI_APPLY_COMMON_H
 #define CONVTOOL_CLI_APPLY_COMMON_H
 

@@ -1,10 +1,11 @@
 /*
- * The fused 8-bit path of `apply`: a PNG or JPEG going to an 8-bit format is
- * decoded to its interleaved samples, each kernel's result is quantized row
- * by row inside the core (convtool_conv2d_pixels), and the 8-bit pixels are
- * encoded. No whole-image float tensor exists, so memory is about the input
- * and output pixels, and the bytes equal those of the float path
- * (CONVTOOL_FUSED=0 turns this path off, to compare).
+ * The fused pixel path of `apply`: a PNG or JPEG going to PNG (8 or 16 bits:
+ * save_choice.c), JPEG, BMP or TGA is decoded to its interleaved samples,
+ * each kernel's result is quantized row by row inside the core
+ * (convtool_conv2d_pixels), and the 8- or 16-bit pixels are encoded. No
+ * whole-image float tensor exists, so memory is about the input and output
+ * pixels, and the bytes equal those of the float path (CONVTOOL_FUSED=0 turns
+ * this path off, to compare).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "apply/apply_common.h"
 #include "apply/apply_fused.h"
 #include "apply/apply_limits.h"
+#include "apply/apply_meta.h"
+#include "apply/save_choice.h"
 #include "common/messages.h"
 
 static int is_8bit_format(convtool_format f)
@@ -37,9 +40,9 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
         if (!is_8bit_format(job->outputs[i].format))
             return 0;
     /*
-     * 8-bit results keep no inf to count: a kernel whose sums can overflow
-     * float32 over inputs in [0,1] takes the float path, which counts them
-     * and warns (its bytes are the same).
+     * 8- and 16-bit results keep no inf to count: a kernel whose sums can
+     * overflow float32 over inputs in [0,1] takes the float path, which
+     * counts them and warns (its bytes are the same).
      */
     for (int k = 0; k < job->kernel_count; k++)
         if (apply_may_overflow(&job->kernels[k], 1.0))
@@ -93,7 +96,9 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
         return rc;
     convtool_pixels result;
     size_t clipped = 0;
-    convtool_status st = convtool_pixels_alloc(&result, g.out_w, g.out_h, cp.out_channels, 8);
+    convtool_save_options so = save_choice_options(job, job->choice, out);
+    convtool_status st = convtool_pixels_alloc(&result, g.out_w, g.out_h, cp.out_channels,
+                                               so.depth == 16 ? 16 : 8);
     if (st == CONVTOOL_OK)
         st = convtool_conv2d_pixels(px, &cp.color, &pk->k, &g, pk->bias, job->pool, &result,
                                     &clipped);
@@ -106,8 +111,9 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
     apply_warn_clipped(out->path, clipped,
                        (size_t)g.out_w * (size_t)g.out_h * (size_t)cp.color.channels,
                        convtool_kernel_sum(&pk->k));
-    convtool_save_options so = {.format = out->format, .jpeg_quality = job->opts->quality,
-                                .png_level = job->opts->png_level, .pool = job->pool};
+    save_choice_tell(job, job->choice, out, result.channels);
+    so.metadata = job->metadata;
+    apply_meta_note_output(job, out);
     convtool_buffer encoded = {0};
     st = convtool_pixels_encode(&result, &so, &encoded);
     convtool_pixels_free(&result);

@@ -1,11 +1,11 @@
-/* The fused 8-bit path of `apply` (apply_fused.c): no float image in memory. */
+/* The fused pixel path of `apply` (apply_fused.c): no float image in memory. */
 #ifndef CONVTOOL_CLI_APPLY_FUSED_H
 #define CONVTOOL_CLI_APPLY_FUSED_H
 
 #include "apply/apply.h"
 
 /*
- * Whether the fused path can run this job (PNG/JPEG in, an 8-bit format out,
+ * Whether the fused path can run this job (PNG/JPEG in, PNG/JPEG/BMP/TGA out,
  * no combine, no --chain, no --map normalize, no kernel that can overflow float32;
  * CONVTOOL_FUSED=0 says no). apply_run_file asks once per file and hands the
  * answer to the limits check and the route.

@@ -80,7 +80,8 @@ void apply_limit_defaults(struct apply_options *o)
 convtool_load_options apply_load_options(const struct apply_options *o)
 {
     return (convtool_load_options){
-        .max_pixels = o->max_pixels, .max_memory = o->max_memory, .no_sandbox = o->no_sandbox};
+        .max_pixels = o->max_pixels, .max_memory = o->max_memory, .no_sandbox = o->no_sandbox,
+        .no_autorotate = o->no_autorotate};
 }
 
 /* ------------------------------------------------------------- reading */
@@ -156,6 +157,9 @@ static int add_kernels(const struct apply_job *job, const convtool_image_info *i
                        struct need *n)
 {
     uint64_t c = (uint64_t)info->channels, largest = 0, sum = 0;
+    /* 16-bit results: --depth 16, or a 16-bit input (save_choice.c) */
+    int sixteen = job->opts->depth == 16 || (job->opts->depth == 0 && info->bit_depth == 16);
+    int fused_sample = sixteen ? 2 : 1;
     for (int k = 0; k < job->kernel_count; k++) {
         const convtool_kernel *kn = &job->kernels[k].k;
         convtool_geometry g;
@@ -164,7 +168,7 @@ static int add_kernels(const struct apply_job *job, const convtool_image_info *i
             return -1;
         uint64_t outs = mul(n, (uint64_t)g.out_h, (uint64_t)g.out_w, c, 1);
         n->work = add(n, n->work, mul(n, outs, (uint64_t)kn->h, (uint64_t)kn->w, 1));
-        uint64_t bytes = mul(n, outs, fused ? 1 : sizeof(float), 1, 1);
+        uint64_t bytes = mul(n, outs, fused ? (uint64_t)fused_sample : sizeof(float), 1, 1);
         sum = add(n, sum, bytes);
         largest = bytes > largest ? bytes : largest;
     }

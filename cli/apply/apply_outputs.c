@@ -14,6 +14,7 @@
 
 #include "apply/apply.h"
 #include "apply/batch.h"
+#include "apply/save_choice.h"
 #include "common/fd_names.h"
 #include "common/messages.h"
 #include "common/shell_word.h"
@@ -111,7 +112,8 @@ static int set_format(const struct apply_options *o, struct output_file *out)
                   out->path);
         return EXIT_USAGE;
     }
-    return check_not_terminal(out);
+    int rc = save_choice_check_output(o, out);
+    return rc == EXIT_OK ? check_not_terminal(out) : rc;
 }
 
 /* A hash set keeps this linear for thousands of inputs. */

@@ -1,10 +1,11 @@
 /*
- * The per-file pipeline of `apply`. PNG/JPEG to 8-bit formats with separate
- * outputs take the fused 8-bit path (apply_fused.c); everything else — .npy
- * and .hdr, --combine, --chain, --map normalize — goes through float tensors
- * here: decode, split off alpha, optional luma, one correlation per kernel
- * (or, with --chain, each kernel on the previous result), combine, map,
- * re-attach alpha, encode, and one atomic write per output.
+ * The per-file pipeline of `apply`. PNG/JPEG to PNG (8 or 16 bits), JPEG,
+ * BMP or TGA with separate outputs take the fused pixel path (apply_fused.c);
+ * everything else — .npy and .hdr, --combine, --chain, --map normalize —
+ * goes through float tensors here: decode, split off alpha, optional luma,
+ * one correlation per kernel (or, with --chain, each kernel on the previous
+ * result), combine, map, re-attach alpha, encode, and one atomic write per
+ * output.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include "apply/apply_common.h"
 #include "apply/apply_fused.h"
 #include "apply/apply_limits.h"
+#include "apply/apply_meta.h"
+#include "apply/save_choice.h"
 #include "common/messages.h"
 
 /* The input split into what gets filtered and the alpha that is carried along. */
@@ -111,9 +114,11 @@ static int write_output(const struct apply_job *job, const struct output_file *o
                   t->c, convtool_format_name(out->format));
         return EXIT_RUNTIME;
     }
-    convtool_save_options so = {.format = out->format, .jpeg_quality = o->quality,
-                                .npy_rank = npy_rank == 2 && t->c == 1 ? 2 : 3,
-                                .png_level = o->png_level, .pool = job->pool};
+    convtool_save_options so = save_choice_options(job, job->choice, out);
+    so.npy_rank = npy_rank == 2 && t->c == 1 ? 2 : 3;
+    so.metadata = job->metadata;
+    apply_meta_note_output(job, out);
+    save_choice_tell(job, job->choice, out, t->c);
     convtool_buffer encoded = {0};
     st = convtool_image_encode(t, &so, &encoded);
     int rc = st == CONVTOOL_OK ? apply_write(out->path, &encoded) : cli_report(out->path, st);
@@ -279,11 +284,25 @@ static int run_float(const struct apply_job *job, convtool_buffer *file)
     return rc;
 }
 
-int apply_run_file(const struct apply_job *job)
+int apply_run_file(const struct apply_job *given)
 {
+    struct save_choice own;
+    struct apply_job with_choice = *given;
+    const struct apply_job *job = &with_choice;
+    if (!with_choice.choice)
+        with_choice.choice = &own;
+    with_choice.choice->made = 0;
     convtool_buffer file = {0};
     convtool_image_info info;
     int rc = apply_read_input(job->opts, job->input, &file, &info);
+    if (rc == EXIT_OK) /* from the raw bytes: the JPEG's tables are gone once decoded */
+        save_choice_make(job->opts, &file, &info, job->choice);
+    convtool_metadata meta = {0}; /* read here, from the raw bytes; pixels decode contained */
+    with_choice.metadata = &meta;
+    if (rc == EXIT_OK)
+        rc = apply_meta_read(job, &file, &meta);
+    if (rc == EXIT_OK)
+        apply_meta_shown_size(job, &info); /* the limits size the picture the kernels see */
     /* The route is decided once: the limits count the buffers of the path that runs. */
     int fused = rc == EXIT_OK && apply_fused_fits(job, &info);
     if (rc == EXIT_OK)
@@ -291,5 +310,6 @@ int apply_run_file(const struct apply_job *job)
     if (rc == EXIT_OK)
         rc = fused ? apply_run_fused(job, &file, &info) : run_float(job, &file);
     convtool_buffer_free(&file);
+    convtool_metadata_free(&meta);
     return rc;
 }

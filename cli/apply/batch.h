@@ -106,6 +106,8 @@ struct report_line {
     double ms;
     enum file_status status;
     const char *message; /* "" when there is nothing to say */
+    unsigned dropped;    /* metadata parts left out of the outputs (CONVTOOL_META_* bits) */
+    const struct save_choice *choice; /* how the outputs were encoded, or NULL */
 };
 
 /* Opens --report's FILE ("-" = stdout; the file is truncated). Prints; exit code. */

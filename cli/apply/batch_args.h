@@ -46,7 +46,8 @@ enum {
     "      --fail-fast           start no more files after a failure\n"                            \
     "      --report FILE         a JSON line per input ('-' = stdout)\n"                           \
     "      --progress, --no-progress   force the progress line (default: on a terminal)\n"         \
-    "  -v, --verbose             a line per input (outputs, time) and every warning\n"
+    "  -v, --verbose             a line per input (outputs, time) and every warning,\n"            \
+    "                            and each output's depth or JPEG quality and sampling\n"
 
 /* Handles one batch option; returns 0, 2 after printing the error, or BATCH_NOT_MINE. */
 int batch_option(int opt, const char *arg, struct apply_options *o);

@@ -17,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply/apply_meta.h"
 #include "apply/batch.h"
+#include "apply/save_choice.h"
 #include "common/messages.h"
 #include "common/signals.h"
 
@@ -219,6 +221,8 @@ static void run_one(struct batch *b, convtool_pool *pool, size_t index)
                             .message = ""};
     double start = now_seconds();
     int rc = EXIT_OK;
+    struct save_choice choice = {0};
+    l.choice = &choice;
     pthread_mutex_lock(&b->lock);
     progress_file_started(b->progress, l.input);
     pthread_mutex_unlock(&b->lock);
@@ -227,10 +231,14 @@ static void run_one(struct batch *b, convtool_pool *pool, size_t index)
         l.status = FILE_SKIPPED;
         l.message = "outputs up to date";
     } else {
-        struct apply_job job = {o, b->kernels, o->kernel_count, pool, l.input, outs, b->per_input};
+        struct apply_job job = {.opts = o, .kernels = b->kernels, .kernel_count = o->kernel_count,
+                                .pool = pool, .input = l.input, .outputs = outs,
+                                .output_count = b->per_input, .choice = &choice};
         rc = make_parents(outs, b->per_input);
+        apply_meta_clear_dropped();
         if (rc == EXIT_OK)
             rc = apply_run_file(&job);
+        l.dropped = apply_meta_dropped();
         l.status = rc == EXIT_OK ? FILE_OK : FILE_FAILED;
         l.bytes = rc == EXIT_OK ? output_bytes(outs, b->per_input) : 0;
         l.message = rc == EXIT_OK ? cli_first_warning() : cli_first_error();

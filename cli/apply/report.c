@@ -23,6 +23,7 @@
 
 #include "apply/apply_common.h"
 #include "apply/batch.h"
+#include "apply/save_choice.h"
 #include "common/fd_names.h"
 #include "common/json.h"
 #include "common/messages.h"
@@ -95,6 +96,28 @@ int report_open(const char *path, FILE **out)
     return EXIT_OK;
 }
 
+/*
+ * How the outputs were encoded: "depth" when a PNG was written, "quality" and
+ * "sampling" when a JPEG was (the sampling asked: save_choice_tell warns when
+ * the stb writer cannot give it).
+ */
+static void put_choice(FILE *f, const struct report_line *l)
+{
+    const struct save_choice *c = l->choice;
+    if (!c || !c->made || l->status != FILE_OK)
+        return;
+    int png = 0, jpeg = 0;
+    for (int k = 0; k < l->output_count; k++) {
+        png |= l->outputs[k].format == CONVTOOL_FORMAT_PNG;
+        jpeg |= l->outputs[k].format == CONVTOOL_FORMAT_JPEG;
+    }
+    if (png)
+        fprintf(f, ",\"depth\":%d", c->depth);
+    if (jpeg)
+        fprintf(f, ",\"quality\":%d,\"sampling\":\"%s\"", c->quality,
+                convtool_jpeg_sampling_name(c->sampling));
+}
+
 /* The JSON line of l, with its '\n', in a malloc'd *text; -1 if out of memory. */
 static int format_line(const struct report_line *l, char **text, size_t *len)
 {
@@ -113,6 +136,12 @@ static int format_line(const struct report_line *l, char **text, size_t *len)
     fprintf(f, "],\"bytes\":%" PRIu64 ",\"ms\":%.1f,\"status\":\"%s\",\"message\":", l->bytes,
             l->ms, file_status_name(l->status));
     json_put_string(f, l->message);
+    fputs(",\"dropped\":[", f);
+    for (int i = 0, n = 0; i < CONVTOOL_META_PARTS; i++)
+        if (l->dropped & (1u << i))
+            fprintf(f, "%s\"%s\"", n++ ? "," : "", convtool_metadata_part_name(1u << i));
+    fputc(']', f);
+    put_choice(f, l);
     fputs("}\n", f);
     int bad = ferror(f);
     if (fclose(f) != 0 || bad) {

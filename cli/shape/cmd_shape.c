@@ -198,8 +198,10 @@ static int probe_image(struct net_input *in)
                   st == CONVTOOL_EIO ? strerror(errno) : convtool_strerror(st));
         return EXIT_RUNTIME;
     }
-    in->w = info.width;
-    in->h = info.height;
+    /* the shown size: apply turns an EXIF orientation of 5..8 (a phone portrait) upright */
+    int turned = info.orientation >= 5;
+    in->w = turned ? info.height : info.width;
+    in->h = turned ? info.width : info.height;
     in->c = info.channels;
     return EXIT_OK;
 }

@@ -197,7 +197,7 @@ CONVTOOL_API convtool_status convtool_write_file_atomic_ex(const char *path, con
                                                            size_t len,
                                                            convtool_write_detail *detail);
 
-/* ======== conv (src/conv/): geometry, conv2d, the fused 8-bit pass, value maps, combining ==== */
+/* ======== conv (src/conv/): geometry, conv2d, the fused pixel pass, value maps, combining === */
 
 /* A kernel: h×w taps, defined with the rest of the kernel API below (src/kernel/). */
 typedef struct convtool_kernel convtool_kernel;
@@ -293,12 +293,13 @@ typedef struct convtool_pixel_pass {
 } convtool_pixel_pass;
 
 /*
- * The fused path for 8-bit outputs: correlates channels of `in` (samples read
- * as s/255 or s/65535, exactly as convtool_image_decode does) and writes
- * round(clamp(map(v), 0, 1)·255) into channels of `out`, an 8-bit image the
- * caller allocated at g->out_w × g->out_h. No float image is made, and the
- * bytes equal those of decode → conv2d → map → encode. *clipped (may be NULL)
- * receives the number of values outside [0,1] after the map.
+ * The fused path for 8- and 16-bit outputs: correlates channels of `in`
+ * (samples read as s/255 or s/65535, exactly as convtool_image_decode does)
+ * and writes round(clamp(map(v), 0, 1)·255) (·65535 when out->depth is 16)
+ * into channels of `out`, an image the caller allocated at g->out_w × g->out_h.
+ * No float image is made, and the bytes equal those of decode → conv2d → map →
+ * encode. *clipped (may be NULL) receives the number of values outside [0,1]
+ * after the map.
  */
 CONVTOOL_API convtool_status convtool_conv2d_pixels(const convtool_pixels *in,
                                                     const convtool_pixel_pass *pass,
@@ -487,6 +488,9 @@ typedef struct convtool_image_info {
     int width, height, channels; /* channels after decoding (palette → 3 or 4) */
     int bit_depth;               /* 8 or 16 for images, 32/64 for .npy */
     int npy_rank;                /* 2 or 3 for .npy, 0 otherwise */
+    /* EXIF orientation (JPEG APP1 Exif, PNG eXIf) 1..8, 0 = none. width and height are
+     * the stored size; 5..8 show the picture transposed (height×width). */
+    int orientation;
 } convtool_image_info;
 
 /* Reads the header of an in-memory file. */
@@ -501,6 +505,10 @@ typedef struct convtool_load_options {
     /* 1: decode in this process. 0 (default): in a contained child process (a fork with
      * memory, CPU and syscall limits), unless the environment has CONVTOOL_SANDBOX=0. */
     int no_sandbox;
+    /* 0 (default): a PNG or JPEG with an EXIF orientation 2..8 is decoded upright, as
+     * viewers show it (pixels, tensor and the decode's info in shown orientation);
+     * 1: the stored orientation is kept. */
+    int no_autorotate;
 } convtool_load_options;
 
 #define CONVTOOL_DEFAULT_MAX_PIXELS 100000000ull
@@ -544,7 +552,7 @@ CONVTOOL_API void convtool_image_free(convtool_image *img);
 
 /*
  * Decodes a PNG or JPEG into its interleaved 8- or 16-bit samples, without
- * the float conversion (the fused 8-bit path starts here). The same checks
+ * the float conversion (the fused pixel path starts here). The same checks
  * as convtool_image_decode run first; *info is filled also on failure once
  * the header was read. .npy is CONVTOOL_EINVAL. Free px with convtool_pixels_free().
  */
@@ -562,12 +570,147 @@ CONVTOOL_API convtool_status convtool_image_decode_pixels(const unsigned char *b
 CONVTOOL_API convtool_status convtool_read_image(const char *path, uint64_t max_bytes,
                                                  convtool_buffer *out);
 
+/*
+ * Metadata carried from an input to its outputs (README, "What is kept"). It is
+ * read from the raw bytes in this process by small container parsers (fuzzed:
+ * fuzz/fuzz_metadata.c); the pixels are decoded apart, in the contained child.
+ * Blocks over these sizes are dropped (their CONVTOOL_META_* bit in `dropped`).
+ */
+#define CONVTOOL_META_MAX_ICC ((size_t)4 << 20)   /* an ICC profile, uncompressed */
+#define CONVTOOL_META_MAX_EXIF ((size_t)65527)    /* what one JPEG APP1 holds after "Exif\0\0" */
+#define CONVTOOL_META_MAX_XMP ((size_t)65504)     /* a standard XMP packet (one APP1) */
+#define CONVTOOL_META_MAX_TEXT ((size_t)1 << 20)  /* all text chunks and comments together */
+#define CONVTOOL_META_MAX_TEXTS 64                /* text chunks and comments kept */
+
+/* The parts of metadata, as bits (dropped, convtool_metadata_unsupported). */
+enum {
+    CONVTOOL_META_ICC = 1 << 0,     /* colour profile: PNG iCCP, JPEG APP2 ICC_PROFILE */
+    CONVTOOL_META_EXIF = 1 << 1,    /* PNG eXIf, JPEG APP1 Exif */
+    CONVTOOL_META_XMP = 1 << 2,     /* PNG iTXt XML:com.adobe.xmp, JPEG APP1 XMP */
+    CONVTOOL_META_DENSITY = 1 << 3, /* PNG pHYs, JPEG JFIF density */
+    CONVTOOL_META_TEXT = 1 << 4,    /* PNG tEXt/zTXt/iTXt, JPEG COM */
+    CONVTOOL_META_COLOR = 1 << 5,   /* PNG sRGB, gAMA, cHRM */
+    CONVTOOL_META_ORIENTATION = 1 << 6, /* an orientation tag kept by --no-autorotate */
+    CONVTOOL_META_PARTS = 7
+};
+
+typedef enum convtool_text_kind {
+    CONVTOOL_TEXT_PLAIN = 0, /* PNG tEXt (Latin-1) */
+    CONVTOOL_TEXT_COMPRESSED,/* PNG zTXt (Latin-1, deflated in the file) */
+    CONVTOOL_TEXT_INTERNATIONAL, /* PNG iTXt (UTF-8) */
+    CONVTOOL_TEXT_COMMENT    /* JPEG COM (bytes as written; keyword "Comment") */
+} convtool_text_kind;
+
+typedef struct convtool_meta_text {
+    convtool_text_kind kind;
+    char keyword[80];     /* 1..79 Latin-1 bytes, NUL-terminated */
+    unsigned char *text;  /* uncompressed, not NUL-terminated; owned */
+    size_t text_len;
+    char *language, *translated; /* iTXt only (owned, NUL-terminated), else NULL */
+} convtool_meta_text;
+
+/* Density units, as PNG pHYs and JFIF store them. */
+typedef enum convtool_density_unit {
+    CONVTOOL_DENSITY_NONE = 0,  /* no density */
+    CONVTOOL_DENSITY_ASPECT,    /* x:y is the pixel aspect ratio only */
+    CONVTOOL_DENSITY_PER_INCH,  /* JFIF units 1 */
+    CONVTOOL_DENSITY_PER_CM,    /* JFIF units 2 */
+    CONVTOOL_DENSITY_PER_METRE  /* PNG pHYs unit 1 */
+} convtool_density_unit;
+
+typedef struct convtool_metadata {
+    int orientation;          /* EXIF 1..8, 0 = none; written into the EXIF that goes out */
+    unsigned char *icc;       /* the ICC profile, uncompressed; owned (NULL = none) */
+    size_t icc_len;
+    char icc_name[80];        /* PNG iCCP's name ("" from JPEG: "ICC Profile" is written) */
+    unsigned char *exif;      /* TIFF header onwards (no "Exif\0\0"); owned */
+    size_t exif_len;
+    unsigned char *xmp;       /* the XMP packet; owned */
+    size_t xmp_len;
+    convtool_density_unit density_unit;
+    uint32_t density_x, density_y;
+    int has_srgb, has_gama, has_chrm;
+    unsigned char srgb_intent;
+    uint32_t gama;            /* gamma × 100000 */
+    unsigned char chrm[32];   /* cHRM's payload as stored */
+    convtool_meta_text *texts; /* owned */
+    size_t text_count;
+    int frames;               /* > 1: APNG or multi-picture JPEG (only the first frame is read) */
+    unsigned dropped;         /* CONVTOOL_META_* parts over their limit or damaged: not read */
+} convtool_metadata;
+
+/*
+ * Reads the metadata of a PNG or JPEG in memory (other formats: an empty
+ * record, CONVTOOL_OK). Damaged or oversized blocks are left out and flagged
+ * in md->dropped, never an error: only ENOMEM fails. Free with
+ * convtool_metadata_free (also after a failure).
+ */
+CONVTOOL_API convtool_status convtool_metadata_read(const unsigned char *bytes, size_t len,
+                                                    convtool_metadata *md);
+CONVTOOL_API void convtool_metadata_free(convtool_metadata *md);
+/* Drops every part in `parts` (CONVTOOL_META_* bits) from md. */
+CONVTOOL_API void convtool_metadata_drop(convtool_metadata *md, unsigned parts);
+/* The parts md holds (CONVTOOL_META_* bits). */
+CONVTOOL_API unsigned convtool_metadata_parts(const convtool_metadata *md);
+/* The parts of md that `fmt` cannot hold (all of them for BMP, TGA, HDR, NPY). */
+CONVTOOL_API unsigned convtool_metadata_unsupported(const convtool_metadata *md,
+                                                    convtool_format fmt);
+/* "icc", "exif", "xmp", "density", "text", "gamma/chromaticity", "orientation" for one bit. */
+CONVTOOL_API const char *convtool_metadata_part_name(unsigned part);
+
+/*
+ * Turns pixels or a tensor from EXIF orientation `orientation` (2..8; 0 and 1
+ * do nothing) to upright, in place (the buffer is replaced for 5..8, which
+ * swap width and height). EINVAL for other values.
+ */
+CONVTOOL_API convtool_status convtool_pixels_orient(convtool_pixels *px, int orientation);
+CONVTOOL_API convtool_status convtool_tensor_orient(convtool_tensor *t, int orientation);
+
+/* JPEG chroma sampling: Cb and Cr kept whole, halved across, or halved both ways. */
+typedef enum convtool_jpeg_sampling {
+    CONVTOOL_SAMPLING_AUTO = 0, /* save: 4:4:4 from quality 90 up, 4:2:0 below */
+    CONVTOOL_SAMPLING_444,
+    CONVTOOL_SAMPLING_422,
+    CONVTOOL_SAMPLING_420,
+    CONVTOOL_SAMPLING_GRAY,  /* estimate: one component */
+    CONVTOOL_SAMPLING_OTHER  /* estimate: another layout (4:1:1, 4:4:0, ...) */
+} convtool_jpeg_sampling;
+
+/* "4:4:4", "4:2:2", "4:2:0", "gray", "other", "auto". */
+CONVTOOL_API const char *convtool_jpeg_sampling_name(convtool_jpeg_sampling s);
+/* "444"/"4:4:4", "422"/"4:2:2", "420"/"4:2:0" → *s; CONVTOOL_EINVAL otherwise. */
+CONVTOOL_API convtool_status convtool_jpeg_sampling_parse(const char *text,
+                                                          convtool_jpeg_sampling *s);
+
+/* What a JPEG's tables say about how it was written. */
+typedef struct convtool_jpeg_estimate {
+    int quality; /* 1..100 on libjpeg's scale, as ImageMagick estimates it */
+    int exact;   /* 1: the tables are libjpeg's standard ones scaled to `quality` */
+    convtool_jpeg_sampling sampling; /* of the frame header (444, 422, 420, GRAY or OTHER) */
+} convtool_jpeg_estimate;
+
+/*
+ * Estimates a JPEG's quality from its quantization tables (ImageMagick's
+ * method: the tables' sums and a few coefficients compared with libjpeg's
+ * standard tables at each quality) and reads its chroma sampling from the
+ * frame header. Reads the segments up to the first scan only; fuzzed
+ * (fuzz/fuzz_jpeg_quality.c). CONVTOOL_EUNSUPPORTED when the file is not a
+ * JPEG or has no 8-bit table for its first component.
+ */
+CONVTOOL_API convtool_status convtool_jpeg_estimate_quality(const unsigned char *bytes, size_t len,
+                                                            convtool_jpeg_estimate *est);
+
 typedef struct convtool_save_options {
     convtool_format format;
     int jpeg_quality;  /* 1..100 */
     int npy_rank;      /* 2: write (H,W) (needs C == 1); 3: (C,H,W) */
     int png_level;     /* 1 (fastest) .. 9 (smallest); 0 = the default, 2 */
     convtool_pool *pool; /* threads for PNG compression and pixel conversion; NULL = one */
+    /* Written into PNG and JPEG outputs (ICC, EXIF with its pixel dimensions set to the
+     * output's, XMP, density, text; PNG colour chunks); other formats ignore it. NULL = none. */
+    const convtool_metadata *metadata;
+    int depth; /* PNG: 8 or 16 bits per sample (0 = 8); other formats take 0 or 8 only */
+    convtool_jpeg_sampling jpeg_sampling; /* 444, 422, 420 or AUTO (by quality) */
 } convtool_save_options;
 
 /* The PNG levels convtool_save_options.png_level accepts. */
@@ -575,19 +718,29 @@ typedef struct convtool_save_options {
 #define CONVTOOL_PNG_LEVEL_MAX 9
 
 /*
- * Encodes a tensor to memory. 8-bit formats quantize round(clamp(v,0,1)·255);
+ * Encodes a tensor to memory. 8-bit formats quantize round(clamp(v,0,1)·255),
+ * a 16-bit PNG (depth 16) round(clamp(v,0,1)·65535);
  * channels 1..4 are gray, gray+alpha, RGB, RGBA. HDR keeps floats (negatives
- * become 0); NPY writes the float32 tensor as is.
+ * become 0); NPY writes the float32 tensor as is. The JPEG stb writer (the
+ * stb-only build, or CONVTOOL_JPEG_CODEC=stb) cannot choose its sampling: it
+ * writes 4:4:4 above quality 90 and 4:2:0 up to it, whatever jpeg_sampling says.
  */
 CONVTOOL_API convtool_status convtool_image_encode(const convtool_tensor *t,
                                                    const convtool_save_options *o,
                                                    convtool_buffer *out);
 
 /*
+ * The chroma sampling a JPEG encoded with o gets (444, 422 or 420): o's, or by
+ * the quality for AUTO; with the stb writer always stb's rule (above).
+ */
+CONVTOOL_API convtool_jpeg_sampling convtool_jpeg_sampling_used(const convtool_save_options *o);
+
+/*
  * Encodes 8-bit interleaved pixels (as convtool_conv2d_pixels writes them) to
- * PNG, JPEG (alpha dropped), BMP or TGA: the same file convtool_image_encode
- * writes for the tensor of s/255 values. CONVTOOL_EUNSUPPORTED for 16-bit
- * pixels and for the float formats (HDR, NPY).
+ * PNG, JPEG (alpha dropped), BMP or TGA, or 16-bit ones to PNG: the same file
+ * convtool_image_encode writes for the tensor of s/255 (s/65535) values with
+ * o->depth the pixels' depth (o->depth is not read here). CONVTOOL_EUNSUPPORTED
+ * for 16-bit pixels to other formats and for the float formats (HDR, NPY).
  */
 CONVTOOL_API convtool_status convtool_pixels_encode(const convtool_pixels *px,
                                                     const convtool_save_options *o,

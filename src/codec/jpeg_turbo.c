@@ -8,9 +8,6 @@
 
 #include <turbojpeg.h>
 
-/* The last quality stb's writer subsamples chroma at; matched so both codecs agree. */
-#define SUBSAMPLE_MAX_QUALITY 90
-
 int jpeg_turbo_active(void)
 {
     const char *codec = getenv("CONVTOOL_JPEG_CODEC");
@@ -72,17 +69,29 @@ static convtool_status gray_of(const unsigned char *pixels, size_t n, unsigned c
     return CONVTOOL_OK;
 }
 
+/* TurboJPEG's name for a sampling; -1 for one it does not write. */
+static int tj_subsamp(int comp, convtool_jpeg_sampling sampling)
+{
+    if (comp <= 2)
+        return TJSAMP_GRAY;
+    switch (sampling) {
+    case CONVTOOL_SAMPLING_444: return TJSAMP_444;
+    case CONVTOOL_SAMPLING_422: return TJSAMP_422;
+    case CONVTOOL_SAMPLING_420: return TJSAMP_420;
+    default: return -1;
+    }
+}
+
 convtool_status jpeg_turbo_encode(convtool_buffer *out, int w, int h, int comp,
-                                  const unsigned char *pixels, int quality)
+                                  const unsigned char *pixels, int quality,
+                                  convtool_jpeg_sampling sampling)
 {
     static const int format[5] = {0, TJPF_GRAY, TJPF_GRAY, TJPF_RGB, TJPF_RGBX};
-    if (comp < 1 || comp > 4 || w < 1 || h < 1)
+    int subsamp = tj_subsamp(comp, sampling);
+    if (comp < 1 || comp > 4 || w < 1 || h < 1 || subsamp < 0)
         return CONVTOOL_EINVAL;
     unsigned char *jpeg = NULL, *gray = NULL;
     unsigned long size = 0;
-    int subsamp = comp <= 2                          ? TJSAMP_GRAY
-                  : quality <= SUBSAMPLE_MAX_QUALITY ? TJSAMP_420
-                                                     : TJSAMP_444;
     convtool_status st = CONVTOOL_OK;
     if (comp == 2 && (st = gray_of(pixels, (size_t)w * (size_t)h, &gray)) != CONVTOOL_OK)
         return st;
@@ -118,9 +127,10 @@ convtool_status jpeg_turbo_decode(const unsigned char *bytes, size_t len, int *w
 }
 
 convtool_status jpeg_turbo_encode(convtool_buffer *out, int w, int h, int comp,
-                                  const unsigned char *pixels, int quality)
+                                  const unsigned char *pixels, int quality,
+                                  convtool_jpeg_sampling sampling)
 {
-    (void)out, (void)w, (void)h, (void)comp, (void)pixels, (void)quality;
+    (void)out, (void)w, (void)h, (void)comp, (void)pixels, (void)quality, (void)sampling;
     return CONVTOOL_EUNSUPPORTED;
 }
 

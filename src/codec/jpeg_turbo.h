@@ -30,10 +30,11 @@ convtool_status jpeg_turbo_decode(const unsigned char *bytes, size_t len, int *w
 /*
  * Appends a JPEG of w×h interleaved samples (comp 1 = gray, stored as one
  * component; 3 = RGB; 2 and 4 have an alpha channel, which is left out) at
- * quality 1..100 to *out. Chroma is subsampled 4:2:0 up to quality 90 and
- * kept whole (4:4:4) above it, as stb's writer does.
+ * quality 1..100 to *out, with chroma sampling CONVTOOL_SAMPLING_444, 422 or
+ * 420 (a gray image has no chroma: one component whatever it says).
  */
 convtool_status jpeg_turbo_encode(convtool_buffer *out, int w, int h, int comp,
-                                  const unsigned char *pixels, int quality);
+                                  const unsigned char *pixels, int quality,
+                                  convtool_jpeg_sampling sampling);
 
 #endif /* CONVTOOL_JPEG_TURBO_H */

@@ -15,7 +15,7 @@ enum png_filter {
 
 /*
  * Filters one row of n bytes with `bpp` bytes per pixel (1..4 for 8-bit
- * samples): out[0] receives the filter type and out[1..n] the filtered
+ * samples, 2..8 for 16-bit ones): out[0] receives the filter type and out[1..n] the filtered
  * bytes. prev is the row above (all zeros for the first row). ADAPTIVE needs
  * `scratch` of n bytes, the others ignore it.
  */

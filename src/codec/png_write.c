@@ -119,6 +119,12 @@ static size_t put_chunk(unsigned char *p, const char *type, const unsigned char 
     return len + CHUNK_OVERHEAD;
 }
 
+/* Bytes per sample: 1, or 2 for 16-bit sources. */
+static size_t sample_bytes(const png_source *src)
+{
+    return src->depth == 16 ? 2 : 1;
+}
+
 static size_t put_header(unsigned char *p, const png_source *src)
 {
     static const unsigned char signature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
@@ -126,7 +132,7 @@ static size_t put_header(unsigned char *p, const png_source *src)
     unsigned char ihdr[13];
     put32(ihdr, (uint32_t)src->width);
     put32(ihdr + 4, (uint32_t)src->height);
-    ihdr[8] = 8; /* bit depth */
+    ihdr[8] = (unsigned char)(8 * sample_bytes(src)); /* bit depth */
     ihdr[9] = color_type[src->channels];
     ihdr[10] = ihdr[11] = ihdr[12] = 0; /* deflate, adaptive filtering, no interlace */
     memcpy(p, signature, sizeof signature);
@@ -152,7 +158,8 @@ static void filter_rows(const struct job *j, size_t from, size_t y1, unsigned ch
         src->row(src->ctx, from - 1, prev);
     for (size_t y = from; y < y1; y++) {
         src->row(src->ctx, y, cur);
-        png_filter_row(j->lp->filter, cur, prev, n, src->channels, buf, scratch);
+        png_filter_row(j->lp->filter, cur, prev, n, src->channels * (int)sample_bytes(src), buf,
+                       scratch);
         buf += n + 1;
         unsigned char *t = prev;
         prev = cur;
@@ -314,9 +321,10 @@ static size_t join_strips(const struct job *j, size_t at)
 static convtool_status check_source(const png_source *src, int level)
 {
     if (!src || !src->row || src->width < 1 || src->height < 1 || src->channels < 1 ||
-        src->channels > 4 || level < 0 || level > PNG_LEVEL_MAX)
+        src->channels > 4 || level < 0 || level > PNG_LEVEL_MAX ||
+        (src->depth != 0 && src->depth != 8 && src->depth != 16))
         return CONVTOOL_EINVAL;
-    if ((size_t)src->width > MAX_ROW_BYTES / (size_t)src->channels)
+    if ((size_t)src->width > MAX_ROW_BYTES / (size_t)src->channels / sample_bytes(src))
         return CONVTOOL_ELIMIT;
     return CONVTOOL_OK;
 }
@@ -329,7 +337,7 @@ convtool_status png_write(const png_source *src, int level, convtool_pool *pool,
         return st != CONVTOOL_OK ? st : CONVTOOL_EINVAL;
     struct job j = {.src = src,
                     .lp = &LEVELS[level ? level : PNG_LEVEL_DEFAULT],
-                    .row_bytes = (size_t)src->width * (size_t)src->channels};
+                    .row_bytes = (size_t)src->width * (size_t)src->channels * sample_bytes(src)};
     size_t start = out->len, header = 8 + CHUNK_OVERHEAD + 13, end = 0;
     st = plan_strips(&j, start + header, &end);
     if (st == CONVTOOL_OK)
@@ -366,6 +374,31 @@ convtool_status png_write_interleaved(const unsigned char *pixels, int w, int h,
     if (!pixels || w < 1 || channels < 1)
         return CONVTOOL_EINVAL;
     struct interleaved s = {pixels, (size_t)w * (size_t)channels};
-    png_source src = {w, h, channels, interleaved_row, &s};
+    png_source src = {w, h, channels, interleaved_row, &s, 8};
+    return png_write(&src, level, pool, out);
+}
+
+struct interleaved16 {
+    const uint16_t *samples;
+    size_t row_samples;
+};
+
+static void interleaved16_row(const void *ctx, size_t y, unsigned char *row)
+{
+    const struct interleaved16 *s = ctx;
+    const uint16_t *src = s->samples + y * s->row_samples;
+    for (size_t i = 0; i < s->row_samples; i++) { /* PNG stores the high byte first */
+        row[2 * i] = (unsigned char)(src[i] >> 8);
+        row[2 * i + 1] = (unsigned char)src[i];
+    }
+}
+
+convtool_status png_write_interleaved16(const uint16_t *samples, int w, int h, int channels,
+                                        int level, convtool_pool *pool, convtool_buffer *out)
+{
+    if (!samples || w < 1 || channels < 1)
+        return CONVTOOL_EINVAL;
+    struct interleaved16 s = {samples, (size_t)w * (size_t)channels};
+    png_source src = {w, h, channels, interleaved16_row, &s, 16};
     return png_write(&src, level, pool, out);
 }

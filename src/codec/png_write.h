@@ -1,5 +1,5 @@
 /*
- * Internal: a fast 8-bit PNG writer (IHDR, IDAT, IEND): convtool's own
+ * Internal: a fast 8- and 16-bit PNG writer (IHDR, IDAT, IEND): convtool's own
  * deflate encoder (deflate_fast.h) for the fast levels, zlib for the others.
  *
  * The image is cut into strips of a fixed number of rows. Each strip is
@@ -14,6 +14,7 @@
 #define CONVTOOL_PNG_WRITE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "convtool/convtool.h"
 
@@ -23,7 +24,8 @@
 #define PNG_LEVEL_DEFAULT 2
 
 /*
- * Fills `row` with the width·channels 8-bit samples of row y, interleaved.
+ * Fills `row` with the width·channels samples of row y, interleaved: bytes
+ * for depth 8, big-endian pairs of bytes (PNG's order) for depth 16.
  * Called from several threads at once, for different rows, and possibly more
  * than once for the same row: it must only read shared state.
  */
@@ -33,6 +35,7 @@ typedef struct png_source {
     int width, height, channels; /* channels 1..4: gray, gray+alpha, RGB, RGBA */
     png_row_fn row;
     const void *ctx;
+    int depth; /* bits per sample: 8 (0 means 8 too) or 16 */
 } png_source;
 
 /*
@@ -48,5 +51,9 @@ convtool_status png_write(const png_source *src, int level, convtool_pool *pool,
 /* png_write for w×h interleaved samples in memory, rows w·channels bytes apart. */
 convtool_status png_write_interleaved(const unsigned char *pixels, int w, int h, int channels,
                                       int level, convtool_pool *pool, convtool_buffer *out);
+
+/* The same for 16-bit samples (native-endian uint16_t; written big-endian). */
+convtool_status png_write_interleaved16(const uint16_t *samples, int w, int h, int channels,
+                                        int level, convtool_pool *pool, convtool_buffer *out);
 
 #endif /* CONVTOOL_PNG_WRITE_H */

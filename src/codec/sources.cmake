@@ -3,9 +3,16 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/checksum.c
   ${CMAKE_CURRENT_LIST_DIR}/decode_arena.c
   ${CMAKE_CURRENT_LIST_DIR}/deflate_fast.c
+  ${CMAKE_CURRENT_LIST_DIR}/exif_tiff.c
   ${CMAKE_CURRENT_LIST_DIR}/huffman.c
+  ${CMAKE_CURRENT_LIST_DIR}/jpeg_quality.c
+  ${CMAKE_CURRENT_LIST_DIR}/jpeg_markers.c
+  ${CMAKE_CURRENT_LIST_DIR}/jpeg_markers_write.c
   ${CMAKE_CURRENT_LIST_DIR}/jpeg_turbo.c
+  ${CMAKE_CURRENT_LIST_DIR}/meta_common.c
   ${CMAKE_CURRENT_LIST_DIR}/npy.c
+  ${CMAKE_CURRENT_LIST_DIR}/png_chunks.c
+  ${CMAKE_CURRENT_LIST_DIR}/png_chunks_write.c
   ${CMAKE_CURRENT_LIST_DIR}/png_filter.c
   ${CMAKE_CURRENT_LIST_DIR}/png_precheck.c
   ${CMAKE_CURRENT_LIST_DIR}/png_read.c

@@ -1,8 +1,8 @@
 /*
- * The fused 8-bit path: the core reads interleaved 8/16-bit rows, converts
+ * The fused pixel path: the core reads interleaved 8/16-bit rows, converts
  * them to floats inside its per-thread row scratch, and quantizes each output
- * row straight into the interleaved 8-bit result. Whole-image float tensors
- * (16 bytes per RGB pixel in and out) are never made.
+ * row straight into the interleaved 8- or 16-bit result. Whole-image float
+ * tensors (16 bytes per RGB pixel in and out) are never made.
  *
  * Every conversion repeats the arithmetic of the float path exactly — the
  * same s/255 values (from a table), the same luma expression, the same
@@ -99,10 +99,41 @@ static size_t quantize_run(const float *restrict m, unsigned char *restrict q, i
     return clipped;
 }
 
+/* quantize_run for 16-bit samples. */
+static size_t quantize16_run(const float *restrict m, uint16_t *restrict q, int n)
+{
+    size_t clipped = 0;
+    for (int i = 0; i < n; i++) {
+        clipped += !(m[i] >= 0.0f && m[i] <= 1.0f);
+        q[i] = quantize16(m[i]);
+    }
+    return clipped;
+}
+
 struct pixel_sink {
     const convtool_pixels *out;
     int vector; /* the pass writes every channel of `out`: use pixel_emit_avx2 */
 };
+
+/* emit_pixel_row for a 16-bit result (portable code only). */
+static size_t emit_pixel_row16(const struct conv_sink *s, int ch, int y, const float *row)
+{
+    const convtool_pixels *out = ((const struct pixel_sink *)s->data)->out;
+    size_t n = (size_t)out->channels, clipped = 0;
+    uint16_t *dst = (uint16_t *)out->data + (size_t)y * (size_t)out->width * n +
+                    (size_t)(s->pixel_stride + ch);
+    float m[EMIT_CHUNK];
+    uint16_t q[EMIT_CHUNK];
+    for (int x0 = 0; x0 < out->width; x0 += EMIT_CHUNK) {
+        int len = out->width - x0 < EMIT_CHUNK ? out->width - x0 : EMIT_CHUNK;
+        map_run(row + x0, m, len, s->map);
+        clipped += quantize16_run(m, q, len);
+        uint16_t *d = dst + (size_t)x0 * n;
+        for (int i = 0; i < len; i++)
+            d[(size_t)i * n] = q[i];
+    }
+    return clipped;
+}
 
 /* Maps, counts and quantizes one row, then spreads it into its interleaved channel. */
 static size_t emit_pixel_row(const struct conv_sink *s, int ch, int y, const float *row)
@@ -143,8 +174,8 @@ static int pass_fits(const convtool_pixels *in, const convtool_pixel_pass *pass,
                      const convtool_pixels *out, const convtool_geometry *g)
 {
     int read = pass->luma ? 3 : pass->channels;
-    return in->data && out->data && out->depth == 8 && pass->channels >= 1 &&
-           (!pass->luma || pass->channels == 1) && pass->in_channel >= 0 &&
+    return in->data && out->data && (out->depth == 8 || out->depth == 16) &&
+           pass->channels >= 1 && (!pass->luma || pass->channels == 1) && pass->in_channel >= 0 &&
            pass->in_channel + read <= in->channels && pass->out_channel >= 0 &&
            pass->out_channel + pass->channels <= out->channels && g->in_w == in->width &&
            g->in_h == in->height && g->out_w == out->width && g->out_h == out->height &&
@@ -165,7 +196,7 @@ convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool
     int vector = convtool_simd_active() >= CONVTOOL_SIMD_AVX2 && pixel_rows_avx2_usable();
     struct pixel_source ps = {in, pass, sample_table(in->depth), vector};
     /* Vector stores rewrite whole pixels: only when this pass owns every channel. */
-    struct pixel_sink sink_data = {out, vector && pass->out_channel == 0 &&
+    struct pixel_sink sink_data = {out, vector && out->depth == 8 && pass->out_channel == 0 &&
                                             pass->channels == out->channels};
     struct conv_plan plan;
     convtool_status st = ps.table ? conv_plan_init(&plan, k, g, bias, 1) : CONVTOOL_ENOMEM;
@@ -175,7 +206,8 @@ convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool
                                   .w = in->width,
                                   .read_row = read_pixel_row,
                                   .data = &ps};
-        struct conv_sink sink = {.emit_row = emit_pixel_row,
+        struct conv_sink sink = {.emit_row = out->depth == 16 ? emit_pixel_row16
+                                                               : emit_pixel_row,
                                  .data = &sink_data,
                                  .pixel_stride = pass->out_channel,
                                  .map = pass->map};

@@ -1,5 +1,5 @@
 /*
- * The convolution engine behind convtool_conv2d and the fused 8-bit path.
+ * The convolution engine behind convtool_conv2d and the fused pixel path.
  * It reads input rows from a conv_source, builds the padded rows a band of
  * output rows needs in per-thread scratch (so there is no padded copy of the
  * image), runs the SIMD row loops, and hands output rows to a conv_sink.

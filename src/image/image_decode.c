@@ -86,6 +86,38 @@ static convtool_status check_before_decoding(const unsigned char *bytes, size_t 
     return st;
 }
 
+/* Whether the decode turns the picture upright (convtool_load_options.no_autorotate). */
+static int autorotates(const convtool_image_info *info, const convtool_load_options *opts)
+{
+    return info->orientation > 1 && !(opts && opts->no_autorotate);
+}
+
+/* The info of an upright picture: the shown size, orientation 1. */
+static void info_upright(convtool_image_info *info)
+{
+    if (info->orientation >= 5) {
+        int w = info->width;
+        info->width = info->height, info->height = w;
+    }
+    info->orientation = 1;
+}
+
+static convtool_status orient_pixels(convtool_pixels *px, convtool_image_info *info)
+{
+    convtool_status st = convtool_pixels_orient(px, info->orientation);
+    if (st == CONVTOOL_OK)
+        info_upright(info);
+    return st;
+}
+
+static convtool_status orient_tensor(convtool_tensor *t, convtool_image_info *info)
+{
+    convtool_status st = convtool_tensor_orient(t, info->orientation);
+    if (st == CONVTOOL_OK)
+        info_upright(info);
+    return st;
+}
+
 convtool_status convtool_image_decode_pixels(const unsigned char *bytes, size_t len,
                                              const convtool_load_options *opts, convtool_pixels *px,
                                              convtool_image_info *info)
@@ -101,6 +133,10 @@ convtool_status convtool_image_decode_pixels(const unsigned char *bytes, size_t 
         st = decode_contained(bytes, len, info, opts, &raw);
     if (st == CONVTOOL_OK)
         raw_to_pixels(&raw, info, px);
+    if (st == CONVTOOL_OK && autorotates(info, opts))
+        st = orient_pixels(px, info);
+    if (st != CONVTOOL_OK)
+        convtool_pixels_free(px);
     return st;
 }
 
@@ -129,6 +165,8 @@ convtool_status convtool_image_decode(const unsigned char *bytes, size_t len,
     if (st == CONVTOOL_OK && raw.data)
         st = raw_to_tensor(&raw, &info, &img->tensor);
     raw_image_release(&raw);
+    if (st == CONVTOOL_OK && autorotates(&info, opts))
+        st = orient_tensor(&img->tensor, &info);
     img->info = info; /* also on failure: the caller may report the format and size */
     if (st != CONVTOOL_OK) {
         convtool_tensor_free(&img->tensor);

@@ -1,6 +1,7 @@
 /*
- * Encoding a C×H×W float tensor, or 8-bit interleaved pixels: PNG through
- * png_write.c (tensor rows quantized on the fly inside its parallel strips),
+ * Encoding a C×H×W float tensor, or 8/16-bit interleaved pixels: PNG (8 or 16
+ * bits) through png_write.c (tensor rows quantized on the fly inside its
+ * parallel strips),
  * JPEG through libjpeg-turbo when it is built in and otherwise stb, BMP/TGA/HDR
  * through stb_image_write, .npy through npy.c.
  */
@@ -14,6 +15,7 @@
 #include "codec/npy.h"
 #include "codec/png_write.h"
 #include "codec/stb_codec.h"
+#include "image/metadata_embed.h"
 
 /* JPEG and TGA store each side in 16 bits. */
 #define SIDE16_MAX 65535
@@ -80,6 +82,20 @@ static void quantize_row(const void *ctx, size_t y, unsigned char *row)
     }
 }
 
+/* A PNG row of 16-bit samples: quantize16 of each channel, interleaved, high byte first. */
+static void quantize_row16(const void *ctx, size_t y, unsigned char *row)
+{
+    const struct rows8 *r = ctx;
+    size_t w = (size_t)r->t->w, hw = (size_t)r->t->h * w, comp = (size_t)r->comp;
+    const float *src = r->t->data + y * w;
+    for (size_t c = 0; c < comp; c++)
+        for (size_t x = 0; x < w; x++) {
+            unsigned short q = quantize16(src[c * hw + x]);
+            row[2 * (x * comp + c)] = (unsigned char)(q >> 8);
+            row[2 * (x * comp + c) + 1] = (unsigned char)q;
+        }
+}
+
 static void interleave_task(void *ctx, size_t i)
 {
     const struct rows8 *r = ctx;
@@ -137,24 +153,53 @@ static convtool_status check_writable(int w, int h, int c, convtool_format fmt)
     return CONVTOOL_OK;
 }
 
+/* 16 bits only in PNG (EUNSUPPORTED elsewhere); a sampling JPEG writers know. */
+static convtool_status check_depth_sampling(const convtool_save_options *o, int depth)
+{
+    if (depth != 0 && depth != 8 && depth != 16)
+        return CONVTOOL_EINVAL;
+    if (depth == 16 && o->format != CONVTOOL_FORMAT_PNG)
+        return CONVTOOL_EUNSUPPORTED;
+    if (o->jpeg_sampling < CONVTOOL_SAMPLING_AUTO || o->jpeg_sampling > CONVTOOL_SAMPLING_420)
+        return CONVTOOL_EINVAL;
+    return CONVTOOL_OK;
+}
+
 static convtool_status encode_png(const convtool_tensor *t, const convtool_save_options *o,
                                   convtool_buffer *out)
 {
     if (o->png_level < 0 || o->png_level > CONVTOOL_PNG_LEVEL_MAX)
         return CONVTOOL_EINVAL;
     struct rows8 r = {t, t->c, NULL};
-    png_source src = {t->w, t->h, t->c, quantize_row, &r};
+    png_source src = {t->w, t->h, t->c, o->depth == 16 ? quantize_row16 : quantize_row, &r,
+                      o->depth == 16 ? 16 : 8};
     return png_write(&src, o->png_level, o->pool, out);
 }
 
-static convtool_status write8(convtool_format fmt, int w, int h, int comp, const unsigned char *p,
-                              int quality, convtool_buffer *out)
+/* The sampling the JPEG writer is asked for: AUTO is 4:4:4 from quality 90 up. */
+static convtool_jpeg_sampling jpeg_sampling(const convtool_save_options *o)
 {
-    switch (fmt) {
+    if (o->jpeg_sampling != CONVTOOL_SAMPLING_AUTO)
+        return o->jpeg_sampling;
+    return o->jpeg_quality >= 90 ? CONVTOOL_SAMPLING_444 : CONVTOOL_SAMPLING_420;
+}
+
+convtool_jpeg_sampling convtool_jpeg_sampling_used(const convtool_save_options *o)
+{
+    if (!jpeg_turbo_active()) /* stb_image_write: 4:2:0 up to quality 90 */
+        return o->jpeg_quality > 90 ? CONVTOOL_SAMPLING_444 : CONVTOOL_SAMPLING_420;
+    return jpeg_sampling(o);
+}
+
+static convtool_status write8(const convtool_save_options *o, int w, int h, int comp,
+                              const unsigned char *p, convtool_buffer *out)
+{
+    switch (o->format) {
     case CONVTOOL_FORMAT_JPEG:
         if (jpeg_turbo_active())
-            return jpeg_turbo_encode(out, w, h, comp, p, quality);
-        return stb_codec_write_jpg(out, w, h, comp, p, quality);
+            return jpeg_turbo_encode(out, w, h, comp, p, o->jpeg_quality, jpeg_sampling(o));
+        /* stb ties its sampling to the quality (convtool_image_encode's comment) */
+        return stb_codec_write_jpg(out, w, h, comp, p, o->jpeg_quality);
     case CONVTOOL_FORMAT_BMP:
         return stb_codec_write_bmp(out, w, h, comp, p);
     default:
@@ -174,7 +219,7 @@ static convtool_status encode8(const convtool_tensor *t, const convtool_save_opt
     unsigned char *pixels = NULL;
     convtool_status st = interleave8(t, comp, o->pool, &pixels);
     if (st == CONVTOOL_OK)
-        st = write8(o->format, t->w, t->h, comp, pixels, o->jpeg_quality, out);
+        st = write8(o, t->w, t->h, comp, pixels, out);
     free(pixels);
     return st;
 }
@@ -189,8 +234,8 @@ static convtool_status encode_hdr(const convtool_tensor *t, convtool_buffer *out
     return st;
 }
 
-convtool_status convtool_image_encode(const convtool_tensor *t, const convtool_save_options *o,
-                                      convtool_buffer *out)
+static convtool_status encode_tensor(const convtool_tensor *t, const convtool_save_options *o,
+                                     convtool_buffer *out)
 {
     if (!t || !t->data || t->c < 1 || t->h < 1 || t->w < 1 || !o || !out)
         return CONVTOOL_EINVAL;
@@ -201,6 +246,8 @@ convtool_status convtool_image_encode(const convtool_tensor *t, const convtool_s
         o->format != CONVTOOL_FORMAT_HDR)
         return CONVTOOL_EUNSUPPORTED;
     convtool_status st = check_writable(t->w, t->h, t->c, o->format);
+    if (st == CONVTOOL_OK)
+        st = check_depth_sampling(o, o->depth);
     if (st != CONVTOOL_OK)
         return st;
     if (o->format == CONVTOOL_FORMAT_PNG)
@@ -208,26 +255,53 @@ convtool_status convtool_image_encode(const convtool_tensor *t, const convtool_s
     return o->format == CONVTOOL_FORMAT_HDR ? encode_hdr(t, out) : encode8(t, o, out);
 }
 
-convtool_status convtool_pixels_encode(const convtool_pixels *px, const convtool_save_options *o,
-                                       convtool_buffer *out)
+static convtool_status encode_pixels(const convtool_pixels *px, const convtool_save_options *o,
+                                     convtool_buffer *out)
 {
     if (!px || !px->data || px->width < 1 || px->height < 1 || px->channels < 1 ||
         px->channels > 4 || !o || !out)
         return CONVTOOL_EINVAL;
-    if (px->depth != 8 || (o->format != CONVTOOL_FORMAT_PNG && o->format != CONVTOOL_FORMAT_JPEG &&
-                           o->format != CONVTOOL_FORMAT_BMP && o->format != CONVTOOL_FORMAT_TGA))
+    if ((px->depth != 8 && px->depth != 16) ||
+        (o->format != CONVTOOL_FORMAT_PNG && o->format != CONVTOOL_FORMAT_JPEG &&
+         o->format != CONVTOOL_FORMAT_BMP && o->format != CONVTOOL_FORMAT_TGA))
         return CONVTOOL_EUNSUPPORTED;
     convtool_status st = check_writable(px->width, px->height, px->channels, o->format);
+    if (st == CONVTOOL_OK)
+        st = check_depth_sampling(o, px->depth);
     if (st != CONVTOOL_OK)
         return st;
     if (o->format == CONVTOOL_FORMAT_PNG) {
         if (o->png_level < 0 || o->png_level > CONVTOOL_PNG_LEVEL_MAX)
             return CONVTOOL_EINVAL;
+        if (px->depth == 16)
+            return png_write_interleaved16(px->data, px->width, px->height, px->channels,
+                                           o->png_level, o->pool, out);
         return png_write_interleaved(px->data, px->width, px->height, px->channels, o->png_level,
                                      o->pool, out);
     }
     if (o->format == CONVTOOL_FORMAT_JPEG && (o->jpeg_quality < 1 || o->jpeg_quality > 100))
         return CONVTOOL_EINVAL;
     /* Both JPEG writers skip an alpha channel themselves. */
-    return write8(o->format, px->width, px->height, px->channels, px->data, o->jpeg_quality, out);
+    return write8(o, px->width, px->height, px->channels, px->data, out);
+}
+
+/* The encoders know nothing of metadata: it is spliced into their finished file. */
+convtool_status convtool_image_encode(const convtool_tensor *t, const convtool_save_options *o,
+                                      convtool_buffer *out)
+{
+    size_t start = out ? out->len : 0;
+    convtool_status st = encode_tensor(t, o, out);
+    if (st == CONVTOOL_OK)
+        st = metadata_embed(o->metadata, o->format, start, t->w, t->h, out);
+    return st;
+}
+
+convtool_status convtool_pixels_encode(const convtool_pixels *px, const convtool_save_options *o,
+                                       convtool_buffer *out)
+{
+    size_t start = out ? out->len : 0;
+    convtool_status st = encode_pixels(px, o, out);
+    if (st == CONVTOOL_OK)
+        st = metadata_embed(o->metadata, o->format, start, px->width, px->height, out);
+    return st;
 }

@@ -9,7 +9,10 @@
 
 #include "convtool/convtool.h"
 #include "image/image_probe.h"
+#include "codec/exif_tiff.h"
+#include "codec/jpeg_markers.h"
 #include "codec/npy.h"
+#include "codec/png_chunks.h"
 
 #define PNG_SIG_LEN 8
 #define PNG_IHDR_END 33 /* signature, chunk length and type, 13 bytes of IHDR, CRC */
@@ -527,6 +530,16 @@ static convtool_status probe_format(const unsigned char *b, size_t len, convtool
     }
 }
 
+/* The EXIF orientation: a walk over the chunks or marker segments, nothing copied. */
+static int probe_orientation(const unsigned char *b, size_t len, convtool_format fmt)
+{
+    size_t n = 0;
+    const unsigned char *exif = fmt == CONVTOOL_FORMAT_PNG    ? png_chunks_find_exif(b, len, &n)
+                                : fmt == CONVTOOL_FORMAT_JPEG ? jpeg_markers_find_exif(b, len, &n)
+                                                              : NULL;
+    return exif ? exif_orientation(exif, n) : 0;
+}
+
 convtool_status convtool_image_probe(const unsigned char *bytes, size_t len,
                                      convtool_image_info *info)
 {
@@ -539,6 +552,8 @@ convtool_status convtool_image_probe(const unsigned char *bytes, size_t len,
     convtool_status st = probe_format(bytes, len, fmt, info);
     if (st != CONVTOOL_OK)
         memset(info, 0, sizeof *info);
+    else
+        info->orientation = probe_orientation(bytes, len, fmt);
     info->format = fmt; /* kept on failure, so a message can name the format */
     return st;
 }

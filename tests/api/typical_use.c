@@ -2,7 +2,8 @@
  * The "Typical use" block at the top of include/convtool/convtool.h, as a
  * program: read → decode → kernel → geometry → conv2d → encode → write.
  * ctest `api/typical_use` runs it and checks that its file equals
- * `convtool apply -k sharpen IN OUT`, so the header's example stays true.
+ * `convtool apply -k sharpen --strip all IN OUT` (the example carries no
+ * metadata), so the header's example stays true.
  */
 #include <stdio.h>
 

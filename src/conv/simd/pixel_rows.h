@@ -1,5 +1,5 @@
 /*
- * Vector row conversions for the fused 8-bit path (conv_pixels.c): one
+ * Vector row conversions for the fused pixel path (conv_pixels.c): one
  * channel (or the luma) of an interleaved 8/16-bit row to floats, and one
  * float row to 8-bit samples in one channel of an interleaved row.
  *

@@ -1,5 +1,5 @@
 /*
- * AVX2 row conversions for the fused 8-bit path (see pixel_rows.h). Only these
+ * AVX2 row conversions for the fused pixel path (see pixel_rows.h). Only these
  * functions are built for AVX2 (target attributes), and only called after a
  * run-time check, so the rest of the library keeps the x86-64 baseline. FMA
  * is not enabled: no multiply-add can be fused, so every value is rounded as

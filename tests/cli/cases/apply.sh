@@ -109,7 +109,7 @@ expect_py 'ref = np.frombuffer(open("g16.raw","rb").read(), ">u2").reshape(12, 1
 got = np.load("g16.npy"); assert got.shape[1:] == (12, 16), got.shape
 assert np.abs(got - ref[:got.shape[0]]).max() < 1e-6, "16-bit samples are not s/65535"
 assert (np.round(got * 65535) % 257 != 0).any(), "16-bit precision was lost"'
-expect_exit 0 -- ct apply -k blur g16.png g16out.png && expect_eq "$(png_bitdepth g16out.png)" 8 "16-bit input comes out as 8-bit PNG"
+expect_exit 0 -- ct apply -k blur g16.png g16out.png && expect_eq "$(png_bitdepth g16out.png)" 16 "16-bit input comes out as 16-bit PNG (depth16.sh)"
 
 convert small.png -colors 16 PNG8:pal.png
 expect_exit 0 -- ct apply -k identity pal.png pal.npy

@@ -4,8 +4,9 @@
 # edge kernels (sum 0) from image kernels (sum 1) and advises each.
 
 photo=$(sample_photo)
-convert "$photo" -resize 97x61! rgb.png
-convert rgb.png -alpha set -channel A -evaluate set 60% +channel rgba.png
+# -strip: no metadata, which a PNG output would carry and a .npy step cannot (issue 12)
+convert "$photo" -strip -resize 97x61! rgb.png
+convert rgb.png -alpha set -channel A -evaluate set 60% +channel -strip rgba.png
 
 ## --chain equals blur into .npy, then sharpen on that .npy: the same floats, the same PNG.
 # (A .npy has no alpha: the route filters it at step 2, so RGBA compares with --alpha filter.)

@@ -42,7 +42,9 @@ static unsigned char *picture(int c)
 static convtool_buffer encode_with(int turbo, const unsigned char *px, int c, int quality)
 {
     convtool_buffer b = {0};
-    convtool_status st = turbo ? jpeg_turbo_encode(&b, W, H, c, px, quality)
+    /* turbo asked for the sampling stb ties to the quality, so the two compare */
+    convtool_jpeg_sampling stb_rule = quality > 90 ? CONVTOOL_SAMPLING_444 : CONVTOOL_SAMPLING_420;
+    convtool_status st = turbo ? jpeg_turbo_encode(&b, W, H, c, px, quality, stb_rule)
                                : stb_codec_write_jpg(&b, W, H, c, px, quality);
     assert_int_equal(st, CONVTOOL_OK);
     return b;

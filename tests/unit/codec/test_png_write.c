@@ -412,6 +412,8 @@ static void test_encode_pixels(void **state)
         convtool_pixels_free(&px);
         assert_int_equal(convtool_pixels_alloc(&px, 4, 4, c, 16), CONVTOOL_OK);
         o.png_level = 0;
+        o.format = CONVTOOL_FORMAT_JPEG; /* 16-bit pixels go to PNG only (test_png_write16) */
+        o.jpeg_quality = 90;
         assert_int_equal(convtool_pixels_encode(&px, &o, &b), CONVTOOL_EUNSUPPORTED);
         assert_int_equal(b.len, 0);
         convtool_pixels_free(&px);

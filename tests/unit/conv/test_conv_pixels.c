@@ -1,6 +1,7 @@
 /*
- * The fused 8-bit path gives the same bytes as the float path it replaces:
- * decode to floats → (luma) → conv2d → map → quantize.
+ * The fused pixel path gives the same bytes as the float path it replaces:
+ * decode to floats → (luma) → conv2d → map → quantize, to 8- and 16-bit
+ * outputs, for any number of threads.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -39,6 +40,14 @@ static unsigned char quantize(float v)
     return v >= 1.0f ? 255 : (unsigned char)roundf(v * 255.0f);
 }
 
+/* round(clamp(v, 0, 1) · 65535), NaN → 0: the 16-bit outputs' rule. */
+static uint16_t quantize16_ref(float v)
+{
+    if (!(v > 0.0f))
+        return 0;
+    return v >= 1.0f ? 65535 : (uint16_t)roundf(v * 65535.0f);
+}
+
 static void random_pixels(convtool_pixels *px, unsigned *seed, int w, int h, int c, int depth)
 {
     assert_int_equal(convtool_pixels_alloc(px, w, h, c, depth), CONVTOOL_OK);
@@ -54,6 +63,7 @@ static void random_pixels(convtool_pixels *px, unsigned *seed, int w, int h, int
 /* One fused pass to compare with the float path. */
 struct fused_case {
     int w, h, depth;
+    int out_depth; /* 0 = 8 */
     int in_channels, out_channels; /* of the images */
     convtool_pixel_pass pass;
     int kh, kw, stride_x, stride_y, circular;
@@ -84,12 +94,17 @@ static void check_output(const convtool_pixels *out, const convtool_pixel_pass *
 {
     size_t plane = (size_t)out->width * out->height;
     const unsigned char *bytes = out->data;
+    const uint16_t *words = out->data;
     for (size_t i = 0; i < plane; i++)
         for (int c = 0; c < out->channels; c++) {
-            int ch = c - pass->out_channel;
-            unsigned char want = ch >= 0 && ch < pass->channels
-                                     ? quantize(filtered->data[ch * plane + i])
-                                     : UNTOUCHED;
+            int ch = c - pass->out_channel, mine = ch >= 0 && ch < pass->channels;
+            if (out->depth == 16) {
+                uint16_t want = mine ? quantize16_ref(filtered->data[ch * plane + i])
+                                     : UNTOUCHED * 257;
+                assert_int_equal(words[i * out->channels + c], want);
+                continue;
+            }
+            unsigned char want = mine ? quantize(filtered->data[ch * plane + i]) : UNTOUCHED;
             assert_int_equal(bytes[i * out->channels + c], want);
         }
 }
@@ -113,12 +128,25 @@ static void run_case(unsigned *seed, const struct fused_case *fc, convtool_pool 
         convtool_kernel_free(&k);
         return;
     }
-    assert_int_equal(convtool_pixels_alloc(&out, g.out_w, g.out_h, fc->out_channels, 8),
+    int out_depth = fc->out_depth ? fc->out_depth : 8;
+    assert_int_equal(convtool_pixels_alloc(&out, g.out_w, g.out_h, fc->out_channels, out_depth),
                      CONVTOOL_OK);
-    memset(out.data, UNTOUCHED, (size_t)g.out_w * g.out_h * fc->out_channels);
+    size_t out_bytes = (size_t)g.out_w * g.out_h * fc->out_channels * (size_t)(out_depth / 8);
+    memset(out.data, UNTOUCHED, out_bytes);
     size_t clipped;
     assert_int_equal(convtool_conv2d_pixels(&in, &fc->pass, &k, &g, 0.25f, pool, &out, &clipped),
                      CONVTOOL_OK);
+    if (pool) { /* one thread writes the same samples */
+        convtool_pixels one;
+        assert_int_equal(convtool_pixels_alloc(&one, g.out_w, g.out_h, fc->out_channels,
+                                               out_depth),
+                         CONVTOOL_OK);
+        memset(one.data, UNTOUCHED, out_bytes);
+        assert_int_equal(convtool_conv2d_pixels(&in, &fc->pass, &k, &g, 0.25f, NULL, &one, NULL),
+                         CONVTOOL_OK);
+        assert_memory_equal(one.data, out.data, out_bytes);
+        convtool_pixels_free(&one);
+    }
     convtool_tensor filtered = float_path(&in, fc, &k, &g);
     assert_int_equal(clipped, convtool_count_clipped(&filtered));
     check_output(&out, &fc->pass, &filtered);
@@ -128,12 +156,13 @@ static void run_case(unsigned *seed, const struct fused_case *fc, convtool_pool 
     convtool_kernel_free(&k);
 }
 
-static void check_case(unsigned *seed, int depth, int luma, convtool_pool *pool)
+static void check_case(unsigned *seed, int depth, int luma, convtool_pool *pool, int out_depth)
 {
     int c = luma ? 3 : test_rand_range(seed, 1, 4);
     struct fused_case fc = {.w = test_rand_range(seed, 1, 40),
                             .h = test_rand_range(seed, 1, 30),
                             .depth = depth,
+                            .out_depth = out_depth,
                             .in_channels = c,
                             .out_channels = luma ? 1 : c};
     fc.kh = test_rand_range(seed, 1, 5);
@@ -156,10 +185,30 @@ static void test_fused_equals_float_path(void **state)
     convtool_pool *pool;
     assert_int_equal(convtool_pool_create(3, &pool), CONVTOOL_OK);
     for (int i = 0; i < 300; i++) {
-        check_case(&seed, 8, 0, pool);
-        check_case(&seed, 16, 0, pool);
-        check_case(&seed, 8, 1, pool);
+        check_case(&seed, 8, 0, pool, 8);
+        check_case(&seed, 16, 0, pool, 8);
+        check_case(&seed, 8, 1, pool, 8);
     }
+    convtool_pool_free(pool);
+}
+
+/* 16-bit outputs (issue 12): from 16- and 8-bit inputs, every map but normalize, the luma,
+ * on two threads and one, equal to the float path's round(clamp(m(v), 0, 1) · 65535). */
+static void test_fused16_equals_float_path(void **state)
+{
+    (void)state;
+    unsigned seed = 1612;
+    convtool_pool *pool;
+    assert_int_equal(convtool_pool_create(2, &pool), CONVTOOL_OK);
+    for (int i = 0; i < 200; i++) {
+        check_case(&seed, 16, 0, pool, 16);
+        check_case(&seed, 16, 1, pool, 16);
+        check_case(&seed, 8, 0, pool, 16);
+    }
+    assert_int_equal(convtool_simd_force(CONVTOOL_SIMD_SCALAR), CONVTOOL_OK);
+    for (int i = 0; i < 50; i++)
+        check_case(&seed, 16, i % 2, pool, 16);
+    assert_int_equal(convtool_simd_force(CONVTOOL_SIMD_AUTO), CONVTOOL_OK);
     convtool_pool_free(pool);
 }
 
@@ -240,6 +289,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fused_equals_float_path),
+        cmocka_unit_test(test_fused16_equals_float_path),
         cmocka_unit_test(test_widths_and_layouts),
         cmocka_unit_test(test_pass_into_channel_of_wider_output),
     };
