@@ -283,6 +283,39 @@ CONVTOOL_API convtool_status convtool_conv2d_into(const convtool_tensor *in,
                                                   const convtool_geometry *g, float bias,
                                                   convtool_pool *pool, convtool_tensor *out);
 
+/*
+ * A channel-mixing weight, PyTorch's layout: o × c_per_group × h × w floats,
+ * row-major (values[((o·c_per_group + c)·h + i)·w + j]). Owned; release with
+ * convtool_weight_free().
+ */
+typedef struct convtool_weight {
+    int o, c_per_group, h, w;
+    float *values;
+} convtool_weight;
+
+CONVTOOL_API convtool_status convtool_weight_alloc(convtool_weight *wt, int o, int c_per_group,
+                                                   int h, int w);
+CONVTOOL_API void convtool_weight_free(convtool_weight *wt);
+
+/*
+ * F.conv2d(in, weight, bias, stride, padding, dilation, groups) for one item
+ * (C×H×W → O×out_h×out_w), every padding mode of `g` (g from
+ * convtool_geometry_resolve with k_h = wt->h, k_w = wt->w). groups ≥ 1 must
+ * divide C and O, and C / groups must equal wt->c_per_group (CONVTOOL_EINVAL
+ * otherwise). bias: O values or NULL (zeros). Allocates out; bit-identical
+ * for any number of threads.
+ */
+CONVTOOL_API convtool_status convtool_conv2d_mix(const convtool_tensor *in,
+                                                 const convtool_weight *wt, int groups,
+                                                 const float *bias, const convtool_geometry *g,
+                                                 convtool_pool *pool, convtool_tensor *out);
+/* The same into a tensor the caller owns (O×out_h×out_w, not overlapping in). */
+CONVTOOL_API convtool_status convtool_conv2d_mix_into(const convtool_tensor *in,
+                                                      const convtool_weight *wt, int groups,
+                                                      const float *bias,
+                                                      const convtool_geometry *g,
+                                                      convtool_pool *pool, convtool_tensor *out);
+
 /* Which channels one fused pass reads and writes. */
 typedef struct convtool_pixel_pass {
     int in_channel;  /* first input channel read */
