@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv/mix_direct.h"
+#include "conv/mix_blocks.h"
+#include "conv/mix_depthwise.h"
 
 convtool_status convtool_weight_alloc(convtool_weight *wt, int o, int c_per_group, int h, int w)
 {
@@ -62,7 +63,10 @@ static convtool_status run(const convtool_tensor *in, const convtool_weight *wt,
 {
     struct mix_problem p = {.in = in, .wt = wt, .bias = bias, .g = g, .out = out,
                             .groups = groups, .o_per_group = wt->o / groups};
-    return mix_direct_run(&p, pool);
+    /* Depthwise has no sum over channels: the banded core beats a GEMM of K = k_h·k_w. */
+    if (wt->c_per_group == 1)
+        return mix_depthwise_run(&p, pool);
+    return mix_blocks_run(&p, pool);
 }
 
 convtool_status convtool_conv2d_mix(const convtool_tensor *in, const convtool_weight *wt,

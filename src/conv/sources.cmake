@@ -8,7 +8,10 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/deinterleave.c
   ${CMAKE_CURRENT_LIST_DIR}/geometry.c
   ${CMAKE_CURRENT_LIST_DIR}/mix.c
-  ${CMAKE_CURRENT_LIST_DIR}/mix_direct.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_blocks.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_depthwise.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_gemm.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_im2col.c
   ${CMAKE_CURRENT_LIST_DIR}/pad.c
   ${CMAKE_CURRENT_LIST_DIR}/value_map.c
 )
