@@ -482,6 +482,35 @@ CONVTOOL_API convtool_status convtool_builtin_bank(const char *name, convtool_ke
 CONVTOOL_API void convtool_kernel_bank_free(convtool_kernel_bank *bank);
 
 /*
+ * What a -k text or a kernel file holds, as F.conv2d would take it: kernels
+ * that filter every channel on its own (a bank: rank 2 is one kernel, rank 3
+ * (K, kH, kW) a bank of K), or a channel-mixing weight of rank 4
+ * (O, C/groups, kH, kW). Text may be the kernel text format, nested lists
+ * (`w.tolist()`), or torch's and numpy's printed forms (`tensor([[…]],
+ * dtype=…, requires_grad=True)`, `array([[…]])`); files also .npy.
+ */
+typedef struct convtool_kernel_spec {
+    int is_weight;               /* 1: `weight` holds it; 0: `bank` does */
+    convtool_kernel_bank bank;   /* owned */
+    convtool_weight weight;      /* owned */
+    char name[CONVTOOL_NAME_MAX]; /* the name given, or the file's stem */
+} convtool_kernel_spec;
+
+/* convtool_kernel_bank_parse, but a rank-4 array becomes a weight. Free with
+ * convtool_kernel_spec_free. */
+CONVTOOL_API convtool_status convtool_kernel_spec_parse(const void *data, size_t len,
+                                                        const char *name,
+                                                        convtool_kernel_format format,
+                                                        convtool_kernel_spec *spec,
+                                                        convtool_parse_error *err);
+/* convtool_kernel_bank_load_file, but a rank-4 array becomes a weight. */
+CONVTOOL_API convtool_status convtool_kernel_spec_load_file(const char *path,
+                                                            convtool_kernel_spec *spec,
+                                                            convtool_parse_error *err);
+/* NULL-safe; zeroes spec. */
+CONVTOOL_API void convtool_kernel_spec_free(convtool_kernel_spec *spec);
+
+/*
  * Appends the bank to `out` in `format`. IMAGEMAGICK and NPY bake each
  * kernel's scale into its values and cannot hold an offset; VIPS holds one
  * kernel (CONVTOOL_EUNSUPPORTED for more); NPY needs kernels of one size
@@ -519,7 +548,10 @@ typedef struct convtool_image_info {
     convtool_format format;
     int width, height, channels; /* channels after decoding (palette → 3 or 4) */
     int bit_depth;               /* 8 or 16 for images, 32/64 for .npy */
-    int npy_rank;                /* 2 or 3 for .npy, 0 otherwise */
+    int npy_rank;                /* 2, 3 or 4 for .npy, 0 otherwise */
+    /* N of a rank-4 .npy (N, C, H, W), 0 otherwise. Its tensor holds the N·C
+     * channels item after item (channels is C, one item's). */
+    int npy_batch;
 } convtool_image_info;
 
 /* Reads the header of an in-memory file. */
@@ -598,7 +630,8 @@ CONVTOOL_API convtool_status convtool_read_image(const char *path, uint64_t max_
 typedef struct convtool_save_options {
     convtool_format format;
     int jpeg_quality;  /* 1..100 */
-    int npy_rank;      /* 2: write (H,W) (needs C == 1); 3: (C,H,W) */
+    int npy_rank;      /* 2: write (H,W) (needs C == 1); 3: (C,H,W); 4: (N, C/N, H, W) */
+    int npy_batch;     /* N for npy_rank 4 (it must divide C) */
     int png_level;     /* 1 (fastest) .. 9 (smallest); 0 = the default, 2 */
     convtool_pool *pool; /* threads for PNG compression and pixel conversion; NULL = one */
 } convtool_save_options;

@@ -195,7 +195,7 @@ convtool_status convtool_image_encode(const convtool_tensor *t, const convtool_s
     if (!t || !t->data || t->c < 1 || t->h < 1 || t->w < 1 || !o || !out)
         return CONVTOOL_EINVAL;
     if (o->format == CONVTOOL_FORMAT_NPY)
-        return npy_encode(t, o->npy_rank, out);
+        return npy_encode(t, o->npy_rank, o->npy_batch, out);
     if (o->format != CONVTOOL_FORMAT_PNG && o->format != CONVTOOL_FORMAT_JPEG &&
         o->format != CONVTOOL_FORMAT_BMP && o->format != CONVTOOL_FORMAT_TGA &&
         o->format != CONVTOOL_FORMAT_HDR)

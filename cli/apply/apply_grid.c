@@ -1,0 +1,85 @@
+/*
+ * --grid: the picture of "what each filter sees" that the lessons draw with
+ * torchvision's make_grid: one gray tile per output channel, each mapped to
+ * [0,1] on its own, so a faint response shows as well as a strong one.
+ */
+#include <float.h>
+#include <string.h>
+
+#include "apply/apply_common.h"
+#include "apply/apply_grid.h"
+#include "common/messages.h"
+
+#define GRID_GAP 2       /* pixels between tiles (make_grid's padding) */
+#define GRID_ROW_MAX 8   /* tiles per row for one item (make_grid's nrow) */
+#define GRID_LINE 1.0f   /* the lines between tiles: white, seen against dark tiles */
+
+struct layout {
+    int tiles, cols, rows, th, tw;
+};
+
+/* min-max like make_grid(normalize=True, scale_each=True); a constant tile is 0. */
+static void normalize_tile(float *v, size_t n)
+{
+    float lo = FLT_MAX, hi = -FLT_MAX;
+    for (size_t i = 0; i < n; i++) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = hi > lo ? (v[i] - lo) / (hi - lo) : 0.0f;
+}
+
+/* Copies tile i (a th×tw plane, already mapped) into its cell of the grid. */
+static void place(const struct layout *l, convtool_tensor *grid, int i, const float *plane)
+{
+    int row = i / l->cols, col = i % l->cols;
+    float *dst = grid->data + (size_t)(GRID_GAP + row * (l->th + GRID_GAP)) * grid->w + GRID_GAP +
+                 (size_t)col * (l->tw + GRID_GAP);
+    for (int y = 0; y < l->th; y++)
+        memcpy(dst + (size_t)y * grid->w, plane + (size_t)y * l->tw, l->tw * sizeof(float));
+}
+
+int apply_write_grid(const struct apply_job *job, const struct output_file *out,
+                     const convtool_tensor *parts, int count, int batch)
+{
+    const struct apply_options *o = job->opts;
+    int per_item = count * (parts[0].c / batch);
+    struct layout l = {per_item * batch, batch > 1 ? per_item : per_item < GRID_ROW_MAX ? per_item
+                                                                                       : GRID_ROW_MAX,
+                       0, parts[0].h, parts[0].w};
+    l.rows = (l.tiles + l.cols - 1) / l.cols;
+    convtool_tensor grid = {0}, tile = {0};
+    convtool_status st = convtool_tensor_alloc(&grid, 1, GRID_GAP + l.rows * (l.th + GRID_GAP),
+                                               GRID_GAP + l.cols * (l.tw + GRID_GAP));
+    if (st == CONVTOOL_OK)
+        st = convtool_tensor_alloc(&tile, 1, l.th, l.tw);
+    if (st != CONVTOOL_OK) {
+        convtool_tensor_free(&grid);
+        return cli_report(out->path, st);
+    }
+    for (size_t i = 0, n = convtool_tensor_count(&grid); i < n; i++)
+        grid.data[i] = GRID_LINE;
+    size_t plane = (size_t)l.th * l.tw;
+    int per_part = parts[0].c / batch, i = 0;
+    for (int n = 0; n < batch; n++)
+        for (int k = 0; k < count; k++)
+            for (int c = 0; c < per_part; c++, i++) {
+                memcpy(tile.data, parts[k].data + ((size_t)n * per_part + c) * plane,
+                       plane * sizeof(float));
+                if (o->map_given)
+                    convtool_map_apply(&tile, o->map);
+                else
+                    normalize_tile(tile.data, plane);
+                place(&l, &grid, i, tile.data);
+            }
+    convtool_save_options so = {.format = out->format, .jpeg_quality = o->quality,
+                                .npy_rank = 2, .png_level = o->png_level, .pool = job->pool};
+    convtool_buffer encoded = {0};
+    st = convtool_image_encode(&grid, &so, &encoded);
+    int rc = st == CONVTOOL_OK ? apply_write(out->path, &encoded) : cli_report(out->path, st);
+    convtool_buffer_free(&encoded);
+    convtool_tensor_free(&grid);
+    convtool_tensor_free(&tile);
+    return rc;
+}
