@@ -5,36 +5,63 @@
  * runs it, and results do not depend on the thread count. Every product is
  * formed (no zero skipping), so 0·NaN is NaN as in PyTorch.
  */
+#include <stddef.h>
+
 #include "conv/mix_gemm.h"
 
+#define CBLAS_ROW_MAJOR 101
+#define CBLAS_NO_TRANS 111
+
+typedef void (*sgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                         int ldc);
+
 #if defined(CONVTOOL_WITH_BLAS)
-#include <cblas.h>
+#include <dlfcn.h>
 #include <pthread.h>
 
-/* Declared by OpenBLAS's cblas.h; other cblas.h files may lack it. */
-void openblas_set_num_threads(int num_threads);
+/*
+ * OpenBLAS is opened on first use, not linked: loading it starts its thread
+ * server (and hooks fork), which cost every convtool run about as much as a
+ * small image's whole job, mixing or not. Only cblas_sgemm and
+ * openblas_set_num_threads are used; CBLAS's enums are ints (101 row-major,
+ * 111 no transpose) in every CBLAS ABI.
+ */
+typedef void (*set_threads_fn)(int threads);
 
-static pthread_once_t one_thread_once = PTHREAD_ONCE_INIT;
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static sgemm_fn blas_sgemm; /* NULL: not found, the portable loops run */
 
-static void set_one_thread(void)
+static void load_blas(void)
 {
-    openblas_set_num_threads(1);
+    static const char *const names[] = {"libopenblas.so.0", "libopenblas.so"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        void *lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (!lib)
+            continue;
+        sgemm_fn sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
+        set_threads_fn set_threads = (set_threads_fn)dlsym(lib, "openblas_set_num_threads");
+        if (sgemm && set_threads) {
+            set_threads(1); /* convtool's pool splits the work (see the top of this file) */
+            blas_sgemm = sgemm;
+            return; /* kept open for the life of the process */
+        }
+        dlclose(lib);
+    }
 }
 
-void mix_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
-              int ldc)
+static sgemm_fn blas(void)
 {
-    pthread_once(&one_thread_once, set_one_thread);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, 1.0f,
-                c, ldc);
+    pthread_once(&blas_once, load_blas);
+    return blas_sgemm;
 }
-
-const char *mix_gemm_backend(void)
-{
-    return "OpenBLAS";
-}
-
 #else
+static sgemm_fn blas(void)
+{
+    return NULL; /* built without OpenBLAS */
+}
+#endif
+
 
 /* Four rows of C at a time: each B row is read once per four, the inner loop vectorizes. */
 static void gemm_rows4(int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
@@ -64,8 +91,8 @@ static void gemm_row(int n, int k, const float *a, const float *b, int ldb, floa
     }
 }
 
-void mix_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
-              int ldc)
+static void portable_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                          float *c, int ldc)
 {
     int r = 0;
     for (; r + 4 <= m; r += 4)
@@ -74,9 +101,17 @@ void mix_gemm(int m, int n, int k, const float *a, int lda, const float *b, int 
         gemm_row(n, k, a + (size_t)r * lda, b, ldb, c + (size_t)r * ldc);
 }
 
-const char *mix_gemm_backend(void)
+void mix_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
+              int ldc)
 {
-    return "portable";
+    if (blas())
+        blas()(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, m, n, k, 1.0f, a, lda, b, ldb,
+               1.0f, c, ldc);
+    else
+        portable_gemm(m, n, k, a, lda, b, ldb, c, ldc);
 }
 
-#endif
+const char *mix_gemm_backend(void)
+{
+    return blas() ? "OpenBLAS" : "portable";
+}
