@@ -75,12 +75,13 @@ void convtool_kernel_bank_free(convtool_kernel_bank *bank)
 convtool_status kernel_bank_from_array(const struct kernel_array *a, convtool_kernel_bank *bank,
                                        convtool_parse_error *err)
 {
-    if (a->rank == 4)
+    /* torch prints a 1-in, 1-out weight as [[[[...]]]]: as a kernel that is what it means */
+    if (a->rank == 4 && a->shape[0] * a->shape[1] != 1)
         return kernel_fail(err, 0, 0,
                            "a 4-D weight (%d, %d, %d, %d) mixes channels; it is no bank of "
                            "kernels that filter each channel on its own",
                            a->shape[0], a->shape[1], a->shape[2], a->shape[3]);
-    int count = a->rank == 3 ? a->shape[0] : 1;
+    int count = a->rank == 3 ? a->shape[0] : 1; /* rank 4 here is (1, 1, H, W) */
     int h = a->rank == 1 ? 1 : a->shape[a->rank - 2], w = a->shape[a->rank - 1];
     if (h > CONVTOOL_KERNEL_MAX_SIDE || w > CONVTOOL_KERNEL_MAX_SIDE)
         return kernel_fail(err, 0, 0, "a %dx%d kernel is over the %d limit", w, h,
