@@ -282,6 +282,14 @@ int apply_read_input(const struct apply_options *o, const char *path, convtool_b
     if (rc != EXIT_OK)
         return rc;
     convtool_status st = convtool_image_probe(file->data, file->len, info);
+    if (st == CONVTOOL_EUNSUPPORTED && info->format == CONVTOOL_FORMAT_NPY) {
+        char shape[160];
+        convtool_npy_describe(file->data, file->len, shape, sizeof shape);
+        cli_error("%s: %s%sa .npy input is float32 or float64 of shape (H, W), (C, H, W) or a "
+                  "batch (N, C, H, W)",
+                  path, shape, shape[0] ? ": " : "");
+        return EXIT_RUNTIME;
+    }
     if (st != CONVTOOL_OK)
         return cli_report(path, st);
     uint64_t pixels = (uint64_t)info->width * (uint64_t)info->height;

@@ -659,6 +659,14 @@ CONVTOOL_API convtool_status convtool_pixels_encode(const convtool_pixels *px,
                                                     const convtool_save_options *o,
                                                     convtool_buffer *out);
 
+/*
+ * For messages: "shape (64, 1, 28, 28), float32" from a .npy's header, also
+ * for an array convtool does not take (another rank or dtype); "" when the
+ * header cannot be read.
+ */
+CONVTOOL_API void convtool_npy_describe(const unsigned char *bytes, size_t len, char *text,
+                                        size_t size);
+
 /* Writes a 4-D K×C×H×W stack of same-shaped tensors as one float32 .npy. */
 CONVTOOL_API convtool_status convtool_npy_encode_stack(const convtool_tensor *parts, size_t n,
                                                        convtool_buffer *out);

@@ -394,3 +394,25 @@ convtool_status convtool_npy_encode_stack(const convtool_tensor *parts, size_t n
         st = write_floats(out, parts[i].data, convtool_tensor_count(&parts[i]));
     return st;
 }
+
+void convtool_npy_describe(const unsigned char *bytes, size_t len, char *text, size_t size)
+{
+    npy_header h;
+    if (!text || size == 0)
+        return;
+    text[0] = '\0';
+    convtool_status st = bytes ? npy_parse_header(bytes, len, &h) : CONVTOOL_EINVAL;
+    /* the dict parsed (rank set, or a dtype refused after it) even when the array is refused */
+    if (st != CONVTOOL_OK && st != CONVTOOL_EUNSUPPORTED && st != CONVTOOL_ECORRUPT)
+        return;
+    if (h.rank == 0 && h.itemsize == 0)
+        return;
+    size_t at = (size_t)snprintf(text, size, "shape (");
+    for (int i = 0; i < h.rank && at < size; i++)
+        at += (size_t)snprintf(text + at, size - at, "%s%zu", i ? ", " : "", h.shape[i]);
+    const char *type = h.itemsize == 4   ? "float32"
+                       : h.itemsize == 8 ? "float64"
+                                         : "a dtype other than float32 and float64";
+    if (at < size)
+        snprintf(text + at, size - at, "%s), %s", h.rank == 1 ? "," : "", type);
+}
