@@ -21,11 +21,12 @@
 
 struct blocks_job {
     const struct mix_problem *p;
-    struct mix_columns cols;
+    struct mix_rows rows;
     int direct_input; /* 1×1, stride 1, no padding: B is the input */
     int k;            /* c_per_group·k_h·k_w */
     int band_rows, bands;
-    float **scratch;  /* one B per thread, made on first use */
+    float **scratch;  /* per thread, made on first use: B, then the padded rows */
+    size_t b_floats, scratch_floats;
     atomic_int failed;
 };
 
@@ -64,13 +65,14 @@ static void run_block(void *ctx, size_t item, int tid)
         ldb = (int)plane;
     } else {
         if (!job->scratch[tid])
-            job->scratch[tid] = malloc((size_t)job->k * job->band_rows * g->out_w * sizeof(float));
+            job->scratch[tid] = malloc(job->scratch_floats * sizeof(float));
         if (!job->scratch[tid]) {
             atomic_store(&job->failed, 1);
             return;
         }
-        mix_im2col(p, &job->cols, c0, y0, y1, job->scratch[tid]);
         b = job->scratch[tid];
+        mix_im2col(p, &job->rows, c0, y0, y1, job->scratch[tid] + job->b_floats,
+                   job->scratch[tid]);
         ldb = n;
     }
     float *c = p->out->data + (size_t)o0 * plane + (size_t)y0 * g->out_w;
@@ -98,9 +100,12 @@ convtool_status mix_blocks_run(const struct mix_problem *p, convtool_pool *pool)
     job.band_rows = choose_band_rows(g, job.k);
     job.bands = (g->out_h + job.band_rows - 1) / job.band_rows;
     atomic_init(&job.failed, 0);
-    convtool_status st = job.direct_input ? CONVTOOL_OK : mix_columns_init(&job.cols, g, p->in->w);
+    convtool_status st = mix_rows_init(&job.rows, g, job.band_rows);
     if (st != CONVTOOL_OK)
         return st;
+    /* B (k × band), then span + 1 padded rows (the last a line for deinterleaving). */
+    job.b_floats = k * (size_t)job.band_rows * (size_t)g->out_w;
+    job.scratch_floats = job.b_floats + (size_t)(job.rows.span + 1) * job.rows.row_floats;
     job.scratch = calloc((size_t)threads, sizeof *job.scratch);
     if (!job.scratch) {
         st = CONVTOOL_ENOMEM;
@@ -111,7 +116,5 @@ convtool_status mix_blocks_run(const struct mix_problem *p, convtool_pool *pool)
             free(job.scratch[t]);
     }
     free(job.scratch);
-    if (!job.direct_input)
-        mix_columns_free(&job.cols);
     return st;
 }

@@ -23,11 +23,12 @@ typedef void (*sgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int 
 /*
  * OpenBLAS is opened on first use, not linked: loading it starts its thread
  * server (and hooks fork), which cost every convtool run about as much as a
- * small image's whole job, mixing or not. Only cblas_sgemm and
- * openblas_set_num_threads are used; CBLAS's enums are ints (101 row-major,
+ * small image's whole job, mixing or not. Only cblas_sgemm,
+ * openblas_set_num_threads and (if present) blas_thread_shutdown_ are used; CBLAS's enums are ints (101 row-major,
  * 111 no transpose) in every CBLAS ABI.
  */
 typedef void (*set_threads_fn)(int threads);
+typedef int (*shutdown_fn)(void);
 
 static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
 static sgemm_fn blas_sgemm; /* NULL: not found, the portable loops run */
@@ -41,8 +42,13 @@ static void load_blas(void)
             continue;
         sgemm_fn sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
         set_threads_fn set_threads = (set_threads_fn)dlsym(lib, "openblas_set_num_threads");
+        shutdown_fn shutdown = (shutdown_fn)dlsym(lib, "blas_thread_shutdown_");
         if (sgemm && set_threads) {
             set_threads(1); /* convtool's pool splits the work (see the top of this file) */
+            /* Its idle server threads would spin (sched_yield) for ~0.1 s after loading,
+             * against the pool's threads; with one thread set they are never needed. */
+            if (shutdown)
+                shutdown();
             blas_sgemm = sgemm;
             return; /* kept open for the life of the process */
         }

@@ -1,91 +1,81 @@
 /*
- * im2col for the GEMM path. Each row of B is one (channel, tap) pair over a
- * band of output rows. Inside the image the samples a row of B reads are an
- * arithmetic run (a memcpy at stride 1); only the border outputs go through
- * the padding mode, via a table made once per call.
+ * im2col for the GEMM path. For each channel, the padded input rows a band
+ * reads are built once (padding mode applied, as core.c does) and split into
+ * stride phases (deinterleave.h); then every (tap, output row) piece of B is
+ * one contiguous copy of out_w floats from a phase, whatever the stride,
+ * dilation or mode. A 7×7 stride-2 layer copies each input row 49 times:
+ * contiguous copies rather than strided gathers.
  */
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "conv/deinterleave.h"
 #include "conv/mix_im2col.h"
 #include "conv/pad.h"
 
-convtool_status mix_columns_init(struct mix_columns *cols, const convtool_geometry *g, int in_w)
+convtool_status mix_rows_init(struct mix_rows *rows, const convtool_geometry *g, int band_rows)
 {
-    size_t n = (size_t)g->k_w * (size_t)g->out_w;
-    cols->src = malloc(n * sizeof(int));
-    cols->inner_lo = malloc((size_t)g->k_w * sizeof(int));
-    cols->inner_hi = malloc((size_t)g->k_w * sizeof(int));
-    if (!cols->src || !cols->inner_lo || !cols->inner_hi) {
-        mix_columns_free(cols);
-        return CONVTOOL_ENOMEM;
-    }
-    for (int j = 0; j < g->k_w; j++) {
-        int lo = g->out_w, hi = 0;
-        for (int x = 0; x < g->out_w; x++) {
-            int at = x * g->stride_x + j * g->dilation_x - g->pad_left;
-            cols->src[(size_t)j * g->out_w + x] = pad_source_index(at, in_w, g->mode);
-            if (at >= 0 && at < in_w) {
-                lo = x < lo ? x : lo;
-                hi = x + 1;
-            }
-        }
-        cols->inner_lo[j] = lo < hi ? lo : 0;
-        cols->inner_hi[j] = lo < hi ? hi : 0;
-    }
+    int64_t wp = (int64_t)g->in_w + g->pad_left + g->pad_right;
+    int64_t span = (int64_t)(band_rows - 1) * g->stride_y + (int64_t)(g->k_h - 1) * g->dilation_y + 1;
+    if (wp > INT32_MAX / 2 || span > INT32_MAX || span * wp > (int64_t)(SIZE_MAX / 8))
+        return CONVTOOL_EOVERFLOW;
+    rows->wp = (int)wp;
+    rows->phase_len = (int)((wp + g->stride_x - 1) / g->stride_x);
+    rows->row_floats = rows->phase_len * g->stride_x;
+    rows->span = (int)span;
     return CONVTOOL_OK;
 }
 
-void mix_columns_free(struct mix_columns *cols)
-{
-    free(cols->src);
-    free(cols->inner_lo);
-    free(cols->inner_hi);
-    memset(cols, 0, sizeof *cols);
-}
-
-/* One output row's worth of tap column j from source row `row` (NULL: a zero row). */
-static void fill_row(const struct mix_problem *p, const struct mix_columns *cols, int j,
-                     const float *row, float *dst)
+/* Padded row r (padded coordinates) of one channel plane into dst, in stride phases. */
+static void build_row(const struct mix_problem *p, const struct mix_rows *rows,
+                      const float *plane, int r, float *line, float *dst)
 {
     const convtool_geometry *g = p->g;
-    int out_w = g->out_w;
-    if (!row) {
-        memset(dst, 0, (size_t)out_w * sizeof(float));
-        return;
-    }
-    const int *src = cols->src + (size_t)j * out_w;
-    int lo = cols->inner_lo[j], hi = cols->inner_hi[j];
-    for (int x = 0; x < lo; x++)
-        dst[x] = src[x] < 0 ? 0.0f : row[src[x]];
-    if (hi > lo) {
-        const float *first = row + src[lo];
-        if (g->stride_x == 1) {
-            memcpy(dst + lo, first, (size_t)(hi - lo) * sizeof(float));
-        } else {
-            for (int x = lo; x < hi; x++)
-                dst[x] = first[(size_t)(x - lo) * g->stride_x];
+    int w = p->in->w, left = g->pad_left;
+    int sy = pad_source_index(r - g->pad_top, p->in->h, g->mode);
+    float *out = g->stride_x == 1 ? dst : line;
+    if (sy < 0) {
+        memset(out, 0, (size_t)rows->wp * sizeof(float));
+    } else {
+        const float *src = plane + (size_t)sy * w;
+        memcpy(out + left, src, (size_t)w * sizeof(float));
+        for (int x = 0; x < left; x++) {
+            int sx = pad_source_index(x - left, w, g->mode);
+            out[x] = sx < 0 ? 0.0f : src[sx];
+        }
+        for (int x = left + w; x < rows->wp; x++) {
+            int sx = pad_source_index(x - left, w, g->mode);
+            out[x] = sx < 0 ? 0.0f : src[sx];
         }
     }
-    for (int x = hi; x < out_w; x++)
-        dst[x] = src[x] < 0 ? 0.0f : row[src[x]];
+    if (g->stride_x > 1)
+        deinterleave_row(line, rows->wp, g->stride_x, rows->phase_len, dst);
 }
 
-void mix_im2col(const struct mix_problem *p, const struct mix_columns *cols, int c0, int y0,
-                int y1, float *b)
+void mix_im2col(const struct mix_problem *p, const struct mix_rows *rows, int c0, int y0, int y1,
+                float *padded, float *b)
 {
     const convtool_geometry *g = p->g;
     const convtool_tensor *in = p->in;
-    size_t band = (size_t)(y1 - y0) * (size_t)g->out_w;
+    size_t out_w = (size_t)g->out_w, band = (size_t)(y1 - y0) * out_w;
+    int r0 = y0 * g->stride_y;
+    int last = (y1 - 1) * g->stride_y + (g->k_h - 1) * g->dilation_y;
+    /* The rows of a stride-1 band are built in place; wider strides need a line first:
+     * it is the last row of the scratch, past the span's rows. */
+    float *line = padded + (size_t)rows->span * rows->row_floats;
     for (int c = 0; c < p->wt->c_per_group; c++) {
         const float *plane = in->data + (size_t)(c0 + c) * in->h * in->w;
+        for (int r = r0; r <= last; r++)
+            build_row(p, rows, plane, r, line, padded + (size_t)(r - r0) * rows->row_floats);
         for (int i = 0; i < g->k_h; i++)
             for (int j = 0; j < g->k_w; j++) {
+                int off = j * g->dilation_x;
+                size_t phase = (size_t)(off % g->stride_x) * rows->phase_len + off / g->stride_x;
                 float *dst = b;
-                for (int y = y0; y < y1; y++, dst += g->out_w) {
-                    int r = pad_source_index(y * g->stride_y + i * g->dilation_y - g->pad_top,
-                                             in->h, g->mode);
-                    fill_row(p, cols, j, r < 0 ? NULL : plane + (size_t)r * in->w, dst);
+                for (int y = y0; y < y1; y++, dst += out_w) {
+                    int r = y * g->stride_y + i * g->dilation_y;
+                    memcpy(dst, padded + (size_t)(r - r0) * rows->row_floats + phase,
+                           out_w * sizeof(float));
                 }
                 b += band;
             }

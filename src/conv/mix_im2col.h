@@ -7,23 +7,24 @@
 
 #include "conv/mix_problem.h"
 
-/* Where each tap column j reads for each output x: k_w × out_w source columns (−1 = zero). */
-struct mix_columns {
-    int *src;       /* src[j·out_w + x] */
-    int *inner_lo;  /* per j: the first x whose source is src = x·sx + j·dx − pad_left */
-    int *inner_hi;  /* per j: one past the last such x (inner_lo ≤ inner_hi) */
+/* The sizes of one geometry's padded rows, as im2col stores them. */
+struct mix_rows {
+    int wp;         /* padded width: pad_left + in_w + pad_right */
+    int phase_len;  /* ceil(wp / stride_x) */
+    int row_floats; /* phase_len · stride_x: one padded row in stride phases */
+    int span;       /* padded rows a band of band_rows output rows reads */
 };
 
-convtool_status mix_columns_init(struct mix_columns *cols, const convtool_geometry *g, int in_w);
-void mix_columns_free(struct mix_columns *cols);
+/* CONVTOOL_EOVERFLOW when a padded row or the rows of a band are too big. */
+convtool_status mix_rows_init(struct mix_rows *rows, const convtool_geometry *g, int band_rows);
 
 /*
  * Writes B for output rows [y0, y1) of the group whose first input channel is
  * c0: row (c·k_h + i)·k_w + j (c < c_per_group) holds, for each output (y, x)
  * of the band in order, P[c0 + c][y·sy + i·dy][x·sx + j·dx]. Row length and
- * stride: (y1 − y0)·out_w.
+ * stride: (y1 − y0)·out_w. `padded` is scratch of span·row_floats floats.
  */
-void mix_im2col(const struct mix_problem *p, const struct mix_columns *cols, int c0, int y0,
-                int y1, float *b);
+void mix_im2col(const struct mix_problem *p, const struct mix_rows *rows, int c0, int y0, int y1,
+                float *padded, float *b);
 
 #endif
