@@ -165,6 +165,63 @@ static convtool_geometry resolve_simple(int h, int w, int kh, int kw, convtool_p
     return g;
 }
 
+/*
+ * Layers big enough to split into many bands of output rows (a real layer's
+ * K of hundreds), every padding mode and a stride: the reference's values,
+ * and the same bytes on 1, 2, 3, 4 and 7 threads.
+ */
+static void check_banded_layer(int c, int o, int groups, int k, int stride, int dilation, int pad,
+                               convtool_pad_mode mode, unsigned seed)
+{
+    convtool_tensor in, want, first;
+    convtool_tensor_alloc(&in, c, 45, 38);
+    fill_random(in.data, convtool_tensor_count(&in), &seed, -1000, 1000, 1e-3f);
+    convtool_weight wt;
+    convtool_weight_alloc(&wt, o, c / groups, k, k);
+    fill_random(wt.values, (size_t)o * (c / groups) * k * k, &seed, -400, 400, 1e-2f);
+    float bias[64];
+    fill_random(bias, (size_t)o, &seed, -10, 10, 0.1f);
+    convtool_geometry_spec spec;
+    convtool_geometry g;
+    convtool_geometry_spec_default(&spec);
+    spec.padding = CONVTOOL_PADDING_EXPLICIT;
+    spec.pad_y = spec.pad_x = pad;
+    spec.stride_y = spec.stride_x = stride;
+    spec.dilation_y = spec.dilation_x = dilation;
+    spec.mode = mode;
+    assert_int_equal(convtool_geometry_resolve(&spec, 45, 38, k, k, &g), CONVTOOL_OK);
+    assert_int_equal(ref_conv2d_mix(&in, &wt, groups, bias, &g, &want), CONVTOOL_OK);
+    assert_int_equal(convtool_conv2d_mix(&in, &wt, groups, bias, &g, NULL, &first), CONVTOOL_OK);
+    assert_close(&first, &want, (size_t)(c / groups) * k * k);
+    const int counts[] = {2, 3, 4, 7};
+    for (size_t t = 0; t < sizeof counts / sizeof counts[0]; t++) {
+        convtool_pool *pool;
+        convtool_tensor out;
+        assert_int_equal(convtool_pool_create(counts[t], &pool), CONVTOOL_OK);
+        assert_int_equal(convtool_conv2d_mix(&in, &wt, groups, bias, &g, pool, &out),
+                         CONVTOOL_OK);
+        assert_memory_equal(out.data, first.data, convtool_tensor_count(&out) * sizeof(float));
+        convtool_tensor_free(&out);
+        convtool_pool_free(pool);
+    }
+    convtool_tensor_free(&want);
+    convtool_tensor_free(&first);
+    convtool_tensor_free(&in);
+    convtool_weight_free(&wt);
+}
+
+static void test_banded_layers(void **state)
+{
+    (void)state;
+    check_banded_layer(48, 40, 1, 3, 1, 1, 1, CONVTOOL_PAD_ZEROS, 1);
+    check_banded_layer(48, 40, 2, 3, 1, 2, 3, CONVTOOL_PAD_REFLECT, 2);
+    check_banded_layer(6, 16, 1, 7, 2, 1, 3, CONVTOOL_PAD_REPLICATE, 3);
+    check_banded_layer(32, 64, 4, 5, 3, 1, 4, CONVTOOL_PAD_CIRCULAR, 4);
+    check_banded_layer(64, 32, 1, 1, 1, 1, 1, CONVTOOL_PAD_SYMMETRIC, 5);
+    check_banded_layer(64, 32, 2, 1, 1, 1, 0, CONVTOOL_PAD_ZEROS, 6); /* B is the input */
+    check_banded_layer(16, 32, 16, 3, 2, 1, 2, CONVTOOL_PAD_REFLECT, 7); /* depthwise ×2 */
+}
+
 /* A hand-computed mix: two channels, a 1×1 weight per channel pair, a bias each. */
 static void test_one_by_one_by_hand(void **state)
 {
@@ -355,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_small_groups),
         cmocka_unit_test(test_random_wide_groups),
+        cmocka_unit_test(test_banded_layers),
         cmocka_unit_test(test_one_by_one_by_hand),
         cmocka_unit_test(test_lessons_edge_kernels),
         cmocka_unit_test(test_kernel_covers_input),
