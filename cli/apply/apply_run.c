@@ -43,15 +43,34 @@ static convtool_status slice_channels(const convtool_tensor *t, int from, int n,
     return st;
 }
 
+/* --gray on a (N, C, H, W) batch: each item's first three channels to its one luma channel. */
+static convtool_status batch_luma(const convtool_tensor *t, int batch, convtool_tensor *out)
+{
+    int c = t->c / batch;
+    size_t plane = (size_t)t->h * t->w;
+    convtool_status st = convtool_tensor_alloc(out, batch, t->h, t->w);
+    for (int n = 0; st == CONVTOOL_OK && n < batch; n++) {
+        convtool_tensor item = {c, t->h, t->w, t->data + (size_t)n * c * plane}, luma = {0};
+        st = convtool_to_luma(&item, &luma);
+        if (st == CONVTOOL_OK)
+            memcpy(out->data + (size_t)n * plane, luma.data, plane * sizeof(float));
+        convtool_tensor_free(&luma);
+    }
+    return st;
+}
+
 static convtool_status split_planes(const struct apply_options *o, struct planes *p)
 {
     const convtool_tensor *t = &p->image.tensor;
     int carry_alpha = p->image.has_alpha && o->alpha != ALPHA_FILTER;
     int colors = carry_alpha ? t->c - 1 : t->c;
+    int batch = p->image.info.npy_batch;
     convtool_status st = CONVTOOL_OK;
     if (carry_alpha && o->alpha == ALPHA_KEEP)
         st = slice_channels(t, t->c - 1, 1, &p->alpha);
-    if (st == CONVTOOL_OK && o->gray && colors >= 3)
+    if (st == CONVTOOL_OK && o->gray && batch > 0 && t->c / batch >= 3)
+        return batch_luma(t, batch, &p->color);
+    if (st == CONVTOOL_OK && o->gray && batch == 0 && colors >= 3)
         return convtool_to_luma(t, &p->color);
     if (st == CONVTOOL_OK)
         st = slice_channels(t, 0, colors, &p->color);

@@ -153,8 +153,7 @@ static convtool_status read_number(struct nested *n)
     if (len >= 3 && memcmp(n->s + start, "...", 3) == 0)
         return fail(n, n->line, col,
                     "\"...\": the tensor was printed in short; print it whole "
-                    "(torch.set_printoptions(profile='full'), np.set_printoptions(threshold="
-                    "sys.maxsize)) or pass it as .npy (np.save)");
+                    "(torch.set_printoptions(profile='full')) or pass it as .npy (np.save)");
     if (n->depth == 0)
         return fail(n, n->line, col, "a value outside the brackets");
     convtool_status st = check_leaf(n, 1, col);

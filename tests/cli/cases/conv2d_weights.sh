@@ -144,3 +144,24 @@ expect_exit 2 -- ct apply --torch -p same -s 2 -k '1 1; 1 1' ones.npy x.npy
 expect_stderr_contains "torch refuses padding='same' with stride 2,2"
 expect_exit 0 -- ct apply -p same -s 2 -k '1 1; 1 1' ones.npy s.npy
 expect_stderr_contains 'torch would refuse it'
+
+# --- --gray on a batch: each item's RGB to its luma
+mknpy b3.npy 'np.random.default_rng(6).random((2, 3, 5, 6))'
+expect_exit 0 -- ct apply --torch --gray -k 1 b3.npy gb3.npy
+expect_py 'x = np.load("b3.npy"); y = np.load("gb3.npy")
+assert y.shape == (2, 1, 5, 6)
+assert np.allclose(y[:, 0], .299 * x[:, 0] + .587 * x[:, 1] + .114 * x[:, 2], atol=1e-6)'
+
+# --- shape: weights, batches, torch's shapes
+mknpy xb64.npy 'np.zeros((64, 1, 28, 28))'
+mknpy ek.npy 'np.zeros((4, 1, 3, 3))'
+expect_exit 0 -- ct shape --torch -k ek.npy xb64.npy
+expect_stdout_contains 'xb64.npy -> 26x26  (weight ek (4, 1, 3, 3))    [64, 1, 28, 28] -> [64, 4, 26, 26]'
+expect_exit 0 -- ct shape --torch -k ek.npy xb64.npy --json
+expect_stdout_contains '"weight":[4,1,3,3],"batch":64,"shape_in":[64,1,28,28],"shape_out":[64,4,26,26]'
+expect_exit 2 -- ct shape -k ek.npy 28x28x3
+expect_stderr_contains '28x28x3: 3 input channels do not fit the weight (4, 1, 3, 3)'
+expect_exit 0 -- ct shape 224x224x3 --layers 'conv 64 k7 s2 same'
+expect_stderr_contains "torch would refuse padding='same' with stride 2,2"
+expect_exit 2 -- ct shape --torch 224x224x3 --layers 'conv 64 k7 s2 same'
+expect_stderr_contains "--torch: torch refuses padding='same' with stride 2,2"
