@@ -1,8 +1,9 @@
 /*
- * Channel mixing as a matrix product per group and band of output rows:
- *   out[o in group][band] = bias[o] + W[group rows] (O/G × K) · B (K × band),
- * K = c_per_group·k_h·k_w, B the band's im2col (mix_im2col.c), built in
- * per-thread scratch small enough to stay in cache. The bands depend on the
+ * Channel mixing as a matrix product per group and tile of outputs:
+ *   out[o in group][tile] = bias[o] + W[group rows] (O/G × K) · B (K × tile),
+ * K = c_per_group·k_h·k_w, B the tile's im2col (mix_im2col.c), built in
+ * per-thread scratch small enough to stay in cache. A tile is a band of whole
+ * output rows, or a piece of one row when rows are long. Tiles depend on the
  * geometry only, never on the thread count, so each output value is computed
  * by the same operations on any pool. A 1×1 kernel at stride 1 without
  * padding needs no im2col: B is the input itself.
@@ -24,19 +25,41 @@ struct blocks_job {
     struct mix_rows rows;
     int direct_input; /* 1×1, stride 1, no padding: B is the input */
     int k;            /* c_per_group·k_h·k_w */
-    int band_rows, bands;
+    int band_rows, band_cols; /* a tile: several whole rows, or a piece of one row */
+    int chunks, tiles;        /* tiles per row band; per group */
     float **scratch;  /* per thread, made on first use: B, then the padded rows */
     size_t b_floats, scratch_floats;
     atomic_int failed;
 };
 
-static int choose_band_rows(const convtool_geometry *g, int k)
+/* Tiles of about BAND_TARGET_FLOATS / k outputs: whole rows when they fit, else pieces of one. */
+static void choose_tiles(struct blocks_job *job, const convtool_geometry *g)
 {
-    long columns = BAND_TARGET_FLOATS / k;
+    long columns = BAND_TARGET_FLOATS / job->k;
     if (columns < BAND_MIN_COLUMNS)
         columns = BAND_MIN_COLUMNS;
-    long rows = (columns + g->out_w - 1) / g->out_w;
-    return rows > g->out_h ? g->out_h : (int)rows;
+    if (columns >= g->out_w) {
+        long rows = (columns + g->out_w - 1) / g->out_w;
+        job->band_rows = rows > g->out_h ? g->out_h : (int)rows;
+        job->band_cols = g->out_w;
+        job->chunks = 1;
+    } else {
+        job->band_rows = 1;
+        job->chunks = (int)((g->out_w + columns - 1) / columns);
+        job->band_cols = (g->out_w + job->chunks - 1) / job->chunks;
+    }
+    job->tiles = (g->out_h + job->band_rows - 1) / job->band_rows * job->chunks;
+}
+
+static struct mix_tile tile_at(const struct blocks_job *job, const convtool_geometry *g, int index)
+{
+    struct mix_tile t;
+    int band = index / job->chunks, chunk = index % job->chunks;
+    t.y0 = band * job->band_rows;
+    t.y1 = t.y0 + job->band_rows < g->out_h ? t.y0 + job->band_rows : g->out_h;
+    t.x0 = chunk * job->band_cols;
+    t.x1 = t.x0 + job->band_cols < g->out_w ? t.x0 + job->band_cols : g->out_w;
+    return t;
 }
 
 static void fill_bias(const struct mix_problem *p, int o0, float *c, int n, size_t ldc)
@@ -53,29 +76,30 @@ static void run_block(void *ctx, size_t item, int tid)
     struct blocks_job *job = ctx;
     const struct mix_problem *p = job->p;
     const convtool_geometry *g = p->g;
-    int group = (int)(item / (size_t)job->bands), band = (int)(item % (size_t)job->bands);
-    int y0 = band * job->band_rows;
-    int y1 = y0 + job->band_rows < g->out_h ? y0 + job->band_rows : g->out_h;
-    int n = (y1 - y0) * g->out_w, c0 = group * p->wt->c_per_group, o0 = group * p->o_per_group;
-    size_t plane = (size_t)g->out_h * g->out_w;
+    int group = (int)(item / (size_t)job->tiles);
+    struct mix_tile t = tile_at(job, g, (int)(item % (size_t)job->tiles));
+    /* Whole rows or one row's piece: the tile's outputs are contiguous in each plane. */
+    size_t first = (size_t)t.y0 * g->out_w + (size_t)t.x0, plane = (size_t)g->out_h * g->out_w;
+    int n = (t.y1 - t.y0) * (t.x1 - t.x0), c0 = group * p->wt->c_per_group;
+    int o0 = group * p->o_per_group;
     const float *b;
     int ldb;
     if (job->direct_input) {
-        b = p->in->data + (size_t)c0 * plane + (size_t)y0 * g->out_w;
+        b = p->in->data + (size_t)c0 * plane + first;
         ldb = (int)plane;
     } else {
-        if (!job->scratch[tid])
-            job->scratch[tid] = malloc(job->scratch_floats * sizeof(float));
-        if (!job->scratch[tid]) {
+        float *scratch = job->scratch[tid];
+        if (!scratch)
+            scratch = job->scratch[tid] = malloc(job->scratch_floats * sizeof(float));
+        if (!scratch) {
             atomic_store(&job->failed, 1);
             return;
         }
-        b = job->scratch[tid];
-        mix_im2col(p, &job->rows, c0, y0, y1, job->scratch[tid] + job->b_floats,
-                   job->scratch[tid]);
+        mix_im2col(p, &job->rows, c0, &t, scratch + job->b_floats, scratch);
+        b = scratch;
         ldb = n;
     }
-    float *c = p->out->data + (size_t)o0 * plane + (size_t)y0 * g->out_w;
+    float *c = p->out->data + (size_t)o0 * plane + first;
     fill_bias(p, o0, c, n, plane);
     const float *a = p->wt->values + (size_t)o0 * job->k;
     mix_gemm(p->o_per_group, n, job->k, a, job->k, b, ldb, c, (int)plane);
@@ -97,20 +121,19 @@ convtool_status mix_blocks_run(const struct mix_problem *p, convtool_pool *pool)
     if (k > INT32_MAX || plane > INT32_MAX)
         return CONVTOOL_EOVERFLOW; /* BLAS takes int sizes */
     job.k = (int)k;
-    job.band_rows = choose_band_rows(g, job.k);
-    job.bands = (g->out_h + job.band_rows - 1) / job.band_rows;
+    choose_tiles(&job, g);
     atomic_init(&job.failed, 0);
-    convtool_status st = mix_rows_init(&job.rows, g, job.band_rows);
+    convtool_status st = mix_rows_init(&job.rows, g, job.band_rows, job.band_cols);
     if (st != CONVTOOL_OK)
         return st;
-    /* B (k × band), then span + 1 padded rows (the last a line for deinterleaving). */
-    job.b_floats = k * (size_t)job.band_rows * (size_t)g->out_w;
+    /* B (k × tile), then span + 1 padded rows (the last a line for deinterleaving). */
+    job.b_floats = k * (size_t)job.band_rows * (size_t)job.band_cols;
     job.scratch_floats = job.b_floats + (size_t)(job.rows.span + 1) * job.rows.row_floats;
     job.scratch = calloc((size_t)threads, sizeof *job.scratch);
     if (!job.scratch) {
         st = CONVTOOL_ENOMEM;
     } else {
-        pool_run_tid(pool, (size_t)p->groups * job.bands, run_block, &job);
+        pool_run_tid(pool, (size_t)p->groups * job.tiles, run_block, &job);
         st = atomic_load(&job.failed) ? CONVTOOL_ENOMEM : CONVTOOL_OK;
         for (int t = 0; t < threads; t++)
             free(job.scratch[t]);

@@ -7,24 +7,32 @@
 
 #include "conv/mix_problem.h"
 
-/* The sizes of one geometry's padded rows, as im2col stores them. */
+/* The sizes of the padded rows a tile of output reads, as im2col stores them. */
 struct mix_rows {
-    int wp;         /* padded width: pad_left + in_w + pad_right */
-    int phase_len;  /* ceil(wp / stride_x) */
-    int row_floats; /* phase_len · stride_x: one padded row in stride phases */
-    int span;       /* padded rows a band of band_rows output rows reads */
+    int window;     /* padded columns band_cols outputs read */
+    int phase_len;  /* ceil(window / stride_x) */
+    int row_floats; /* phase_len · stride_x: one padded row piece in stride phases */
+    int span;       /* padded rows band_rows output rows read */
 };
 
-/* CONVTOOL_EOVERFLOW when a padded row or the rows of a band are too big. */
-convtool_status mix_rows_init(struct mix_rows *rows, const convtool_geometry *g, int band_rows);
+/* For tiles of at most band_rows × band_cols outputs. CONVTOOL_EOVERFLOW when
+ * the padded rows of a tile are too big. */
+convtool_status mix_rows_init(struct mix_rows *rows, const convtool_geometry *g, int band_rows,
+                              int band_cols);
+
+/* A tile of outputs: rows [y0, y1) × columns [x0, x1). */
+struct mix_tile {
+    int y0, y1, x0, x1;
+};
 
 /*
- * Writes B for output rows [y0, y1) of the group whose first input channel is
- * c0: row (c·k_h + i)·k_w + j (c < c_per_group) holds, for each output (y, x)
- * of the band in order, P[c0 + c][y·sy + i·dy][x·sx + j·dx]. Row length and
- * stride: (y1 − y0)·out_w. `padded` is scratch of span·row_floats floats.
+ * Writes B for a tile of the group whose first input channel is c0: row
+ * (c·k_h + i)·k_w + j (c < c_per_group) holds, for each output (y, x) of the
+ * tile in row-major order, P[c0 + c][y·sy + i·dy][x·sx + j·dx]. Row length
+ * and stride: (y1 − y0)·(x1 − x0). `padded` is scratch of
+ * (span + 1)·row_floats floats.
  */
-void mix_im2col(const struct mix_problem *p, const struct mix_rows *rows, int c0, int y0, int y1,
-                float *padded, float *b);
+void mix_im2col(const struct mix_problem *p, const struct mix_rows *rows, int c0,
+                const struct mix_tile *t, float *padded, float *b);
 
 #endif

@@ -166,15 +166,15 @@ static convtool_geometry resolve_simple(int h, int w, int kh, int kw, convtool_p
 }
 
 /*
- * Layers big enough to split into many bands of output rows (a real layer's
+ * Layers big enough to split into many tiles (bands of rows, pieces of long rows) (a real layer's
  * K of hundreds), every padding mode and a stride: the reference's values,
  * and the same bytes on 1, 2, 3, 4 and 7 threads.
  */
-static void check_banded_layer(int c, int o, int groups, int k, int stride, int dilation, int pad,
-                               convtool_pad_mode mode, unsigned seed)
+static void check_layer(int c, int h, int w, int o, int groups, int k, int stride, int dilation,
+                        int pad, convtool_pad_mode mode, unsigned seed)
 {
     convtool_tensor in, want, first;
-    convtool_tensor_alloc(&in, c, 45, 38);
+    convtool_tensor_alloc(&in, c, h, w);
     fill_random(in.data, convtool_tensor_count(&in), &seed, -1000, 1000, 1e-3f);
     convtool_weight wt;
     convtool_weight_alloc(&wt, o, c / groups, k, k);
@@ -189,7 +189,7 @@ static void check_banded_layer(int c, int o, int groups, int k, int stride, int 
     spec.stride_y = spec.stride_x = stride;
     spec.dilation_y = spec.dilation_x = dilation;
     spec.mode = mode;
-    assert_int_equal(convtool_geometry_resolve(&spec, 45, 38, k, k, &g), CONVTOOL_OK);
+    assert_int_equal(convtool_geometry_resolve(&spec, h, w, k, k, &g), CONVTOOL_OK);
     assert_int_equal(ref_conv2d_mix(&in, &wt, groups, bias, &g, &want), CONVTOOL_OK);
     assert_int_equal(convtool_conv2d_mix(&in, &wt, groups, bias, &g, NULL, &first), CONVTOOL_OK);
     assert_close(&first, &want, (size_t)(c / groups) * k * k);
@@ -213,13 +213,17 @@ static void check_banded_layer(int c, int o, int groups, int k, int stride, int 
 static void test_banded_layers(void **state)
 {
     (void)state;
-    check_banded_layer(48, 40, 1, 3, 1, 1, 1, CONVTOOL_PAD_ZEROS, 1);
-    check_banded_layer(48, 40, 2, 3, 1, 2, 3, CONVTOOL_PAD_REFLECT, 2);
-    check_banded_layer(6, 16, 1, 7, 2, 1, 3, CONVTOOL_PAD_REPLICATE, 3);
-    check_banded_layer(32, 64, 4, 5, 3, 1, 4, CONVTOOL_PAD_CIRCULAR, 4);
-    check_banded_layer(64, 32, 1, 1, 1, 1, 1, CONVTOOL_PAD_SYMMETRIC, 5);
-    check_banded_layer(64, 32, 2, 1, 1, 1, 0, CONVTOOL_PAD_ZEROS, 6); /* B is the input */
-    check_banded_layer(16, 32, 16, 3, 2, 1, 2, CONVTOOL_PAD_REFLECT, 7); /* depthwise ×2 */
+    check_layer(48, 45, 38, 40, 1, 3, 1, 1, 1, CONVTOOL_PAD_ZEROS, 1);
+    check_layer(48, 45, 38, 40, 2, 3, 1, 2, 3, CONVTOOL_PAD_REFLECT, 2);
+    check_layer(6, 45, 38, 16, 1, 7, 2, 1, 3, CONVTOOL_PAD_REPLICATE, 3);
+    check_layer(32, 45, 38, 64, 4, 5, 3, 1, 4, CONVTOOL_PAD_CIRCULAR, 4);
+    check_layer(64, 45, 38, 32, 1, 1, 1, 1, 1, CONVTOOL_PAD_SYMMETRIC, 5);
+    check_layer(64, 45, 38, 32, 2, 1, 1, 1, 0, CONVTOOL_PAD_ZEROS, 6); /* B is the input */
+    check_layer(16, 45, 38, 32, 16, 3, 2, 1, 2, CONVTOOL_PAD_REFLECT, 7); /* depthwise ×2 */
+    /* K = 1600: rows longer than a tile, cut into pieces (phases line up at stride 2). */
+    check_layer(64, 7, 150, 8, 1, 5, 1, 1, 2, CONVTOOL_PAD_REFLECT, 8);
+    check_layer(64, 9, 161, 6, 1, 5, 2, 2, 5, CONVTOOL_PAD_CIRCULAR, 9);
+    check_layer(64, 5, 157, 8, 1, 1, 1, 1, 0, CONVTOOL_PAD_ZEROS, 10); /* K 64 */
 }
 
 /* A hand-computed mix: two channels, a 1×1 weight per channel pair, a bias each. */
