@@ -56,10 +56,10 @@ struct kernel_array {
 };
 
 /*
- * True when the text is for kernel_read_array: it starts (after blanks) with
- * tensor(, array( (torch., np. or numpy. before them) or "Parameter
- * containing:", or with three '[' (rank 3 and up; ranks 1 and 2 stay with
- * the text format, which reads them as rows).
+ * True when the text is for kernel_read_array: it starts (after blanks and
+ * # comments) with tensor(, array( (torch., np. or numpy. before them) or
+ * "Parameter containing:", or with three '[' (rank 3 and up; ranks 1 and 2
+ * stay with the text format, which reads them as rows).
  */
 int kernel_text_is_array(const char *text, size_t len);
 

@@ -64,10 +64,16 @@ static void where(const struct nested *n, int depth, char *out, size_t size)
         at += (size_t)snprintf(out + at, size - at, "[%d]", n->index[d]);
 }
 
+/* Blanks, newlines and '#' comments (a pasted cell may carry them). */
 static void skip_layout(struct nested *n)
 {
     while (n->pos < n->len) {
         char c = n->s[n->pos];
+        if (c == '#') {
+            while (n->pos < n->len && n->s[n->pos] != '\n')
+                n->pos++;
+            continue;
+        }
         if (c == '\n') {
             n->line++;
             n->line_start = n->pos + 1;
@@ -147,7 +153,7 @@ static convtool_status read_number(struct nested *n)
     size_t start = n->pos;
     int col = col_at(n, start);
     while (n->pos < n->len && !is_space((unsigned char)n->s[n->pos]) &&
-           !strchr(",[]()", n->s[n->pos]))
+           !strchr(",[]()#", n->s[n->pos]))
         n->pos++;
     size_t len = n->pos - start;
     if (len >= 3 && memcmp(n->s + start, "...", 3) == 0)
@@ -265,10 +271,17 @@ static convtool_status read_tail(struct nested *n, int wrapped)
 int kernel_text_is_array(const char *text, size_t len)
 {
     struct nested n = {.s = text, .len = len, .line = 1};
+    int opened = 0;
     skip_layout(&n);
     if (skip_constructor(&n))
         return 1;
-    return starts_with(&n, "[[[");
+    /* "[ [ [" with layout between is as deep as "[[[" */
+    while (n.pos < n.len && n.s[n.pos] == '[') {
+        opened++;
+        n.pos++;
+        skip_layout(&n);
+    }
+    return opened >= 3;
 }
 
 static convtool_status fill_shape(struct nested *n, struct kernel_array *a)

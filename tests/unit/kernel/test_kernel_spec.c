@@ -90,6 +90,17 @@ static void test_banks(void **state)
     assert_int_equal(spec.bank.count, 1);
     assert_int_equal(spec.bank.kernels[0].h, 2);
     convtool_kernel_spec_free(&spec);
+    /* comments and layout before the brackets do not hide the depth */
+    assert_int_equal(parse("# two kernels\n[ [ [1, 2]], [[3, 4]]]  # done", &spec, NULL),
+                     CONVTOOL_OK);
+    assert_int_equal(spec.bank.count, 2);
+    convtool_kernel_spec_free(&spec);
+    convtool_parse_error e;
+    assert_int_equal(parse("description: d\n[[[1, 2]], [[3, 4]]]", &spec, &e), CONVTOOL_EPARSE);
+    assert_int_equal(e.line, 2);
+    assert_int_equal(e.column, 3);
+    assert_string_equal(e.message, "lists nested 3 deep are a bank of kernels (4 deep a weight): "
+                                   "give them without directives, or one kernel per --- section");
     assert_int_equal(parse("1 2; 3 4", &spec, NULL), CONVTOOL_OK); /* the text format as before */
     assert_int_equal(spec.bank.count, 1);
     convtool_kernel_spec_free(&spec);
