@@ -4,6 +4,7 @@
  * [0,1] on its own, so a faint response shows as well as a strong one.
  */
 #include <float.h>
+#include <limits.h>
 #include <string.h>
 
 #include "apply/apply_common.h"
@@ -50,8 +51,11 @@ int apply_write_grid(const struct apply_job *job, const struct output_file *out,
                        0, parts[0].h, parts[0].w};
     l.rows = (l.tiles + l.cols - 1) / l.cols;
     convtool_tensor grid = {0}, tile = {0};
-    convtool_status st = convtool_tensor_alloc(&grid, 1, GRID_GAP + l.rows * (l.th + GRID_GAP),
-                                               GRID_GAP + l.cols * (l.tw + GRID_GAP));
+    long long gh = GRID_GAP + (long long)l.rows * (l.th + GRID_GAP);
+    long long gw = GRID_GAP + (long long)l.cols * (l.tw + GRID_GAP);
+    if (gh > INT_MAX || gw > INT_MAX)
+        return cli_report(out->path, CONVTOOL_EOVERFLOW);
+    convtool_status st = convtool_tensor_alloc(&grid, 1, (int)gh, (int)gw);
     if (st == CONVTOOL_OK)
         st = convtool_tensor_alloc(&tile, 1, l.th, l.tw);
     if (st != CONVTOOL_OK) {
