@@ -76,6 +76,8 @@ def draw(rng):
     dy, dx = int(rng.integers(1, 3)), int(rng.integers(1, 3))
     kind = str(rng.choice(["explicit", "explicit", "same", "valid"]))
     py, px = int(rng.integers(0, 4)), int(rng.integers(0, 4))
+    if kind == "same" and rng.integers(0, 4) > 0:  # mostly what torch takes: 'same' at stride 1
+        sy = sx = 1
     mode = str(rng.choice(MODES))
     return dict(n=n, rank=int(rng.choice([4, 4, 3])), c=c, o=o, groups=groups, cpg=cpg, h=h,
                 w=w, kh=kh, kw=kw, sy=sy, sx=sx, dy=dy, dx=dx, kind=kind, py=py, px=px,
@@ -130,8 +132,10 @@ def run_case(binary, g, rng, tmp):
     too_wide = g["mode"] in ("reflect", "symmetric") and (
         max(pad[:2]) >= g["h"] or max(pad[2:]) >= g["w"])
     strided_same = g["kind"] == "same" and (g["sy"] > 1 or g["sx"] > 1)
+    # torch's F.pad: circular padding may wrap around once at most
+    wraps_twice = g["mode"] == "circular" and (max(pad[:2]) > g["h"] or max(pad[2:]) > g["w"])
     # groups inferred: C_in / (C/groups) = groups when the weight fits, as torch does
-    refused = oh < 1 or ow < 1 or too_wide or strided_same
+    refused = oh < 1 or ow < 1 or too_wide or strided_same or wraps_twice
     r = subprocess.run(args, cwd=tmp, capture_output=True, text=True)
     if refused:
         return "refused" if r.returncode == 2 else "expected exit 2, got %d: %s" % (

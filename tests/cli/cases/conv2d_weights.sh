@@ -165,3 +165,13 @@ expect_exit 0 -- ct shape 224x224x3 --layers 'conv 64 k7 s2 same'
 expect_stderr_contains "torch would refuse padding='same' with stride 2,2"
 expect_exit 2 -- ct shape --torch 224x224x3 --layers 'conv 64 k7 s2 same'
 expect_stderr_contains "--torch: torch refuses padding='same' with stride 2,2"
+
+# --- circular padding wider than the input: torch's F.pad refuses; convtool says so
+mknpy s3.npy 'np.ones((3, 3))'
+expect_exit 0 -- ct apply -m circular -p 4 -k 1 s3.npy c4.npy
+expect_stderr_contains 'circular padding wider than the input (3x3): torch would refuse it'
+expect_exit 2 -- ct apply --torch -m circular -p 4 -k 1 s3.npy c5.npy
+expect_stderr_contains '--torch: torch refuses circular padding wider than the input'
+expect_file_absent c5.npy
+expect_exit 0 -- ct apply --torch -m circular -p 3 -k 1 s3.npy c3.npy
+expect_stderr_empty
