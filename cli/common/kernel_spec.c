@@ -232,8 +232,9 @@ static int load_bank(const char *spec, const char *kernels_dir, int first_index,
     int rc = load_spec(spec, kernels_dir, first_index, use, &any);
     memset(bank, 0, sizeof *bank);
     if (rc == EXIT_OK && any.is_weight) {
-        cli_error("-k %s: a 4-D weight (%d, %d, %d, %d) mixes channels; only 'convtool apply' "
-                  "and 'convtool shape' take one",
+        cli_error("%s: a 4-D weight (%d, %d, %d, %d) mixes channels, no bank of kernels: "
+                  "'convtool apply' and 'convtool shape' take it, 'kernels show' (without --as) "
+                  "prints it",
                   spec, any.weight.o, any.weight.c_per_group, any.weight.h, any.weight.w);
         rc = EXIT_USAGE;
     }

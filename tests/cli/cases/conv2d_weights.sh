@@ -175,3 +175,10 @@ expect_stderr_contains '--torch: torch refuses circular padding wider than the i
 expect_file_absent c5.npy
 expect_exit 0 -- ct apply --torch -m circular -p 3 -k 1 s3.npy c3.npy
 expect_stderr_empty
+
+# --- kernels show: a weight's planes, as torch indexes them
+expect_exit 0 -- ct kernels show 'tensor([[[[1., 2.]], [[3., 4.]]]])'
+expect_stdout_contains 'k1: a weight (O, C/groups, kH, kW) = (1, 2, 1, 2) that mixes channels'
+expect_stdout_contains '[0, 1]: 2x1, sum 7'
+expect_exit 2 -- ct kernels show --as npy ek.npy
+expect_stderr_contains 'a 4-D weight (4, 1, 3, 3) mixes channels'
