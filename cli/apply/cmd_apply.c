@@ -196,6 +196,12 @@ static int load_kernels(struct apply_options *o, struct prepared_kernel *kernels
         rc = load_one(o, i, kernels, &n, specs, &combine_from);
     if (rc == EXIT_OK && n > 1 && kernels[0].wt.values)
         rc = weight_alone(o, specs[0], n);
+    if (rc == EXIT_OK && o->groups && !kernels[0].wt.values) {
+        cli_error("--groups %d: groups split the channels of a 4-D weight (O, C/groups, kH, kW); "
+                  "-k %s filters each channel on its own (torch's groups = C already)",
+                  o->groups, specs[0]);
+        rc = EXIT_USAGE;
+    }
     memcpy(o->kernel_specs, specs, (size_t)n * sizeof *specs);
     o->kernel_count = n; /* so that every kernel loaded is freed, also after an error */
     return rc;

@@ -416,6 +416,12 @@ static int load_kernels(const struct shape_options *o, struct shape_kernel *kern
         int rc = load_kernel(o, i, &kernels[i]);
         if (rc != EXIT_OK)
             return rc;
+        if (o->groups && !kernels[i].o) {
+            cli_error("--groups %d: groups split the channels of a 4-D weight; -k %s filters "
+                      "each channel on its own",
+                      o->groups, o->kernel_specs[i]);
+            return EXIT_USAGE;
+        }
     }
     return EXIT_OK;
 }

@@ -182,3 +182,10 @@ expect_stdout_contains 'k1: a weight (O, C/groups, kH, kW) = (1, 2, 1, 2) that m
 expect_stdout_contains '[0, 1]: 2x1, sum 7'
 expect_exit 2 -- ct kernels show --as npy ek.npy
 expect_stderr_contains 'a 4-D weight (4, 1, 3, 3) mixes channels'
+
+# --- --groups belongs to weights
+expect_exit 2 -- ct apply --groups 2 -k blur s3.npy g2.npy
+expect_stderr_contains '--groups 2: groups split the channels of a 4-D weight'
+expect_file_absent g2.npy
+expect_exit 2 -- ct shape --groups 2 -k blur 5x5
+expect_stderr_contains '--groups 2: groups split the channels of a 4-D weight'
