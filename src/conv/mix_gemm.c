@@ -5,9 +5,17 @@
  * runs it, and results do not depend on the thread count. Every product is
  * formed (no zero skipping), so 0·NaN is NaN as in PyTorch.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "conv/mix_gemm.h"
+#include "convtool/convtool.h"
+#if defined(CONVTOOL_X86_64)
+#include "conv/mix_gemm_avx2.h"
+#endif
 
 #define CBLAS_ROW_MAJOR 101
 #define CBLAS_NO_TRANS 111
@@ -18,7 +26,6 @@ typedef void (*sgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int 
 
 #if defined(CONVTOOL_WITH_BLAS)
 #include <dlfcn.h>
-#include <pthread.h>
 
 /*
  * OpenBLAS is opened on first use, not linked: loading it starts its thread
@@ -107,17 +114,76 @@ static void portable_gemm(int m, int n, int k, const float *a, int lda, const fl
         gemm_row(n, k, a + (size_t)r * lda, b, ldb, c + (size_t)r * ldc);
 }
 
+static atomic_int forced = MIX_GEMM_AUTO;
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static enum mix_gemm_choice from_env = MIX_GEMM_AUTO;
+
+void mix_gemm_prefer(enum mix_gemm_choice choice)
+{
+    atomic_store(&forced, choice);
+}
+
+static void read_env(void)
+{
+    const char *env = getenv("CONVTOOL_GEMM");
+    if (!env)
+        return;
+    if (strcmp(env, "openblas") == 0)
+        from_env = MIX_GEMM_OPENBLAS;
+    else if (strcmp(env, "avx2") == 0)
+        from_env = MIX_GEMM_AVX2;
+    else if (strcmp(env, "portable") == 0)
+        from_env = MIX_GEMM_PORTABLE;
+}
+
+/* What runs now: the preference, as far as the build, the library and the SIMD level allow. */
+static enum mix_gemm_choice backend(void)
+{
+    enum mix_gemm_choice want = (enum mix_gemm_choice)atomic_load(&forced);
+    if (want == MIX_GEMM_AUTO) {
+        pthread_once(&env_once, read_env);
+        want = from_env;
+    }
+#if defined(CONVTOOL_X86_64)
+    int avx2 = convtool_simd_active() >= CONVTOOL_SIMD_AVX2;
+#else
+    int avx2 = 0;
+#endif
+    if (want == MIX_GEMM_PORTABLE)
+        return MIX_GEMM_PORTABLE;
+    if (want == MIX_GEMM_AVX2 && avx2)
+        return MIX_GEMM_AVX2;
+    if (blas())
+        return MIX_GEMM_OPENBLAS;
+    return avx2 ? MIX_GEMM_AVX2 : MIX_GEMM_PORTABLE;
+}
+
 void mix_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
               int ldc)
 {
-    if (blas())
+    switch (backend()) {
+    case MIX_GEMM_OPENBLAS:
         blas()(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, m, n, k, 1.0f, a, lda, b, ldb,
                1.0f, c, ldc);
-    else
+        break;
+#if defined(CONVTOOL_X86_64)
+    case MIX_GEMM_AVX2:
+        mix_gemm_avx2(m, n, k, a, lda, b, ldb, c, ldc);
+        break;
+#endif
+    default:
         portable_gemm(m, n, k, a, lda, b, ldb, c, ldc);
+    }
 }
 
 const char *mix_gemm_backend(void)
 {
-    return blas() ? "OpenBLAS" : "portable";
+    switch (backend()) {
+    case MIX_GEMM_OPENBLAS:
+        return "OpenBLAS";
+    case MIX_GEMM_AVX2:
+        return "AVX2";
+    default:
+        return "portable";
+    }
 }

@@ -10,7 +10,18 @@
 void mix_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
               int ldc);
 
-/* "OpenBLAS" or "portable", for benchmarks and reports. */
+/*
+ * Which GEMM runs. AUTO: CONVTOOL_GEMM=openblas|avx2|portable if set, else
+ * OpenBLAS when it loads (the fastest measured, bench/RESULTS.md), else the
+ * AVX2 kernel when the active SIMD level has it, else portable loops. A
+ * preference the machine cannot honour falls back in that order.
+ */
+enum mix_gemm_choice { MIX_GEMM_AUTO, MIX_GEMM_OPENBLAS, MIX_GEMM_AVX2, MIX_GEMM_PORTABLE };
+
+/* Process-wide, for the tests that run every backend. */
+void mix_gemm_prefer(enum mix_gemm_choice choice);
+
+/* "OpenBLAS", "AVX2" or "portable": what runs now. */
 const char *mix_gemm_backend(void);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "conv/mix_gemm.h"
 #include "ref_conv.h"
 #include "test_helpers.h"
 
@@ -411,6 +412,26 @@ static void test_mix_into(void **state)
     convtool_weight_free(&wt);
 }
 
+/* The AVX2 kernel and the portable loops (each the fallback of a machine without
+ * OpenBLAS) on the same cases as OpenBLAS; AVX2 only where the CPU has it. */
+static void test_every_gemm_backend(void **state)
+{
+    const struct {
+        enum mix_gemm_choice choice;
+        const char *name;
+    } backends[] = {{MIX_GEMM_AVX2, "AVX2"}, {MIX_GEMM_PORTABLE, "portable"},
+                    {MIX_GEMM_OPENBLAS, "OpenBLAS"}};
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+        mix_gemm_prefer(backends[i].choice);
+        if (strcmp(mix_gemm_backend(), backends[i].name) != 0)
+            continue; /* no AVX2 here, or no libopenblas.so.0 */
+        compare_random_cases(99 + (unsigned)i, 120, 24);
+        test_banded_layers(state);
+        test_nan_and_infinity(state);
+    }
+    mix_gemm_prefer(MIX_GEMM_AUTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_nan_and_infinity),
         cmocka_unit_test(test_shape_rules),
         cmocka_unit_test(test_mix_into),
+        cmocka_unit_test(test_every_gemm_backend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
