@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Channel mixing in process: convtool (bench/mix_bench.c) beside torch.nn.functional.conv2d.
 
-    mix_compare.py --mix-bench BIN [--rounds R] [--reps N] [--threads T]
+    mix_compare.py --mix-bench BIN [--rounds R] [--reps N] [--threads T] [--backends avx2,portable]
 
 Both sides get the same cases (a batch of 8 items, zero padding, a bias) and T
 threads (torch.set_num_threads). Rounds alternate convtool and torch so both
@@ -9,8 +9,11 @@ see the same machine load; each round is the median of N timed batches after a
 warm-up, and the table shows the median of the rounds' medians and the ratio
 convtool / torch (≤ 1.0 is the goal). convtool times one convtool_conv2d_mix_into
 call per item into preallocated outputs ("into") and, with an output allocated
-per call as torch does, convtool_conv2d_mix ("fresh").
+per call as torch does, convtool_conv2d_mix ("fresh"). --backends adds an "into"
+column for each other GEMM (CONVTOOL_GEMM=avx2: the hand-written kernel, the
+fallback without OpenBLAS; portable: plain loops), timed in the same rounds.
 """
+import os
 import argparse
 import statistics
 import subprocess
@@ -42,10 +45,11 @@ def torch_median(case, reps):
     return statistics.median(times)
 
 
-def convtool_medians(binary, threads, reps, fresh):
+def convtool_medians(binary, threads, reps, fresh, backend=None):
     argv = [binary, "-j", str(threads), "-r", str(reps)] + (["-f"] if fresh else [])
     argv += [c[0] for c in CASES]
-    out = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=True).stdout
+    env = dict(os.environ, CONVTOOL_GEMM=backend) if backend else None
+    out = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=True, env=env).stdout
     return {line.split()[0]: float(line.split()[1]) for line in out.splitlines() if " ms" in line}
 
 
@@ -55,26 +59,33 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--reps", type=int, default=9)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--backends", default="")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    got = {name: {"into": [], "fresh": [], "torch": []} for name, *_ in CASES}
+    load = open("/proc/loadavg").read().split()[0]
+    extra = [b for b in a.backends.split(",") if b]
+    got = {name: {k: [] for k in ["into", "fresh", "torch"] + extra} for name, *_ in CASES}
     for r in range(a.rounds):
-        for mode in ("into", "fresh"):
-            for name, ms in convtool_medians(a.mix_bench, a.threads, a.reps, mode == "fresh").items():
+        for mode in ["into", "fresh"] + extra:
+            medians = convtool_medians(a.mix_bench, a.threads, a.reps, mode == "fresh",
+                                       mode if mode in extra else None)
+            for name, ms in medians.items():
                 got[name][mode].append(ms)
         for case in CASES:
             got[case[0]]["torch"].append(torch_median(case, a.reps))
         print("round %d: %s" % (r + 1, "  ".join(
-            "%s %.1f/%.1f/%.1f" % (n, v["into"][-1], v["fresh"][-1], v["torch"][-1])
-            for n, v in got.items())), file=sys.stderr)
-    print("torch %s, %d threads, %d rounds × %d reps (median of round medians, ms)\n"
-          % (torch.__version__, a.threads, a.rounds, a.reps))
-    print("| layer | convtool into | convtool fresh | torch | into / torch | fresh / torch |")
-    print("|---|---|---|---|---|---|")
+            "%s %s" % (n, "/".join("%.1f" % v[k][-1] for k in v)) for n, v in got.items())),
+            file=sys.stderr)
+    print("torch %s, %d threads, %d rounds × %d reps (median of round medians, ms); "
+          "load average before: %s\n" % (torch.__version__, a.threads, a.rounds, a.reps, load))
+    print("| layer | torch | convtool into | convtool fresh | into / torch | fresh / torch |"
+          + "".join(" %s into | %s / torch |" % (b, b) for b in extra))
+    print("|---|---|---|---|---|---|" + "---|---|" * len(extra))
     for name, desc, *_ in CASES:
         m = {k: statistics.median(v) for k, v in got[name].items()}
         print("| %s | %.2f | %.2f | %.2f | %.2f | %.2f |" % (
-            desc, m["into"], m["fresh"], m["torch"], m["into"] / m["torch"], m["fresh"] / m["torch"]))
+            desc, m["torch"], m["into"], m["fresh"], m["into"] / m["torch"], m["fresh"] / m["torch"])
+            + "".join(" %.2f | %.2f |" % (m[b], m[b] / m["torch"]) for b in extra))
 
 
 if __name__ == "__main__":
