@@ -41,15 +41,43 @@ static void place(const struct layout *l, convtool_tensor *grid, int i, const fl
         memcpy(dst + (size_t)y * grid->w, plane + (size_t)y * l->tw, l->tw * sizeof(float));
 }
 
+/* One row per batch item; one item alone gets rows of at most GRID_ROW_MAX tiles. */
+static struct layout plan(const convtool_tensor *parts, int count, int batch)
+{
+    int per_item = count * (parts[0].c / batch);
+    struct layout l = {.tiles = per_item * batch, .th = parts[0].h, .tw = parts[0].w};
+    l.cols = batch > 1 || per_item < GRID_ROW_MAX ? per_item : GRID_ROW_MAX;
+    l.rows = (l.tiles + l.cols - 1) / l.cols;
+    return l;
+}
+
+/* Tiles in order: item by item, each kernel's channels in turn, each mapped on its own. */
+static void fill(const struct apply_options *o, const struct layout *l,
+                 const convtool_tensor *parts, int count, int batch, convtool_tensor *tile,
+                 convtool_tensor *grid)
+{
+    size_t plane = (size_t)l->th * l->tw;
+    int per_part = parts[0].c / batch, i = 0;
+    for (size_t k = 0, n = convtool_tensor_count(grid); k < n; k++)
+        grid->data[k] = GRID_LINE;
+    for (int n = 0; n < batch; n++)
+        for (int k = 0; k < count; k++)
+            for (int c = 0; c < per_part; c++, i++) {
+                memcpy(tile->data, parts[k].data + ((size_t)n * per_part + c) * plane,
+                       plane * sizeof(float));
+                if (o->map_given)
+                    convtool_map_apply(tile, o->map);
+                else
+                    normalize_tile(tile->data, plane);
+                place(l, grid, i, tile->data);
+            }
+}
+
 int apply_write_grid(const struct apply_job *job, const struct output_file *out,
                      const convtool_tensor *parts, int count, int batch)
 {
     const struct apply_options *o = job->opts;
-    int per_item = count * (parts[0].c / batch);
-    struct layout l = {per_item * batch, batch > 1 ? per_item : per_item < GRID_ROW_MAX ? per_item
-                                                                                       : GRID_ROW_MAX,
-                       0, parts[0].h, parts[0].w};
-    l.rows = (l.tiles + l.cols - 1) / l.cols;
+    struct layout l = plan(parts, count, batch);
     convtool_tensor grid = {0}, tile = {0};
     long long gh = GRID_GAP + (long long)l.rows * (l.th + GRID_GAP);
     long long gw = GRID_GAP + (long long)l.cols * (l.tw + GRID_GAP);
@@ -58,29 +86,13 @@ int apply_write_grid(const struct apply_job *job, const struct output_file *out,
     convtool_status st = convtool_tensor_alloc(&grid, 1, (int)gh, (int)gw);
     if (st == CONVTOOL_OK)
         st = convtool_tensor_alloc(&tile, 1, l.th, l.tw);
-    if (st != CONVTOOL_OK) {
-        convtool_tensor_free(&grid);
-        return cli_report(out->path, st);
-    }
-    for (size_t i = 0, n = convtool_tensor_count(&grid); i < n; i++)
-        grid.data[i] = GRID_LINE;
-    size_t plane = (size_t)l.th * l.tw;
-    int per_part = parts[0].c / batch, i = 0;
-    for (int n = 0; n < batch; n++)
-        for (int k = 0; k < count; k++)
-            for (int c = 0; c < per_part; c++, i++) {
-                memcpy(tile.data, parts[k].data + ((size_t)n * per_part + c) * plane,
-                       plane * sizeof(float));
-                if (o->map_given)
-                    convtool_map_apply(&tile, o->map);
-                else
-                    normalize_tile(tile.data, plane);
-                place(&l, &grid, i, tile.data);
-            }
+    if (st == CONVTOOL_OK)
+        fill(o, &l, parts, count, batch, &tile, &grid);
     convtool_save_options so = {.format = out->format, .jpeg_quality = o->quality,
                                 .npy_rank = 2, .png_level = o->png_level, .pool = job->pool};
     convtool_buffer encoded = {0};
-    st = convtool_image_encode(&grid, &so, &encoded);
+    if (st == CONVTOOL_OK)
+        st = convtool_image_encode(&grid, &so, &encoded);
     int rc = st == CONVTOOL_OK ? apply_write(out->path, &encoded) : cli_report(out->path, st);
     convtool_buffer_free(&encoded);
     convtool_tensor_free(&grid);
