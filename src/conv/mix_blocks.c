@@ -6,10 +6,13 @@
  * output rows, or a piece of one row when rows are long. Tiles depend on the
  * geometry only, never on the thread count, so each output value is computed
  * by the same operations on any pool. A 1×1 kernel at stride 1 without
- * padding needs no im2col: B is the input itself.
+ * padding needs no im2col: B is the input itself. With the AVX2 kernel
+ * (mix_gemm.h) there is no im2col copy at all: B's rows are pointers into the
+ * tile's padded input rows (mix_padded_rows, mix_row_pointers).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conv/mix_blocks.h"
 #include "conv/mix_gemm.h"
@@ -24,11 +27,13 @@ struct blocks_job {
     const struct mix_problem *p;
     struct mix_rows rows;
     int direct_input; /* 1×1, stride 1, no padding: B is the input */
+    int by_rows;      /* the GEMM reads B by row pointers into padded rows: no im2col copy */
     int k;            /* c_per_group·k_h·k_w */
     int band_rows, band_cols; /* a tile: several whole rows, or a piece of one row */
     int chunks, tiles;        /* tiles per row band; per group */
     float **scratch;  /* per thread, made on first use: B, then the padded rows */
     size_t b_floats, scratch_floats;
+    size_t wide_floats; /* stride 1, whole rows, by rows: the tile's outputs at padded width */
     atomic_int failed;
 };
 
@@ -71,6 +76,63 @@ static void fill_bias(const struct mix_problem *p, int o0, float *c, int n, size
     }
 }
 
+/* Per-thread scratch, made on first use; NULL (and the job failed) when out of memory. */
+static float *thread_scratch(struct blocks_job *job, int tid)
+{
+    if (!job->scratch[tid])
+        job->scratch[tid] = malloc(job->scratch_floats * sizeof(float));
+    if (!job->scratch[tid])
+        atomic_store(&job->failed, 1);
+    return job->scratch[tid];
+}
+
+/*
+ * At stride 1 the padded rows of a tile lie one after another, so B's row for
+ * tap (c, i, j) runs on through the whole tile if each output row is computed
+ * over the padded width: row_floats − out_w extra outputs per row (2 of 58 for
+ * a 3×3 on 56 columns), thrown away, for one long GEMM instead of one per row
+ * with a narrow tail. The sums are the same: bias, then one FMA per tap in order.
+ */
+static void run_contiguous(struct blocks_job *job, const struct mix_tile *t, int o0,
+                           const float **b, const float *padded, float *wide)
+{
+    const struct mix_problem *p = job->p;
+    const convtool_geometry *g = p->g;
+    size_t plane = (size_t)g->out_h * g->out_w, stride = (size_t)job->rows.row_floats;
+    int n = (int)((size_t)(t->y1 - t->y0 - 1) * stride) + g->out_w;
+    mix_row_pointers(p, &job->rows, t, t->y0, padded, b);
+    fill_bias(p, o0, wide, n, (size_t)n);
+    mix_gemm_rows(p->o_per_group, n, job->k, p->wt->values + (size_t)o0 * job->k, job->k, b, wide,
+                  n);
+    for (int o = 0; o < p->o_per_group; o++)
+        for (int y = t->y0; y < t->y1; y++)
+            memcpy(p->out->data + (size_t)(o0 + o) * plane + (size_t)y * g->out_w,
+                   wide + (size_t)o * n + (size_t)(y - t->y0) * stride, (size_t)g->out_w * sizeof(float));
+}
+
+/* B's rows pointing into the tile's padded input rows: one tile at stride 1, else row by row. */
+static void run_by_rows(struct blocks_job *job, const struct mix_tile *t, int c0, int o0,
+                        float *scratch)
+{
+    const struct mix_problem *p = job->p;
+    const convtool_geometry *g = p->g;
+    size_t plane = (size_t)g->out_h * g->out_w;
+    const float **b = (const float **)scratch; /* k pointers, then the padded rows */
+    float *padded = scratch + job->b_floats;
+    mix_padded_rows(p, &job->rows, c0, t, padded);
+    if (job->wide_floats) {
+        run_contiguous(job, t, o0, b, padded, scratch + job->scratch_floats - job->wide_floats);
+        return;
+    }
+    const float *a = p->wt->values + (size_t)o0 * job->k;
+    for (int y = t->y0; y < t->y1; y++) {
+        mix_row_pointers(p, &job->rows, t, y, padded, b);
+        float *c = p->out->data + (size_t)o0 * plane + (size_t)y * g->out_w + t->x0;
+        fill_bias(p, o0, c, t->x1 - t->x0, plane);
+        mix_gemm_rows(p->o_per_group, t->x1 - t->x0, job->k, a, job->k, b, c, (int)plane);
+    }
+}
+
 static void run_block(void *ctx, size_t item, int tid)
 {
     struct blocks_job *job = ctx;
@@ -78,23 +140,25 @@ static void run_block(void *ctx, size_t item, int tid)
     const convtool_geometry *g = p->g;
     int group = (int)(item / (size_t)job->tiles);
     struct mix_tile t = tile_at(job, g, (int)(item % (size_t)job->tiles));
+    int c0 = group * p->wt->c_per_group, o0 = group * p->o_per_group;
+    if (job->by_rows) {
+        float *scratch = thread_scratch(job, tid);
+        if (scratch)
+            run_by_rows(job, &t, c0, o0, scratch);
+        return;
+    }
     /* Whole rows or one row's piece: the tile's outputs are contiguous in each plane. */
     size_t first = (size_t)t.y0 * g->out_w + (size_t)t.x0, plane = (size_t)g->out_h * g->out_w;
-    int n = (t.y1 - t.y0) * (t.x1 - t.x0), c0 = group * p->wt->c_per_group;
-    int o0 = group * p->o_per_group;
+    int n = (t.y1 - t.y0) * (t.x1 - t.x0);
     const float *b;
     int ldb;
     if (job->direct_input) {
         b = p->in->data + (size_t)c0 * plane + first;
         ldb = (int)plane;
     } else {
-        float *scratch = job->scratch[tid];
+        float *scratch = thread_scratch(job, tid);
         if (!scratch)
-            scratch = job->scratch[tid] = malloc(job->scratch_floats * sizeof(float));
-        if (!scratch) {
-            atomic_store(&job->failed, 1);
             return;
-        }
         mix_im2col(p, &job->rows, c0, &t, scratch + job->b_floats, scratch);
         b = scratch;
         ldb = n;
@@ -116,6 +180,7 @@ convtool_status mix_blocks_run(const struct mix_problem *p, convtool_pool *pool)
     const convtool_geometry *g = p->g;
     int threads = convtool_pool_threads(pool);
     struct blocks_job job = {.p = p, .direct_input = is_direct_input(g)};
+    job.by_rows = !job.direct_input && mix_gemm_takes_rows();
     size_t plane = (size_t)g->out_h * g->out_w;
     size_t k = (size_t)p->wt->c_per_group * g->k_h * g->k_w;
     if (k > INT32_MAX || plane > INT32_MAX)
@@ -126,9 +191,20 @@ convtool_status mix_blocks_run(const struct mix_problem *p, convtool_pool *pool)
     convtool_status st = mix_rows_init(&job.rows, g, job.band_rows, job.band_cols);
     if (st != CONVTOOL_OK)
         return st;
-    /* B (k × tile), then span + 1 padded rows (the last a line for deinterleaving). */
-    job.b_floats = k * (size_t)job.band_rows * (size_t)job.band_cols;
-    job.scratch_floats = job.b_floats + (size_t)(job.rows.span + 1) * job.rows.row_floats;
+    size_t span = (size_t)job.rows.span * job.rows.row_floats;
+    if (job.by_rows) {
+        /* k row pointers (as floats, rounded up), then every channel's padded rows and a line. */
+        job.b_floats = (k * sizeof(float *) + sizeof(float) - 1) / sizeof(float);
+        job.scratch_floats = job.b_floats + (size_t)p->wt->c_per_group * span + job.rows.row_floats;
+        if (g->stride_x == 1 && g->stride_y == 1 && job.chunks == 1 && job.band_rows > 1) {
+            job.wide_floats = (size_t)p->o_per_group * job.band_rows * job.rows.row_floats;
+            job.scratch_floats += job.wide_floats;
+        }
+    } else {
+        /* B (k × tile), then one channel's padded rows and a line for deinterleaving. */
+        job.b_floats = k * (size_t)job.band_rows * (size_t)job.band_cols;
+        job.scratch_floats = job.b_floats + span + job.rows.row_floats;
+    }
     job.scratch = calloc((size_t)threads, sizeof *job.scratch);
     if (!job.scratch) {
         st = CONVTOOL_ENOMEM;

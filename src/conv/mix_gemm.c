@@ -153,6 +153,11 @@ static enum mix_gemm_choice backend(void)
         return MIX_GEMM_PORTABLE;
     if (want == MIX_GEMM_AVX2 && avx2)
         return MIX_GEMM_AVX2;
+    /* By default the AVX2 kernel on an AVX2 machine: reading B in place it beat
+     * OpenBLAS + im2col here (bench/RESULTS.md). With AVX-512 OpenBLAS has wider
+     * kernels than ours, so it goes first there (not measured on this machine). */
+    if (want == MIX_GEMM_AUTO && avx2 && convtool_simd_active() < CONVTOOL_SIMD_AVX512)
+        return MIX_GEMM_AVX2;
     if (blas())
         return MIX_GEMM_OPENBLAS;
     return avx2 ? MIX_GEMM_AVX2 : MIX_GEMM_PORTABLE;
@@ -174,6 +179,21 @@ void mix_gemm(int m, int n, int k, const float *a, int lda, const float *b, int 
     default:
         portable_gemm(m, n, k, a, lda, b, ldb, c, ldc);
     }
+}
+
+int mix_gemm_takes_rows(void)
+{
+    return backend() == MIX_GEMM_AVX2;
+}
+
+void mix_gemm_rows(int m, int n, int k, const float *a, int lda, const float *const *b, float *c,
+                   int ldc)
+{
+#if defined(CONVTOOL_X86_64)
+    mix_gemm_avx2_rows(m, n, k, a, lda, b, c, ldc);
+#else
+    (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)c, (void)ldc;
+#endif
 }
 
 const char *mix_gemm_backend(void)

@@ -64,7 +64,7 @@ static inline __attribute__((always_inline)) void store_last(float *p, int maske
  * `mask` when `masked`. Every argument that shapes the loop is a constant in each instance. */
 static inline __attribute__((always_inline)) void micro(int rows, int vecs, int masked,
                                                         __m256i mask, int k, const float *a,
-                                                        int lda, const float *b, int ldb,
+                                                        int lda, const float *const *b, int x,
                                                         float *c, int ldc)
 {
     __m256 z = _mm256_setzero_ps();
@@ -72,7 +72,7 @@ static inline __attribute__((always_inline)) void micro(int rows, int vecs, int 
     __m256 a30 = z, a31 = z, a40 = z, a41 = z, a50 = z, a51 = z;
     ROW_LOAD(0) ROW_LOAD(1) ROW_LOAD(2) ROW_LOAD(3) ROW_LOAD(4) ROW_LOAD(5)
     for (int p = 0; p < k; p++) {
-        const float *bp = b + (size_t)p * ldb;
+        const float *bp = b[p] + x;
         __m256 b0 = vecs == 2 ? _mm256_loadu_ps(bp) : load_last(bp, masked, mask);
         __m256 b1 = vecs == 2 ? load_last(bp + 8, masked, mask) : b0;
         ROW_FMA(0) ROW_FMA(1) ROW_FMA(2) ROW_FMA(3) ROW_FMA(4) ROW_FMA(5)
@@ -83,9 +83,9 @@ static inline __attribute__((always_inline)) void micro(int rows, int vecs, int 
 /* One instance per shape, so each keeps its accumulators in registers. */
 #define MICRO(R, V, M)                                                                             \
     static void micro_##R##_##V##_##M(__m256i mask, int k, const float *a, int lda,                \
-                                      const float *b, int ldb, float *c, int ldc)                  \
+                                      const float *const *b, int x, float *c, int ldc)             \
     {                                                                                              \
-        micro(R, V, M, mask, k, a, lda, b, ldb, c, ldc);                                           \
+        micro(R, V, M, mask, k, a, lda, b, x, c, ldc);                                             \
     }
 #define MICRO_ROWS(V, M) MICRO(1, V, M) MICRO(2, V, M) MICRO(3, V, M) MICRO(4, V, M) \
     MICRO(5, V, M) MICRO(6, V, M)
@@ -93,7 +93,8 @@ MICRO_ROWS(2, 0)
 MICRO_ROWS(2, 1)
 MICRO_ROWS(1, 1)
 
-typedef void (*micro_fn)(__m256i, int, const float *, int, const float *, int, float *, int);
+typedef void (*micro_fn)(__m256i, int, const float *, int, const float *const *, int, float *,
+                         int);
 
 #define MICRO_TABLE(V, M) {micro_1_##V##_##M, micro_2_##V##_##M, micro_3_##V##_##M, \
                            micro_4_##V##_##M, micro_5_##V##_##M, micro_6_##V##_##M}
@@ -107,23 +108,35 @@ static __m256i lane_mask(int live)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(live), index);
 }
 
+void mix_gemm_avx2_rows(int m, int n, int k, const float *a, int lda, const float *const *b,
+                        float *c, int ldc)
+{
+    /* Slices of k outside, then column strips, then row blocks: one strip's slice of B
+     * (KC × 16 floats, 16 KiB) stays in L1 for every row block of A. C holds the running
+     * sums between slices, so each value is still one chain of FMAs in k order. */
+    for (int p = 0; p < k; p += KC) {
+        int depth = k - p < KC ? k - p : KC;
+        for (int x = 0; x < n; x += 16) {
+            int cols = n - x < 16 ? n - x : 16;
+            int shape = cols == 16 ? 0 : cols > 8 ? 1 : 2;
+            __m256i mask = lane_mask(cols > 8 ? cols - 8 : cols);
+            for (int r = 0; r < m; r += MR) {
+                int rows = m - r < MR ? m - r : MR;
+                micros[shape][rows - 1](mask, depth, a + (size_t)r * lda + p, lda, b + p, x,
+                                        c + (size_t)r * ldc + x, ldc);
+            }
+        }
+    }
+}
+
 void mix_gemm_avx2(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                    float *c, int ldc)
 {
-    /* Column strips outside, then slices of k, then row blocks: one strip's slice of B
-     * (KC × 16 floats, 16 KiB) stays in L1 for every row block of A. C holds the running
-     * sums between slices, so each value is still one chain of FMAs in k order. */
-    for (int x = 0; x < n; x += 16) {
-        int cols = n - x < 16 ? n - x : 16;
-        int shape = cols == 16 ? 0 : cols > 8 ? 1 : 2;
-        __m256i mask = lane_mask(cols > 8 ? cols - 8 : cols);
-        for (int p = 0; p < k; p += KC) {
-            int depth = k - p < KC ? k - p : KC;
-            for (int r = 0; r < m; r += MR) {
-                int rows = m - r < MR ? m - r : MR;
-                micros[shape][rows - 1](mask, depth, a + (size_t)r * lda + p, lda,
-                                        b + (size_t)p * ldb + x, ldb, c + (size_t)r * ldc + x, ldc);
-            }
-        }
+    const float *rows[KC];
+    for (int p = 0; p < k; p += KC) {
+        int depth = k - p < KC ? k - p : KC;
+        for (int i = 0; i < depth; i++)
+            rows[i] = b + (size_t)(p + i) * ldb;
+        mix_gemm_avx2_rows(m, n, depth, a + p, lda, rows, c, ldc);
     }
 }

@@ -35,4 +35,15 @@ struct mix_tile {
 void mix_im2col(const struct mix_problem *p, const struct mix_rows *rows, int c0,
                 const struct mix_tile *t, float *padded, float *b);
 
+/*
+ * im2col without the copy: every channel's padded rows for the tile into
+ * `padded` (c_per_group·span + 1 rows of row_floats), then, per output row y
+ * of the tile, where each row of that row's B starts: b[(c·k_h + i)·k_w + j]
+ * points at x1 − x0 floats inside `padded`.
+ */
+void mix_padded_rows(const struct mix_problem *p, const struct mix_rows *rows, int c0,
+                     const struct mix_tile *t, float *padded);
+void mix_row_pointers(const struct mix_problem *p, const struct mix_rows *rows,
+                      const struct mix_tile *t, int y, const float *padded, const float **b);
+
 #endif
