@@ -154,6 +154,43 @@ static void show_bank(const convtool_kernel_bank *b)
     }
 }
 
+/* A 4-D weight: its shape, then each (out, in) plane, as torch indexes it. */
+static void show_weight(const convtool_kernel_spec *spec)
+{
+    const convtool_weight *wt = &spec->weight;
+    printf("%s: a weight (O, C/groups, kH, kW) = (%d, %d, %d, %d) that mixes channels "
+           "(convtool apply and shape take it)\n",
+           spec->name, wt->o, wt->c_per_group, wt->h, wt->w);
+    size_t plane = (size_t)wt->h * wt->w;
+    for (int o = 0; o < wt->o; o++)
+        for (int c = 0; c < wt->c_per_group; c++) {
+            const float *v = wt->values + ((size_t)o * wt->c_per_group + c) * plane;
+            double sum = 0;
+            for (size_t i = 0; i < plane; i++)
+                sum += v[i];
+            printf("\n[%d, %d]: %dx%d, sum %g\n", o, c, wt->w, wt->h, sum);
+            for (int y = 0; y < wt->h; y++) {
+                for (int x = 0; x < wt->w; x++)
+                    printf("%s%10.6g", x ? " " : "", (double)v[y * wt->w + x]);
+                printf("\n");
+            }
+        }
+}
+
+static int show_one(const char *spec, const char *kernels_dir, int index)
+{
+    convtool_kernel_spec any;
+    int rc = kernel_spec_load_any(spec, kernels_dir, index, SPEC_FOR_APPLY, &any);
+    if (rc == EXIT_OK && index > 1)
+        printf("\n");
+    if (rc == EXIT_OK && any.is_weight)
+        show_weight(&any);
+    else if (rc == EXIT_OK)
+        show_bank(&any.bank);
+    convtool_kernel_spec_free(&any);
+    return rc;
+}
+
 /* Moves the kernels of `from` to the end of `to` (the banks' arrays are malloc'd). */
 static int bank_append(convtool_kernel_bank *to, convtool_kernel_bank *from)
 {
@@ -242,13 +279,7 @@ static int show_kernels(int argc, char **argv, const char *kernels_dir, const ch
         return EXIT_USAGE;
     if (!as) {
         for (int i = 0; i < argc; i++) {
-            convtool_kernel_bank b;
-            int rc = kernel_spec_load_bank(argv[i], kernels_dir, i + 1, &b);
-            if (rc == EXIT_OK && i)
-                printf("\n");
-            if (rc == EXIT_OK)
-                show_bank(&b);
-            convtool_kernel_bank_free(&b);
+            int rc = show_one(argv[i], kernels_dir, i + 1);
             if (rc != EXIT_OK)
                 return rc;
         }

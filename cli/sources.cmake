@@ -18,10 +18,13 @@ set(CONVTOOL_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/common/utf8.c
   # cli/apply: convtool apply, single file and batch
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_args.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_bias.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_common.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_fused.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_grid.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_limits.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_meta.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_mix.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_outputs.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_run.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/batch_args.c

@@ -12,6 +12,9 @@
 #                      laplacian, emboss and gaussian7
 #   map-MODE.png       top_edge (on the luma) under each --map mode: clamp, abs, shift,
 #                      normalize
+#   digit3-edges.png   the lessons' four edge kernels as a (4, 1, 3, 3) weight on a
+#                      hand-drawn 28x28 digit (tests/samples/digit3.png), --torch --grid
+#   chelsea-edges.png  the same four kernels on the cat's luma, --grid
 #   README.md          a table of kernel, exact command and image
 #
 # The zero-sum edge kernels (top_edge, left_edge, sobel, sobel_y, laplacian) answer
@@ -145,6 +148,32 @@ for entry in "${maps[@]}"; do
     printf '| `%s`<br>%s | `%s` | ![%s](map-%s.png) |\n' \
         "$mode" "$what" "$cmd" "map $mode" "$mode" >> "$readme"
 done
+
+{
+    echo
+    echo "## What each filter sees: \`--grid\`"
+    echo
+    echo "The lessons' four edge kernels (\`top_edge\`, \`left_edge\`, \`diag1\`, \`diag2\`) as one"
+    echo "picture of tiles, each min-max mapped on its own like torchvision's"
+    echo "\`make_grid(normalize=True, scale_each=True)\`. On the digit they go in as the lessons'"
+    echo "weight \`edge_kernels.unsqueeze(1)\` (4, 1, 3, 3), pasted as nested lists, with torch's"
+    echo "defaults (\`--torch\`: 28x28 gives 26x26 per tile); on the cat as four kernels on the luma."
+    echo
+    echo "| input | command | image |"
+    echo "|---|---|---|"
+} >> "$readme"
+
+echo "make_gallery.sh: --grid" >&2
+edges='[[[[-1,-1,-1],[0,0,0],[1,1,1]]],[[[-1,1,0],[-1,1,0],[-1,1,0]]],[[[0,-1,1],[-1,1,0],[1,0,0]]],[[[1,-1,0],[0,1,-1],[0,0,1]]]]'
+digit=tests/samples/digit3.png
+run apply --torch -k "$edges" --grid "$digit" "$out/digit3-edges.png"
+printf '| %s | `%s` | ![%s](%s) |\n' "a hand-drawn 3, 28x28 (\`$digit\`)" \
+    "convtool apply --torch -k '$edges' --grid $digit $out/digit3-edges.png" \
+    "edge kernels on a digit" "digit3-edges.png" >> "$readme"
+run apply -k top_edge -k left_edge -k diag1 -k diag2 --gray --grid "$src" "$out/chelsea-edges.png"
+printf '| %s | `%s` | ![%s](%s) |\n' "Chelsea, on the luma" \
+    "convtool apply -k top_edge -k left_edge -k diag1 -k diag2 --gray --grid $src $out/chelsea-edges.png" \
+    "edge kernels on the cat" "chelsea-edges.png" >> "$readme"
 
 mv -f "$readme" "$out/README.md"
 

@@ -43,6 +43,14 @@ struct apply_options {
     const char *kernels_dir;
     int flip, normalize, show_kernel, gray;
     double scale, bias;
+    float *biases;     /* --bias as a list or .npy of more than one value (malloc'd), else NULL */
+    int bias_count;    /* how many; 1 when --bias is one number (then `bias` holds it) */
+    const char *bias_text; /* --bias as given, for messages */
+    int groups;        /* --groups; 0 = inferred as C_in / the weight's C/groups, as torch does */
+    int torch;         /* --torch: torch's defaults (padding 0, zeros); refuse what torch refuses */
+    int padding_given, mode_given; /* -p, -m were given (--torch leaves them) */
+    int grid;          /* --grid: every output channel (and batch item) as a tile of one PNG */
+    int map_given;     /* --map was given (--grid maps each tile by it, else min-max) */
     convtool_map map;
     convtool_combine combine;
     int combine_given; /* --combine was given: a kernel bank's default combine does not apply */
@@ -69,10 +77,15 @@ struct apply_options {
     char *files_from_text; /* the --files-from list, split in place; inputs point in */
 };
 
-/* A kernel ready for the core: flip, normalize and scales baked in. */
+/*
+ * A kernel ready for the core: flip, normalize and scales baked in. A 4-D
+ * weight (wt.values set) mixes channels; k then holds its size and name, and
+ * as taps the sums over the input channels of its first output channel.
+ */
 struct prepared_kernel {
     convtool_kernel k;
     float bias;
+    convtool_weight wt;
 };
 
 /* One output file: the path and the format it is written in. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "apply/apply.h"
+#include "apply/apply_bias.h"
 #include "apply/apply_limits.h"
 #include "apply/batch.h"
 #include "apply/batch_args.h"
@@ -21,6 +22,7 @@ enum {
     OPT_COMBINE, OPT_GRAY, OPT_ALPHA, OPT_KERNELS_DIR, OPT_MAX_PIXELS, OPT_QUIET, OPT_PNG_LEVEL,
     OPT_MAX_MEMORY, OPT_MAX_WORK, OPT_MAX_INPUT_BYTES, OPT_NO_SANDBOX, OPT_CHAIN,
     OPT_DEPTH, OPT_SAMPLING, OPT_NO_AUTOROTATE, OPT_STRIP,
+    OPT_GROUPS, OPT_TORCH, OPT_GRID,
 };
 
 static const struct option long_options[] = {
@@ -29,6 +31,8 @@ static const struct option long_options[] = {
     {"scale", 1, NULL, OPT_SCALE},     {"bias", 1, NULL, OPT_BIAS},
     {"map", 1, NULL, OPT_MAP},         {"show-kernel", 0, NULL, OPT_SHOW_KERNEL},
     {"combine", 1, NULL, OPT_COMBINE}, {"chain", 0, NULL, OPT_CHAIN},
+    {"groups", 1, NULL, OPT_GROUPS},   {"torch", 0, NULL, OPT_TORCH},
+    {"grid", 0, NULL, OPT_GRID},
     {"gray", 0, NULL, OPT_GRAY},
     {"grey", 0, NULL, OPT_GRAY},       {"alpha", 1, NULL, OPT_ALPHA},
     {"threads", 1, NULL, 'j'},         {"format", 1, NULL, 'f'},
@@ -52,8 +56,9 @@ static void print_first_steps(void)
            "first steps:\n"
            "  filter a photo:\n"
            "    convtool apply -k sharpen photo.jpg sharp.jpg\n"
-           "  what PyTorch's F.conv2d(x, w) gives (its default padding=0, stride=1):\n"
-           "    convtool apply -k \"0 -1 0; -1 5 -1; 0 -1 0\" -p 0 -s 1 x.npy y.npy\n"
+           "  what PyTorch's F.conv2d(x, w) gives: --torch sets its defaults (padding 0,\n"
+           "  zeros; convtool's own are same + replicate, for photos):\n"
+           "    convtool apply --torch -k w.npy x.npy y.npy\n"
            "  every photo of a folder into out/ (same names):\n"
            "    convtool apply -k blur -o out/ photos/*.jpg\n\n");
 }
@@ -67,10 +72,19 @@ static void print_help(void)
            "options:\n"
            "  -k, --kernel SPEC         a library name (sharpen), a kernel file (./my.txt),\n"
            "                            an inline matrix \"0 -1 0; -1 5 -1; 0 -1 0\" or a\n"
-           "                            number; repeatable\n" GEOMETRY_HELP
+           "                            number; repeatable. Also nested lists (w.tolist())\n"
+           "                            and torch/numpy printed tensors; a rank-3 list or\n"
+           "                            (K,H,W) .npy is a bank of K kernels; a rank-4\n"
+           "                            weight (O, C/groups, kH, kW) mixes channels\n"
+           "      --torch               torch's defaults: padding 0 and zeros (-p, -m still\n"
+           "                            apply); refuse what F.conv2d refuses (same + stride)\n"
+           "      --groups G            F.conv2d's groups of a 4-D weight (default:\n"
+           "                            inferred, C_in / the weight's C/groups)\n" GEOMETRY_HELP
            "      --flip                true convolution: rotate the kernel by 180 degrees\n"
            "      --normalize           divide the kernel by its sum\n"
-           "      --scale F, --bias F   out = bias + scale * sum (in [0,1] units; 1, 0)\n"
+           "      --scale F, --bias B   out = bias + scale * sum (in [0,1] units; 1, 0);\n"
+           "                            B: one number, a list b1,b2,... or a .npy (O,),\n"
+           "                            one value per output channel\n"
            "      --map MODE            floats to pixels: clamp, abs, shift ((v+1)/2),\n"
            "                            normalize (min-max per channel) (default clamp)\n"
            "      --show-kernel         print the effective kernel and its output range\n"
@@ -81,6 +95,8 @@ static void print_help(void)
            "                            first) into one OUTPUT, as ImageMagick's repeated\n"
            "                            -morphology; steps stay float (--map at the end),\n"
            "                            -s/-p/-d apply at each step; not with --combine\n"
+           "      --grid                one picture of every output channel (and batch item)\n"
+           "                            as tiles, each min-max mapped (or by --map)\n"
            "      --gray                convert to luma 0.299 R + 0.587 G + 0.114 B first\n"
            "      --alpha MODE          keep (carried, unfiltered), filter, drop (keep)\n"
            "  -j, --threads N           worker threads (default: online CPUs)\n"
@@ -131,7 +147,11 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
     case OPT_MAP:
         if (convtool_map_parse(arg, &o->map) != CONVTOOL_OK)
             return bad_value("--map", arg, "unknown mode (clamp, abs, shift, normalize)");
+        o->map_given = 1;
         return EXIT_OK;
+    case OPT_GROUPS:
+        return parse_int_range(arg, 1, 1 << 20, &o->groups, &why) ? bad_value("--groups", arg, why)
+                                                                 : 0;
     case OPT_COMBINE:
         if (convtool_combine_parse(arg, &o->combine) != CONVTOOL_OK)
             return bad_value("--combine", arg,
@@ -155,7 +175,7 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
     case OPT_SCALE:
         return parse_double_finite(arg, &o->scale, &why) ? bad_value("--scale", arg, why) : 0;
     case OPT_BIAS:
-        return parse_double_finite(arg, &o->bias, &why) ? bad_value("--bias", arg, why) : 0;
+        return apply_parse_bias(arg, o);
     case 'j':
         return parse_int_range(arg, 1, 256, &o->threads, &why) ? bad_value("--threads", arg, why)
                                                                : 0;
@@ -188,6 +208,8 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
                                                         : LIMIT_INPUT_BYTES,
                                   arg, o);
     }
+    o->padding_given |= opt == 'p';
+    o->mode_given |= opt == 'm';
     return geometry_option(opt, arg, &o->geometry);
 }
 
@@ -225,6 +247,8 @@ static int parse_option(int opt, char **argv, struct apply_options *o)
     case OPT_CHAIN: o->chain = 1; return EXIT_OK;
     case OPT_NO_AUTOROTATE: o->no_autorotate = 1; return EXIT_OK;
     case OPT_STRIP: return parse_strip(argv, o);
+    case OPT_TORCH: o->torch = 1; return EXIT_OK;
+    case OPT_GRID: o->grid = 1; return EXIT_OK;
     case OPT_KERNELS_DIR: o->kernels_dir = optarg; return EXIT_OK;
     case 'o':
         if (strcmp(optarg, "-") == 0) { /* stdout is one stream: a batch writes files */
@@ -256,9 +280,40 @@ static void set_defaults(struct apply_options *o)
     o->threads = cpus < 1 ? 1 : cpus > 256 ? 256 : (int)cpus;
 }
 
+/*
+ * --torch: F.conv2d's defaults where -p and -m were not given, and its
+ * refusals; without it, one line says where torch would refuse.
+ */
+static int torch_rules(struct apply_options *o)
+{
+    convtool_geometry_spec *g = &o->geometry;
+    if (o->torch && !o->padding_given) {
+        g->padding = CONVTOOL_PADDING_EXPLICIT;
+        g->pad_y = g->pad_x = 0;
+    }
+    if (o->torch && !o->mode_given)
+        g->mode = CONVTOOL_PAD_ZEROS;
+    if (g->padding != CONVTOOL_PADDING_SAME || (g->stride_y == 1 && g->stride_x == 1))
+        return EXIT_OK;
+    if (o->torch) {
+        cli_error("--torch: torch refuses padding='same' with stride %d,%d (\"padding='same' is "
+                  "not supported for strided convolutions\"); give -p N",
+                  g->stride_y, g->stride_x);
+        return EXIT_USAGE;
+    }
+    if (!o->padding_given)
+        return EXIT_OK; /* convtool's own default: no torch call behind it */
+    cli_warn("padding same with stride %d,%d: torch would refuse it (F.conv2d takes 'same' only "
+             "at stride 1); convtool pads d*(k-1) in all, the extra pixel bottom/right",
+             g->stride_y, g->stride_x);
+    return EXIT_OK;
+}
+
 static int check_positionals(struct apply_options *o, int argc, char **argv)
 {
     int n = argc - optind;
+    if (torch_rules(o) != EXIT_OK)
+        return EXIT_USAGE;
     if (o->chain && o->combine_given) {
         cli_error("apply: --chain applies the kernels in turn into one image and --combine "
                   "merges their separate results; give one of them");
@@ -307,6 +362,8 @@ int apply_parse_args(int argc, char **argv, struct apply_options *o)
 
 void apply_free_args(struct apply_options *o)
 {
+    free(o->biases);
+    o->biases = NULL;
     if (o->output_dir)
         free(o->inputs);
     free(o->files_from_text);

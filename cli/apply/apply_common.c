@@ -3,6 +3,7 @@
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +29,38 @@
 #define CLIP_WARN_SHARE_IMAGE 0.25
 #define ZERO_SUM 1e-6
 
+/*
+ * torch's F.pad refuses circular padding wider than the input ("Padding
+ * value causes wrapping around more than once"); convtool wraps on. With
+ * --torch that is refused; without, one line says so (once per run).
+ */
+static int torch_circular(const struct apply_job *job, const convtool_geometry *g)
+{
+    static atomic_int told;
+    if (g->mode != CONVTOOL_PAD_CIRCULAR ||
+        (g->pad_top <= g->in_h && g->pad_bottom <= g->in_h && g->pad_left <= g->in_w &&
+         g->pad_right <= g->in_w))
+        return EXIT_OK;
+    if (job->opts->torch) {
+        cli_error("%s: --torch: torch refuses circular padding wider than the input (%dx%d; "
+                  "\"Padding value causes wrapping around more than once\")",
+                  job->input, g->in_w, g->in_h);
+        return EXIT_USAGE;
+    }
+    if (atomic_exchange(&told, 1) == 0)
+        cli_warn("%s: circular padding wider than the input (%dx%d): torch would refuse it; "
+                 "convtool wraps around again",
+                 job->input, g->in_w, g->in_h);
+    return EXIT_OK;
+}
+
 int apply_geometry(const struct apply_job *job, const struct prepared_kernel *pk, int in_h,
                    int in_w, convtool_geometry *g)
 {
     const convtool_geometry_spec *spec = &job->opts->geometry;
     convtool_status st = convtool_geometry_resolve(spec, in_h, in_w, pk->k.h, pk->k.w, g);
     if (st == CONVTOOL_OK)
-        return EXIT_OK;
+        return torch_circular(job, g);
     geometry_explain_error(job->input, spec, in_h, in_w, &pk->k);
     return cli_exit_code(st);
 }

@@ -36,6 +36,9 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
     /* --chain keeps the float result between steps: no 8-bit rounding in between */
     if (job->opts->chain)
         return 0;
+    /* a 4-D weight mixes channels, a bias list differs per channel, --grid maps tiles */
+    if (job->kernels[0].wt.values || job->opts->biases || job->opts->grid)
+        return 0;
     for (int i = 0; i < job->output_count; i++)
         if (!is_8bit_format(job->outputs[i].format))
             return 0;

@@ -148,6 +148,12 @@ static uint64_t mul(struct need *n, uint64_t a, uint64_t b, uint64_t c, uint64_t
     return r;
 }
 
+/* The items of a rank-4 .npy; 1 for anything else. */
+static uint64_t batch_of(const convtool_image_info *info)
+{
+    return info->npy_batch > 0 ? (uint64_t)info->npy_batch : 1;
+}
+
 /*
  * Per kernel: its output (float or 8-bit), and its multiply-adds. The float
  * path keeps every kernel's result (and a combined one); the fused path
@@ -156,18 +162,23 @@ static uint64_t mul(struct need *n, uint64_t a, uint64_t b, uint64_t c, uint64_t
 static int add_kernels(const struct apply_job *job, const convtool_image_info *info, int fused,
                        struct need *n)
 {
-    uint64_t c = (uint64_t)info->channels, largest = 0, sum = 0;
+    uint64_t c = mul(n, (uint64_t)info->channels, batch_of(info), 1, 1), largest = 0, sum = 0;
     /* 16-bit results: --depth 16, or a 16-bit input (save_choice.c) */
     int sixteen = job->opts->depth == 16 || (job->opts->depth == 0 && info->bit_depth == 16);
     int fused_sample = sixteen ? 2 : 1;
     for (int k = 0; k < job->kernel_count; k++) {
         const convtool_kernel *kn = &job->kernels[k].k;
+        const convtool_weight *wt = &job->kernels[k].wt;
         convtool_geometry g;
         if (convtool_geometry_resolve(&job->opts->geometry, info->height, info->width, kn->h, kn->w,
                                       &g) != CONVTOOL_OK)
             return -1;
-        uint64_t outs = mul(n, (uint64_t)g.out_h, (uint64_t)g.out_w, c, 1);
-        n->work = add(n, n->work, mul(n, outs, (uint64_t)kn->h, (uint64_t)kn->w, 1));
+        /* a weight: O outputs per item, each summing C/groups planes of taps */
+        uint64_t planes = wt->values ? mul(n, (uint64_t)wt->o, batch_of(info), 1, 1) : c;
+        uint64_t outs = mul(n, (uint64_t)g.out_h, (uint64_t)g.out_w, planes, 1);
+        uint64_t taps = mul(n, (uint64_t)kn->h, (uint64_t)kn->w,
+                            wt->values ? (uint64_t)wt->c_per_group : 1, 1);
+        n->work = add(n, n->work, mul(n, outs, taps, 1, 1));
         uint64_t bytes = mul(n, outs, fused ? (uint64_t)fused_sample : sizeof(float), 1, 1);
         sum = add(n, sum, bytes);
         largest = bytes > largest ? bytes : largest;
@@ -190,7 +201,7 @@ static int add_kernels(const struct apply_job *job, const convtool_image_info *i
 static void add_chain(const struct apply_job *job, const convtool_image_info *info,
                       struct need *n)
 {
-    uint64_t c = (uint64_t)info->channels, held = 0, last = 0;
+    uint64_t c = mul(n, (uint64_t)info->channels, batch_of(info), 1, 1), held = 0, last = 0;
     uint64_t prev = mul(n, c, (uint64_t)info->height, (uint64_t)info->width, sizeof(float));
     int h = info->height, w = info->width;
     for (int k = 0; k < job->kernel_count; k++) {
@@ -218,8 +229,8 @@ static void compute(const struct apply_job *job, const convtool_image_info *info
         n->overflow = 1;
     n->decode = add(n, n->decode, file_len); /* the file stays in memory while it decodes */
     if (!fused) {                            /* the input tensor and the planes split from it */
-        uint64_t tensor = mul(n, (uint64_t)info->channels, (uint64_t)info->height,
-                              (uint64_t)info->width, sizeof(float));
+        uint64_t tensor = mul(n, mul(n, (uint64_t)info->channels, batch_of(info), 1, 1),
+                              (uint64_t)info->height, (uint64_t)info->width, sizeof(float));
         n->buffers = mul(n, tensor, 2, 1, 1);
     }
     if (job->opts->chain)
@@ -275,6 +286,14 @@ int apply_read_input(const struct apply_options *o, const char *path, convtool_b
     if (rc != EXIT_OK)
         return rc;
     convtool_status st = convtool_image_probe(file->data, file->len, info);
+    if (st == CONVTOOL_EUNSUPPORTED && info->format == CONVTOOL_FORMAT_NPY) {
+        char shape[160];
+        convtool_npy_describe(file->data, file->len, shape, sizeof shape);
+        cli_error("%s: %s%sa .npy input is float32 or float64 of shape (H, W), (C, H, W) or a "
+                  "batch (N, C, H, W)",
+                  path, shape, shape[0] ? ": " : "");
+        return EXIT_RUNTIME;
+    }
     if (st != CONVTOOL_OK)
         return cli_report(path, st);
     uint64_t pixels = (uint64_t)info->width * (uint64_t)info->height;

@@ -331,7 +331,7 @@ static void plan_init(struct plan *p, const struct apply_options *o,
 {
     p->o = o;
     p->kernels = kernels;
-    p->per_input = o->combine == CONVTOOL_COMBINE_SEPARATE && !o->chain ? kernel_count : 1;
+    p->per_input = o->combine == CONVTOOL_COMBINE_SEPARATE && !o->chain && !o->grid ? kernel_count : 1;
     const char *dir = o->output_dir ? o->output_dir : "";
     size_t dir_len = strlen(dir);
     p->prefix = joined(dir, dir_len, dir_len && dir[dir_len - 1] != '/' ? "/" : "", "");

@@ -40,7 +40,7 @@ static int prepare_kernel(const struct apply_options *o, struct prepared_kernel 
     }
     if (o->scale != 1.0)
         convtool_kernel_scale(k, o->scale);
-    pk->bias = (float)(k->offset + o->bias);
+    pk->bias = (float)(k->offset + (o->biases ? 0.0 : o->bias)); /* a list: per channel, later */
     if (o->show_kernel)
         show_kernel(pk);
     return EXIT_OK;
@@ -69,32 +69,138 @@ static int bank_combine(struct apply_options *o, const convtool_kernel_bank *ban
     return EXIT_OK;
 }
 
+static void show_weight(const struct prepared_kernel *pk)
+{
+    const convtool_weight *wt = &pk->wt;
+    fprintf(stderr, "convtool: weight %s, (%d, %d, %d, %d) = (out channels, in channels per "
+            "group, height, width), as applied (after flip, scale):\n",
+            pk->k.name, wt->o, wt->c_per_group, wt->h, wt->w);
+    for (int o = 0; o < wt->o; o++)
+        for (int c = 0; c < wt->c_per_group; c++) {
+            fprintf(stderr, "  [%d, %d]\n", o, c);
+            const float *v = wt->values + ((size_t)o * wt->c_per_group + c) * wt->h * wt->w;
+            for (int y = 0; y < wt->h; y++) {
+                for (int x = 0; x < wt->w; x++)
+                    fprintf(stderr, " %10.6g", v[y * wt->w + x]);
+                fputc('\n', stderr);
+            }
+        }
+}
+
 /*
- * Each -k SPEC gives one kernel, or all the kernels of a bank. Afterwards
- * kernel_count counts the prepared kernels and kernel_specs[i] is the SPEC
- * kernel i came from.
+ * A 4-D weight: --flip turns each kH×kW plane, --scale multiplies; pk->k
+ * keeps the size and name, and as taps output 0's sums over its input
+ * channels (what the clipping advice reads).
+ */
+static int prepare_weight(const struct apply_options *o, const char *spec,
+                          convtool_kernel_spec *any, struct prepared_kernel *pk)
+{
+    convtool_weight *wt = &any->weight;
+    size_t plane = (size_t)wt->h * wt->w, planes = (size_t)wt->o * wt->c_per_group;
+    if (o->normalize) {
+        cli_error("-k %s: --normalize divides one kernel by its sum; a 4-D weight has %zu "
+                  "(scale it with --scale, or normalize it before saving)",
+                  spec, planes);
+        return EXIT_USAGE;
+    }
+    convtool_kernel *k = &pk->k;
+    memset(k, 0, sizeof *k);
+    k->h = wt->h;
+    k->w = wt->w;
+    k->scale = 1.0;
+    snprintf(k->name, sizeof k->name, "%s", any->name);
+    k->values = calloc(plane, sizeof *k->values);
+    if (!k->values) {
+        cli_error("-k %s: %s", spec, convtool_strerror(CONVTOOL_ENOMEM));
+        return EXIT_RUNTIME;
+    }
+    for (size_t p = 0; p < planes; p++) {
+        convtool_kernel one = {.h = wt->h, .w = wt->w, .values = wt->values + p * plane};
+        if (o->flip)
+            convtool_kernel_flip(&one);
+        if (o->scale != 1.0)
+            convtool_kernel_scale(&one, o->scale);
+        for (size_t i = 0; p < (size_t)wt->c_per_group && i < plane; i++)
+            k->values[i] += one.values[i];
+    }
+    pk->wt = *wt;
+    memset(wt, 0, sizeof *wt); /* pk owns the values now */
+    pk->bias = (float)o->bias;
+    if (o->show_kernel)
+        show_weight(pk);
+    return EXIT_OK;
+}
+
+/* A weight mixes every channel into its outputs: it is the one kernel of its run. */
+static int weight_alone(const struct apply_options *o, const char *spec, int kernels)
+{
+    if (kernels > 1 || o->kernel_count > 1) {
+        cli_error("-k %s: a 4-D weight mixes channels into its own outputs; give it as the only "
+                  "-k (stack several into one weight: np.concatenate on axis 0)",
+                  spec);
+        return EXIT_USAGE;
+    }
+    if (o->chain || o->combine_given) {
+        cli_error("-k %s: a 4-D weight gives all its output channels at once; --chain and "
+                  "--combine are for several kernels",
+                  spec);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* One -k SPEC: its kernels appended at kernels[*n], or the weight it holds. */
+static int load_one(struct apply_options *o, int i, struct prepared_kernel *kernels, int *n,
+                    const char **specs, const char **combine_from)
+{
+    const char *spec = o->kernel_specs[i];
+    convtool_kernel_spec any;
+    int rc = kernel_spec_load_any(spec, o->kernels_dir, *n + 1, SPEC_FOR_APPLY, &any);
+    convtool_kernel_bank *bank = &any.bank;
+    if (rc == EXIT_OK && any.is_weight) {
+        rc = weight_alone(o, spec, *n + 1);
+        if (rc == EXIT_OK) {
+            specs[*n] = spec;
+            rc = prepare_weight(o, spec, &any, &kernels[(*n)++]);
+        }
+        convtool_kernel_spec_free(&any);
+        return rc;
+    }
+    if (rc == EXIT_OK && *n + bank->count > APPLY_MAX_KERNELS) {
+        cli_error("-k %s: %zu more kernels make more than %d in all", spec, bank->count,
+                  APPLY_MAX_KERNELS);
+        rc = EXIT_USAGE;
+    }
+    if (rc == EXIT_OK)
+        rc = bank_combine(o, bank, spec, combine_from);
+    for (size_t j = 0; rc == EXIT_OK && j < bank->count; j++, (*n)++) {
+        kernels[*n].k = bank->kernels[j];
+        memset(&bank->kernels[j], 0, sizeof bank->kernels[j]); /* kernels[n] owns it now */
+        specs[*n] = spec;
+        rc = prepare_kernel(o, &kernels[*n]);
+    }
+    convtool_kernel_spec_free(&any);
+    return rc;
+}
+
+/*
+ * Each -k SPEC gives one kernel, all the kernels of a bank, or a 4-D weight.
+ * Afterwards kernel_count counts the prepared kernels and kernel_specs[i] is
+ * the SPEC kernel i came from.
  */
 static int load_kernels(struct apply_options *o, struct prepared_kernel *kernels)
 {
     const char *specs[APPLY_MAX_KERNELS], *combine_from = NULL;
     int n = 0, rc = EXIT_OK;
-    for (int i = 0; rc == EXIT_OK && i < o->kernel_count; i++) {
-        convtool_kernel_bank bank;
-        rc = kernel_spec_load_bank(o->kernel_specs[i], o->kernels_dir, n + 1, &bank);
-        if (rc == EXIT_OK && n + bank.count > APPLY_MAX_KERNELS) {
-            cli_error("-k %s: %zu more kernels make more than %d in all", o->kernel_specs[i],
-                      bank.count, APPLY_MAX_KERNELS);
-            rc = EXIT_USAGE;
-        }
-        if (rc == EXIT_OK)
-            rc = bank_combine(o, &bank, o->kernel_specs[i], &combine_from);
-        for (size_t j = 0; rc == EXIT_OK && j < bank.count; j++, n++) {
-            kernels[n].k = bank.kernels[j];
-            memset(&bank.kernels[j], 0, sizeof bank.kernels[j]); /* kernels[n] owns it now */
-            specs[n] = o->kernel_specs[i];
-            rc = prepare_kernel(o, &kernels[n]);
-        }
-        convtool_kernel_bank_free(&bank);
+    for (int i = 0; rc == EXIT_OK && i < o->kernel_count; i++)
+        rc = load_one(o, i, kernels, &n, specs, &combine_from);
+    if (rc == EXIT_OK && n > 1 && kernels[0].wt.values)
+        rc = weight_alone(o, specs[0], n);
+    if (rc == EXIT_OK && o->groups && !kernels[0].wt.values) {
+        cli_error("--groups %d: groups split the channels of a 4-D weight (O, C/groups, kH, kW); "
+                  "-k %s filters each channel on its own (torch's groups = C already)",
+                  o->groups, specs[0]);
+        rc = EXIT_USAGE;
     }
     memcpy(o->kernel_specs, specs, (size_t)n * sizeof *specs);
     o->kernel_count = n; /* so that every kernel loaded is freed, also after an error */
@@ -148,7 +254,9 @@ int cmd_apply(int argc, char **argv)
         tell_outputs(&o, outputs, per_input);
     apply_free_outputs(outputs, o.input_count * per_input);
     apply_free_args(&o);
-    for (int i = 0; i < o.kernel_count; i++)
+    for (int i = 0; i < o.kernel_count; i++) {
         convtool_kernel_free(&kernels[i].k);
+        convtool_weight_free(&kernels[i].wt);
+    }
     return rc;
 }

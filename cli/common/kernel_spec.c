@@ -48,19 +48,24 @@ static void name_inline(convtool_kernel_bank *bank, int first_index)
     snprintf(bank->name, sizeof bank->name, "k%d", first_index);
 }
 
-static int parse_inline(const char *spec, int first_index, convtool_kernel_bank *bank)
+static int parse_inline(const char *spec, int first_index, convtool_kernel_spec *out)
 {
     convtool_parse_error err;
-    convtool_status st = convtool_kernel_bank_parse(spec, strlen(spec), "k",
-                                                    CONVTOOL_KERNEL_FORMAT_AUTO, bank, &err);
+    convtool_status st = convtool_kernel_spec_parse(spec, strlen(spec), "k",
+                                                    CONVTOOL_KERNEL_FORMAT_AUTO, out, &err);
     if (st == CONVTOOL_OK) {
-        name_inline(bank, first_index);
+        if (out->is_weight)
+            snprintf(out->name, sizeof out->name, "k%d", first_index);
+        else
+            name_inline(&out->bank, first_index);
         return EXIT_OK;
     }
     if (st == CONVTOOL_EPARSE && err.line > 1)
         cli_error("-k '%s': line %d, column %d: %s", spec, err.line, err.column, err.message);
-    else if (st == CONVTOOL_EPARSE)
+    else if (st == CONVTOOL_EPARSE && err.line == 1)
         cli_error("-k '%s': column %d: %s", spec, err.column, err.message);
+    else if (err.message[0])
+        cli_error("-k '%s': %s", spec, err.message);
     else
         cli_error("-k '%s': %s", spec, convtool_strerror(st));
     return EXIT_USAGE;
@@ -83,10 +88,10 @@ static void no_such_file(const char *path)
     cli_error("-k %s: no such kernel file", path);
 }
 
-static int load_file(const char *path, convtool_kernel_bank *bank)
+static int load_file(const char *path, convtool_kernel_spec *out)
 {
     convtool_parse_error err;
-    convtool_status st = convtool_kernel_bank_load_file(path, bank, &err);
+    convtool_status st = convtool_kernel_spec_load_file(path, out, &err);
     if (st == CONVTOOL_OK)
         return EXIT_OK;
     if (st == CONVTOOL_EPARSE && err.line > 0)
@@ -116,12 +121,13 @@ static int find_in_dir(const char *dir, const char *name, char *path, size_t siz
     return 0;
 }
 
-static int load_named(const char *name, const char *kernels_dir, convtool_kernel_bank *bank)
+static int load_named(const char *name, const char *kernels_dir, convtool_kernel_spec *out)
 {
     char path[4096];
     if (kernels_dir && find_in_dir(kernels_dir, name, path, sizeof path))
-        return load_file(path, bank);
-    convtool_status st = convtool_builtin_bank(name, bank);
+        return load_file(path, out);
+    convtool_status st = convtool_builtin_bank(name, &out->bank);
+    snprintf(out->name, sizeof out->name, "%s", name);
     if (st == CONVTOOL_OK)
         return EXIT_OK;
     if (st != CONVTOOL_ENOENT) { /* out of memory: not the user's mistake */
@@ -197,25 +203,68 @@ static int size_only_kernel(const char *spec, convtool_kernel *k)
     return 0;
 }
 
-static int load_bank(const char *spec, const char *kernels_dir, int first_index,
-                     enum kernel_spec_use use, convtool_kernel_bank *bank)
+static int load_spec(const char *spec, const char *kernels_dir, int first_index,
+                     enum kernel_spec_use use, convtool_kernel_spec *out)
 {
     double value;
     const char *why;
-    memset(bank, 0, sizeof *bank);
+    memset(out, 0, sizeof *out);
     if (!*spec) {
         cli_error("-k: empty kernel");
         return EXIT_USAGE;
     }
-    if (!looks_imagemagick(spec) && strchr(spec, ',') &&
+    if (!looks_imagemagick(spec) && strchr(spec, ',') && !strchr(spec, '[') &&
         refuse_name_list(spec, kernels_dir) != EXIT_OK)
         return EXIT_USAGE;
     if (looks_imagemagick(spec) || looks_inline(spec) ||
         (use == SPEC_FOR_APPLY && parse_double_finite(spec, &value, &why) == 0))
-        return parse_inline(spec, first_index, bank);
+        return parse_inline(spec, first_index, out);
     if (looks_like_file(spec))
-        return load_file(spec, bank);
-    return load_named(spec, kernels_dir, bank);
+        return load_file(spec, out);
+    return load_named(spec, kernels_dir, out);
+}
+
+/* Where only kernels that filter each channel on their own will do. */
+static int load_bank(const char *spec, const char *kernels_dir, int first_index,
+                     enum kernel_spec_use use, convtool_kernel_bank *bank)
+{
+    convtool_kernel_spec any;
+    int rc = load_spec(spec, kernels_dir, first_index, use, &any);
+    memset(bank, 0, sizeof *bank);
+    if (rc == EXIT_OK && any.is_weight) {
+        cli_error("%s: a 4-D weight (%d, %d, %d, %d) mixes channels, no bank of kernels: "
+                  "'convtool apply' and 'convtool shape' take it, 'kernels show' (without --as) "
+                  "prints it",
+                  spec, any.weight.o, any.weight.c_per_group, any.weight.h, any.weight.w);
+        rc = EXIT_USAGE;
+    }
+    if (rc == EXIT_OK) {
+        *bank = any.bank;
+        memset(&any.bank, 0, sizeof any.bank);
+    }
+    convtool_kernel_spec_free(&any);
+    return rc;
+}
+
+int kernel_spec_load_any(const char *spec, const char *kernels_dir, int first_index,
+                         enum kernel_spec_use use, convtool_kernel_spec *out)
+{
+    if (use == SPEC_FOR_SHAPE && *spec && !looks_imagemagick(spec) && !looks_inline(spec)) {
+        convtool_kernel k;
+        if (size_only_kernel(spec, &k) == 0) {
+            memset(out, 0, sizeof *out);
+            snprintf(out->name, sizeof out->name, "%s", k.name);
+            out->bank.kernels = malloc(sizeof k);
+            if (!out->bank.kernels) {
+                cli_error("-k %s: %s", spec, convtool_strerror(CONVTOOL_ENOMEM));
+                return EXIT_RUNTIME;
+            }
+            out->bank.kernels[0] = k;
+            out->bank.count = 1;
+            return EXIT_OK;
+        }
+    }
+    return load_spec(spec, kernels_dir, first_index, use, out);
 }
 
 int kernel_spec_file(const char *spec, const char *kernels_dir, char *path, size_t size)

@@ -30,6 +30,15 @@ int kernel_spec_load_bank(const char *spec, const char *kernels_dir, int first_i
                           convtool_kernel_bank *bank);
 
 /*
+ * kernel_spec_load_bank, but a 4-D weight ((O, C/groups, kH, kW) from a .npy,
+ * pasted nested lists or a printed tensor) comes back as out->weight with
+ * out->is_weight set; a bank in out->bank. In `shape` a bare size is a
+ * one-kernel bank without values. Free with convtool_kernel_spec_free.
+ */
+int kernel_spec_load_any(const char *spec, const char *kernels_dir, int first_index,
+                         enum kernel_spec_use use, convtool_kernel_spec *out);
+
+/*
  * The file `apply -k SPEC` reads (a path, or a name found in kernels_dir)
  * into path: 1, or 0 when SPEC is inline, a number or a built-in name.
  */

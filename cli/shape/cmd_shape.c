@@ -36,6 +36,13 @@ struct shape_options {
     int source_count;
     const char *kernels_dir;
     int explain, json, list_nets;
+    int torch, groups, padding_given, mode_given;
+};
+
+/* A -k of shape: its size and name; a 4-D weight also its O and C/groups. */
+struct shape_kernel {
+    convtool_kernel k;
+    int o, c_per_group; /* 0 for kernels that filter each channel on its own */
 };
 
 
@@ -57,6 +64,9 @@ static void print_help(void)
            "      --explain             show the formula with the numbers put in\n"
            "      --json                one JSON object per input (and kernel)\n"
            "      --kernels-dir DIR     where named kernels are looked up first\n"
+           "      --torch               torch's defaults (padding 0); refuse what F.conv2d\n"
+           "                            refuses (padding same with a stride)\n"
+           "      --groups G            groups of a 4-D weight -k (default: inferred)\n"
            "  -h, --help                this help\n\n"
            "layers (sizes width first, pairs Y,X, as for -k/-s/-p/-d; conv padding default 0):\n"
            "  conv C kK|kWxH [sN] [pN|same|valid] [dN] [gN] [nobias]\n"
@@ -76,7 +86,7 @@ static int check_args(int argc, const struct shape_options *o)
 {
     if (o->list_nets)
         return EXIT_OK;
-    if (o->source_count > 0 && (o->kernel_count > 0 || o->geometry_given)) {
+    if (o->source_count > 0 && (o->kernel_count > 0 || o->geometry_given || o->groups)) {
         cli_error("shape: -k, -s, -p, -d and -m do not go with --net/--layers; write the "
                   "convolution as a layer (conv C k3 s2 p1)");
         return EXIT_USAGE;
@@ -93,13 +103,39 @@ static int check_args(int argc, const struct shape_options *o)
     return EXIT_OK;
 }
 
+/* --torch: F.conv2d's defaults where -p and -m were not given; same with a stride refused. */
+static int torch_rules(struct shape_options *o)
+{
+    convtool_geometry_spec *g = &o->geometry;
+    if (o->torch && !o->padding_given) {
+        g->padding = CONVTOOL_PADDING_EXPLICIT;
+        g->pad_y = g->pad_x = 0;
+    }
+    if (o->torch && !o->mode_given)
+        g->mode = CONVTOOL_PAD_ZEROS;
+    if (g->padding != CONVTOOL_PADDING_SAME || (g->stride_y == 1 && g->stride_x == 1) ||
+        !o->padding_given)
+        return EXIT_OK;
+    if (o->torch) {
+        cli_error("--torch: torch refuses padding='same' with stride %d,%d; give -p N",
+                  g->stride_y, g->stride_x);
+        return EXIT_USAGE;
+    }
+    cli_warn("padding same with stride %d,%d: torch would refuse it (F.conv2d takes 'same' "
+             "only at stride 1)",
+             g->stride_y, g->stride_x);
+    return EXIT_OK;
+}
+
 static int parse_args(int argc, char **argv, struct shape_options *o)
 {
     static const struct option longs[] = {
         {"kernel", 1, NULL, 'k'},      GEOMETRY_LONG_OPTS,         {"explain", 0, NULL, 'E'},
         {"json", 0, NULL, 'J'},        {"kernels-dir", 1, NULL, 'K'}, {"help", 0, NULL, 'h'},
         {"layers", 1, NULL, 'L'},      {"net", 1, NULL, 'N'},      {"list-nets", 0, NULL, 'T'},
+        {"torch", 0, NULL, 'P'},       {"groups", 1, NULL, 'G'},
         {NULL, 0, NULL, 0}};
+    const char *why;
     int opt;
     struct option_history seen = {.longs = longs};
     opterr = 0;
@@ -120,6 +156,13 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
         case 'J': o->json = 1; break;
         case 'K': o->kernels_dir = optarg; break;
         case 'T': o->list_nets = 1; break;
+        case 'P': o->torch = 1; break;
+        case 'G':
+            if (parse_int_range(optarg, 1, 1 << 20, &o->groups, &why)) {
+                cli_error("--groups '%s': %s", optarg, why);
+                return EXIT_USAGE;
+            }
+            break;
         case 'L':
         case 'N':
             if (o->source_count == MAX_SOURCES) {
@@ -138,13 +181,15 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
             return EXIT_USAGE;
         default:
             o->geometry_given = 1;
+            o->padding_given |= opt == 'p';
+            o->mode_given |= opt == 'm';
             if (geometry_option(opt, optarg, &o->geometry) != EXIT_OK) {
                 option_hint_dash_file(optarg, argv);
                 return EXIT_USAGE;
             }
         }
     }
-    return check_args(argc, o);
+    return torch_rules(o) != EXIT_OK ? EXIT_USAGE : check_args(argc, o);
 }
 
 /* Reads at most `limit` bytes from the start of a file. */
@@ -203,6 +248,7 @@ static int probe_image(struct net_input *in)
     in->w = turned ? info.height : info.width;
     in->h = turned ? info.width : info.height;
     in->c = info.channels;
+    in->n = info.npy_batch;
     return EXIT_OK;
 }
 
@@ -218,6 +264,7 @@ static int read_input(const char *text, struct net_input *in)
     const char *why;
     struct stat st;
     in->text = text;
+    in->n = 0;
     if (parse_size_wxh(text, &in->w, &in->h, &in->c, &why) == 0) {
         if (in->c == 0)
             in->c = 1;
@@ -246,9 +293,19 @@ static void print_explain(const struct net_input *in, const convtool_geometry *g
            g->pad_left, g->pad_right, g->dilation_x, g->k_w, g->stride_x, g->out_w);
 }
 
-static void print_json(const struct net_input *in, const convtool_kernel *k,
-                       const convtool_geometry *g)
+/* "[N, C, H, W]" or "[C, H, W]": torch's order, with the batch axis of a (N, C, H, W) input. */
+static void put_shape(const struct net_input *in, int c, int h, int w, const char *sep)
 {
+    if (in->n > 0)
+        printf("[%d%s%d%s%d%s%d]", in->n, sep, c, sep, h, sep, w);
+    else
+        printf("[%d%s%d%s%d]", c, sep, h, sep, w);
+}
+
+static void print_json(const struct net_input *in, const struct shape_kernel *sk,
+                       const convtool_geometry *g, int out_c)
+{
+    const convtool_kernel *k = &sk->k;
     printf("{\"input\":");
     json_put_string(stdout, in->text);
     printf(",\"kernel\":");
@@ -257,17 +314,54 @@ static void print_json(const struct net_input *in, const convtool_kernel *k,
            "\"out\":{\"width\":%d,\"height\":%d,\"channels\":%d},"
            "\"kernel_size\":{\"width\":%d,\"height\":%d},\"stride\":[%d,%d],"
            "\"dilation\":[%d,%d],\"padding\":{\"top\":%d,\"bottom\":%d,\"left\":%d,\"right\":%d},"
-           "\"pad_mode\":\"%s\",\"shape_in\":[%d,%d,%d],\"shape_out\":[%d,%d,%d]}\n",
-           in->w, in->h, in->c, g->out_w, g->out_h, in->c, g->k_w, g->k_h, g->stride_y,
+           "\"pad_mode\":\"%s\",",
+           in->w, in->h, in->c, g->out_w, g->out_h, out_c, g->k_w, g->k_h, g->stride_y,
            g->stride_x, g->dilation_y, g->dilation_x, g->pad_top, g->pad_bottom, g->pad_left,
-           g->pad_right, convtool_pad_mode_name(g->mode), in->c, in->h, in->w, in->c, g->out_h,
-           g->out_w);
+           g->pad_right, convtool_pad_mode_name(g->mode));
+    if (sk->o)
+        printf("\"weight\":[%d,%d,%d,%d],", sk->o, sk->c_per_group, k->h, k->w);
+    if (in->n > 0)
+        printf("\"batch\":%d,", in->n);
+    printf("\"shape_in\":");
+    put_shape(in, in->c, in->h, in->w, ",");
+    printf(",\"shape_out\":");
+    put_shape(in, out_c, g->out_h, g->out_w, ",");
+    printf("}\n");
+}
+
+/* The output channels: the weight's O (its groups checked as apply checks them), else C. */
+static int out_channels(const struct shape_options *o, const struct net_input *in,
+                        const struct shape_kernel *sk, int *out_c)
+{
+    *out_c = in->c;
+    if (!sk->o)
+        return EXIT_OK;
+    int g = o->groups ? o->groups : in->c % sk->c_per_group == 0 ? in->c / sk->c_per_group : 0;
+    if (g == 0 || (long)g * sk->c_per_group != in->c || sk->o % g != 0) {
+        char given[48] = "";
+        if (o->groups)
+            snprintf(given, sizeof given, " with --groups %d", o->groups);
+        cli_error("%s: %d input channel%s do not fit the weight (%d, %d, %d, %d)%s: it takes %d "
+                  "per group, and its %d outputs must split into the groups (torch: \"expected "
+                  "input to have %d channels\")",
+                  in->text, in->c, in->c == 1 ? "" : "s", sk->o, sk->c_per_group, sk->k.h,
+                  sk->k.w, given, sk->c_per_group, sk->o,
+                  (o->groups ? o->groups : 1) * sk->c_per_group);
+        return EXIT_USAGE;
+    }
+    *out_c = sk->o;
+    return EXIT_OK;
 }
 
 static int shape_one(const struct shape_options *o, const struct net_input *in,
-                     const convtool_kernel *k)
+                     const struct shape_kernel *sk)
 {
+    const convtool_kernel *k = &sk->k;
     convtool_geometry g;
+    int out_c;
+    int rc = out_channels(o, in, sk, &out_c);
+    if (rc != EXIT_OK)
+        return rc;
     convtool_status st =
         convtool_geometry_resolve(&o->geometry, in->h, in->w, k->h, k->w, &g);
     if (st != CONVTOOL_OK) {
@@ -275,7 +369,7 @@ static int shape_one(const struct shape_options *o, const struct net_input *in,
         return cli_exit_code(st);
     }
     if (o->json) {
-        print_json(in, k, &g);
+        print_json(in, sk, &g, out_c);
         return EXIT_OK;
     }
     if (o->explain)
@@ -283,19 +377,53 @@ static int shape_one(const struct shape_options *o, const struct net_input *in,
     char name[CLI_MESSAGE_MAX];
     cli_escape(in->text, name, sizeof name);
     printf("%s -> %dx%d", name, g.out_w, g.out_h);
-    if (o->kernel_count > 1)
+    if (sk->o)
+        printf("  (weight %s (%d, %d, %d, %d))", k->name, sk->o, sk->c_per_group, k->h, k->w);
+    else if (o->kernel_count > 1)
         printf("  (kernel %s %dx%d)", k->name, k->w, k->h);
-    printf("    [%d, %d, %d] -> [%d, %d, %d]\n", in->c, in->h, in->w, in->c, g.out_h, g.out_w);
+    printf("    ");
+    put_shape(in, in->c, in->h, in->w, ", ");
+    printf(" -> ");
+    put_shape(in, out_c, g.out_h, g.out_w, ", ");
+    printf("\n");
     return EXIT_OK;
 }
 
-static int load_kernels(const struct shape_options *o, convtool_kernel *kernels)
+/* A weight keeps only its shape (shape reads no values); anything else loads as before. */
+static int load_kernel(const struct shape_options *o, int i, struct shape_kernel *sk)
+{
+    convtool_kernel_spec any;
+    const char *spec = o->kernel_specs[i];
+    memset(sk, 0, sizeof *sk);
+    int rc = kernel_spec_load_any(spec, o->kernels_dir, i + 1, SPEC_FOR_SHAPE, &any);
+    if (rc == EXIT_OK && any.is_weight) {
+        sk->o = any.weight.o;
+        sk->c_per_group = any.weight.c_per_group;
+        sk->k.h = any.weight.h;
+        sk->k.w = any.weight.w;
+        sk->k.scale = 1.0;
+        snprintf(sk->k.name, sizeof sk->k.name, "%s", any.name);
+    }
+    int weight = rc == EXIT_OK && any.is_weight;
+    if (rc == EXIT_OK)
+        convtool_kernel_spec_free(&any);
+    if (rc == EXIT_OK && !weight)
+        rc = kernel_spec_load(spec, o->kernels_dir, i + 1, SPEC_FOR_SHAPE, &sk->k);
+    return rc;
+}
+
+static int load_kernels(const struct shape_options *o, struct shape_kernel *kernels)
 {
     for (int i = 0; i < o->kernel_count; i++) {
-        int rc = kernel_spec_load(o->kernel_specs[i], o->kernels_dir, i + 1, SPEC_FOR_SHAPE,
-                                  &kernels[i]);
+        int rc = load_kernel(o, i, &kernels[i]);
         if (rc != EXIT_OK)
             return rc;
+        if (o->groups && !kernels[i].o) {
+            cli_error("--groups %d: groups split the channels of a 4-D weight; -k %s filters "
+                      "each channel on its own",
+                      o->groups, o->kernel_specs[i]);
+            return EXIT_USAGE;
+        }
     }
     return EXIT_OK;
 }
@@ -338,7 +466,7 @@ static int shape_layers(const struct shape_options *o, int argc, char **argv)
     char name[NET_NAME_MAX], description[160] = "";
     int rc = load_layers(o, &layers, name, sizeof name, description, sizeof description);
     struct net_report_options ro = {.net_name = name, .description = description,
-                                    .explain = o->explain, .json = o->json};
+                                    .explain = o->explain, .json = o->json, .torch = o->torch};
     if (rc != EXIT_OK) {
         layer_list_free(&layers);
         return rc;
@@ -366,7 +494,7 @@ int cmd_shape(int argc, char **argv)
 {
     struct shape_options o = {0};
     convtool_geometry_spec_default(&o.geometry);
-    convtool_kernel kernels[MAX_KERNELS] = {0};
+    struct shape_kernel kernels[MAX_KERNELS] = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc == EXIT_HELP)
         return cli_finish_stdout();
@@ -380,7 +508,7 @@ int cmd_shape(int argc, char **argv)
         rc = load_kernels(&o, kernels);
     if (rc != EXIT_OK) {
         for (int i = 0; i < o.kernel_count; i++)
-            convtool_kernel_free(&kernels[i]);
+            convtool_kernel_free(&kernels[i].k);
         return rc;
     }
     for (int a = optind; a < argc; a++) {
@@ -394,7 +522,7 @@ int cmd_shape(int argc, char **argv)
             break;
     }
     for (int i = 0; i < o.kernel_count; i++)
-        convtool_kernel_free(&kernels[i]);
+        convtool_kernel_free(&kernels[i].k);
     int out = cli_finish_stdout();
     return rc != EXIT_OK ? rc : out;
 }

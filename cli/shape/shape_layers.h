@@ -118,12 +118,14 @@ void net_print_presets(void);
 struct net_input {
     const char *text; /* as given: a size or a file name */
     int w, h, c;
+    int n; /* the N of a (N, C, H, W) .npy, else 0 */
 };
 
 struct net_report_options {
     const char *net_name; /* the presets, files or "--layers", for the header line */
     const char *description;
     int explain, json;
+    int torch; /* --torch: refuse what torch refuses, rather than say it would */
 };
 
 /*

@@ -219,10 +219,38 @@ static int walk_all(const struct net_shape *input, const struct layer_list *laye
     return layers->count;
 }
 
+/*
+ * F.conv2d refuses padding='same' with a stride above 1; convtool follows its
+ * formula (the extra pixel bottom/right). One line says so, or with --torch
+ * the walk is refused.
+ */
+static int torch_refusals(const struct net_input *in, const struct layer_list *layers,
+                          const struct net_report_options *o)
+{
+    for (int i = 0; i < layers->count; i++) {
+        const struct layer *l = &layers->items[i];
+        if (l->kind != LAYER_CONV || l->padding != CONVTOOL_PADDING_SAME ||
+            (l->stride_y == 1 && l->stride_x == 1))
+            continue;
+        if (o->torch) {
+            cli_error("%s: layer %d '%s': --torch: torch refuses padding='same' with stride "
+                      "%d,%d; give pN",
+                      in->text, i + 1, l->text, l->stride_y, l->stride_x);
+            return EXIT_USAGE;
+        }
+        cli_warn("layer %d '%s': torch would refuse padding='same' with stride %d,%d "
+                 "(convtool pads d*(k-1) in all, the extra pixel bottom/right)",
+                 i + 1, l->text, l->stride_y, l->stride_x);
+    }
+    return EXIT_OK;
+}
+
 int net_report(const struct net_input *in, const struct layer_list *layers,
                const struct net_report_options *o)
 {
     struct net_shape input = {.c = in->c, .h = in->h, .w = in->w};
+    if (torch_refusals(in, layers, o) != EXIT_OK)
+        return EXIT_USAGE;
     struct layer_step *steps = calloc((size_t)layers->count + 1, sizeof *steps);
     char why[400];
     if (!steps) {

@@ -283,6 +283,39 @@ CONVTOOL_API convtool_status convtool_conv2d_into(const convtool_tensor *in,
                                                   const convtool_geometry *g, float bias,
                                                   convtool_pool *pool, convtool_tensor *out);
 
+/*
+ * A channel-mixing weight, PyTorch's layout: o × c_per_group × h × w floats,
+ * row-major (values[((o·c_per_group + c)·h + i)·w + j]). Owned; release with
+ * convtool_weight_free().
+ */
+typedef struct convtool_weight {
+    int o, c_per_group, h, w;
+    float *values;
+} convtool_weight;
+
+CONVTOOL_API convtool_status convtool_weight_alloc(convtool_weight *wt, int o, int c_per_group,
+                                                   int h, int w);
+CONVTOOL_API void convtool_weight_free(convtool_weight *wt);
+
+/*
+ * F.conv2d(in, weight, bias, stride, padding, dilation, groups) for one item
+ * (C×H×W → O×out_h×out_w), every padding mode of `g` (g from
+ * convtool_geometry_resolve with k_h = wt->h, k_w = wt->w). groups ≥ 1 must
+ * divide C and O, and C / groups must equal wt->c_per_group (CONVTOOL_EINVAL
+ * otherwise). bias: O values or NULL (zeros). Allocates out; bit-identical
+ * for any number of threads.
+ */
+CONVTOOL_API convtool_status convtool_conv2d_mix(const convtool_tensor *in,
+                                                 const convtool_weight *wt, int groups,
+                                                 const float *bias, const convtool_geometry *g,
+                                                 convtool_pool *pool, convtool_tensor *out);
+/* The same into a tensor the caller owns (O×out_h×out_w, not overlapping in). */
+CONVTOOL_API convtool_status convtool_conv2d_mix_into(const convtool_tensor *in,
+                                                      const convtool_weight *wt, int groups,
+                                                      const float *bias,
+                                                      const convtool_geometry *g,
+                                                      convtool_pool *pool, convtool_tensor *out);
+
 /* Which channels one fused pass reads and writes. */
 typedef struct convtool_pixel_pass {
     int in_channel;  /* first input channel read */
@@ -450,6 +483,35 @@ CONVTOOL_API convtool_status convtool_builtin_bank(const char *name, convtool_ke
 CONVTOOL_API void convtool_kernel_bank_free(convtool_kernel_bank *bank);
 
 /*
+ * What a -k text or a kernel file holds, as F.conv2d would take it: kernels
+ * that filter every channel on its own (a bank: rank 2 is one kernel, rank 3
+ * (K, kH, kW) a bank of K), or a channel-mixing weight of rank 4
+ * (O, C/groups, kH, kW). Text may be the kernel text format, nested lists
+ * (`w.tolist()`), or torch's and numpy's printed forms (`tensor([[…]],
+ * dtype=…, requires_grad=True)`, `array([[…]])`); files also .npy.
+ */
+typedef struct convtool_kernel_spec {
+    int is_weight;               /* 1: `weight` holds it; 0: `bank` does */
+    convtool_kernel_bank bank;   /* owned */
+    convtool_weight weight;      /* owned */
+    char name[CONVTOOL_NAME_MAX]; /* the name given, or the file's stem */
+} convtool_kernel_spec;
+
+/* convtool_kernel_bank_parse, but a rank-4 array becomes a weight. Free with
+ * convtool_kernel_spec_free. */
+CONVTOOL_API convtool_status convtool_kernel_spec_parse(const void *data, size_t len,
+                                                        const char *name,
+                                                        convtool_kernel_format format,
+                                                        convtool_kernel_spec *spec,
+                                                        convtool_parse_error *err);
+/* convtool_kernel_bank_load_file, but a rank-4 array becomes a weight. */
+CONVTOOL_API convtool_status convtool_kernel_spec_load_file(const char *path,
+                                                            convtool_kernel_spec *spec,
+                                                            convtool_parse_error *err);
+/* NULL-safe; zeroes spec. */
+CONVTOOL_API void convtool_kernel_spec_free(convtool_kernel_spec *spec);
+
+/*
  * Appends the bank to `out` in `format`. IMAGEMAGICK and NPY bake each
  * kernel's scale into its values and cannot hold an offset; VIPS holds one
  * kernel (CONVTOOL_EUNSUPPORTED for more); NPY needs kernels of one size
@@ -487,7 +549,10 @@ typedef struct convtool_image_info {
     convtool_format format;
     int width, height, channels; /* channels after decoding (palette → 3 or 4) */
     int bit_depth;               /* 8 or 16 for images, 32/64 for .npy */
-    int npy_rank;                /* 2 or 3 for .npy, 0 otherwise */
+    int npy_rank;                /* 2, 3 or 4 for .npy, 0 otherwise */
+    /* N of a rank-4 .npy (N, C, H, W), 0 otherwise. Its tensor holds the N·C
+     * channels item after item (channels is C, one item's). */
+    int npy_batch;
     /* EXIF orientation (JPEG APP1 Exif, PNG eXIf) 1..8, 0 = none. width and height are
      * the stored size; 5..8 show the picture transposed (height×width). */
     int orientation;
@@ -703,7 +768,8 @@ CONVTOOL_API convtool_status convtool_jpeg_estimate_quality(const unsigned char 
 typedef struct convtool_save_options {
     convtool_format format;
     int jpeg_quality;  /* 1..100 */
-    int npy_rank;      /* 2: write (H,W) (needs C == 1); 3: (C,H,W) */
+    int npy_rank;      /* 2: write (H,W) (needs C == 1); 3: (C,H,W); 4: (N, C/N, H, W) */
+    int npy_batch;     /* N for npy_rank 4 (it must divide C) */
     int png_level;     /* 1 (fastest) .. 9 (smallest); 0 = the default, 2 */
     convtool_pool *pool; /* threads for PNG compression and pixel conversion; NULL = one */
     /* Written into PNG and JPEG outputs (ICC, EXIF with its pixel dimensions set to the
@@ -745,6 +811,14 @@ CONVTOOL_API convtool_jpeg_sampling convtool_jpeg_sampling_used(const convtool_s
 CONVTOOL_API convtool_status convtool_pixels_encode(const convtool_pixels *px,
                                                     const convtool_save_options *o,
                                                     convtool_buffer *out);
+
+/*
+ * For messages: "shape (64, 1, 28, 28), float32" from a .npy's header, also
+ * for an array convtool does not take (another rank or dtype); "" when the
+ * header cannot be read.
+ */
+CONVTOOL_API void convtool_npy_describe(const unsigned char *bytes, size_t len, char *text,
+                                        size_t size);
 
 /* Writes a 4-D K×C×H×W stack of same-shaped tensors as one float32 .npy. */
 CONVTOOL_API convtool_status convtool_npy_encode_stack(const convtool_tensor *parts, size_t n,

@@ -183,23 +183,38 @@ static convtool_status parse_dict(cursor *c, npy_header *h)
     return seen == KEY_ALL && c->p == c->end ? CONVTOOL_OK : CONVTOOL_ECORRUPT;
 }
 
-/* Rank 2 or 3, no empty axis, and the data is exactly the array: no more, no less. */
+/* The number of elements of the axes before the last two (1 for rank 1 and 2). */
+static size_t leading(const npy_header *h)
+{
+    size_t n = 1;
+    for (int i = 0; i + 2 < h->rank; i++)
+        n *= h->shape[i]; /* checked by check_shape before anyone relies on it */
+    return n;
+}
+
+/* Rank 1 to 4, no empty axis, and the data is exactly the array: no more, no less. */
 static convtool_status check_shape(const npy_header *h, size_t data_len)
 {
-    if (h->rank != 2 && h->rank != 3)
+    if (h->rank < 1 || h->rank > 4)
         return CONVTOOL_EUNSUPPORTED;
     for (int i = 0; i < h->rank; i++)
         if (h->shape[i] == 0)
             return CONVTOOL_EUNSUPPORTED;
-    size_t bytes;
-    size_t c = h->rank == 3 ? h->shape[0] : 1;
-    if (convtool_mul_size(c, h->shape[h->rank - 2], h->shape[h->rank - 1], (size_t)h->itemsize,
-                          &bytes) != CONVTOOL_OK ||
+    size_t bytes, lead = h->rank == 4 ? 0 : 1;
+    if (h->rank == 4 && convtool_mul_size(h->shape[0], h->shape[1], 1, 1, &lead) != CONVTOOL_OK)
+        return CONVTOOL_ECORRUPT;
+    if (h->rank == 3)
+        lead = h->shape[0];
+    size_t rows = h->rank == 1 ? 1 : h->shape[h->rank - 2];
+    if (convtool_mul_size(lead, rows, h->shape[h->rank - 1], (size_t)h->itemsize, &bytes) !=
+            CONVTOOL_OK ||
         bytes != data_len)
         return CONVTOOL_ECORRUPT;
     for (int i = 0; i < h->rank; i++)
         if (h->shape[i] > INT_MAX)
             return CONVTOOL_EOVERFLOW;
+    if (lead > INT_MAX)
+        return CONVTOOL_EOVERFLOW;
     return CONVTOOL_OK;
 }
 
@@ -259,31 +274,40 @@ static float load_elem(const unsigned char *p, const npy_header *h)
     return (float)d;
 }
 
-/* Fortran order stores (c, y, x) at c + C·(y + H·x): gather it into C order. */
-static void load_fortran(const unsigned char *src, const npy_header *h, convtool_tensor *t)
+/*
+ * Fortran order stores element (i0, i1, …) at i0 + S0·(i1 + S1·(…)): walk the
+ * C-order indices like an odometer and gather.
+ */
+static void load_fortran(const unsigned char *src, const npy_header *h, float *dst, size_t n)
 {
-    size_t isz = (size_t)h->itemsize, C = (size_t)t->c, H = (size_t)t->h, W = (size_t)t->w;
-    float *dst = t->data;
-    for (size_t c = 0; c < C; c++)
-        for (size_t y = 0; y < H; y++)
-            for (size_t x = 0; x < W; x++)
-                *dst++ = load_elem(src + (c + C * (y + H * x)) * isz, h);
+    size_t idx[NPY_MAX_RANK] = {0}, stride[NPY_MAX_RANK], isz = (size_t)h->itemsize;
+    stride[0] = 1;
+    for (int k = 1; k < h->rank; k++)
+        stride[k] = stride[k - 1] * h->shape[k - 1];
+    for (size_t i = 0; i < n; i++) {
+        size_t off = 0;
+        for (int k = 0; k < h->rank; k++)
+            off += idx[k] * stride[k];
+        dst[i] = load_elem(src + off * isz, h);
+        for (int k = h->rank - 1; k >= 0 && ++idx[k] == h->shape[k]; k--)
+            idx[k] = 0;
+    }
 }
 
 convtool_status npy_decode(const unsigned char *bytes, const npy_header *hdr, convtool_tensor *t)
 {
     int rank = hdr->rank;
-    int c = rank == 3 ? (int)hdr->shape[0] : 1;
+    int h = rank == 1 ? 1 : (int)hdr->shape[rank - 2];
     convtool_status st =
-        convtool_tensor_alloc(t, c, (int)hdr->shape[rank - 2], (int)hdr->shape[rank - 1]);
+        convtool_tensor_alloc(t, (int)leading(hdr), h, (int)hdr->shape[rank - 1]);
     if (st != CONVTOOL_OK)
         return st;
     const unsigned char *src = bytes + hdr->data_offset;
+    size_t n = convtool_tensor_count(t);
     if (hdr->fortran_order) {
-        load_fortran(src, hdr, t);
+        load_fortran(src, hdr, t->data, n);
         return CONVTOOL_OK;
     }
-    size_t n = convtool_tensor_count(t);
     for (size_t i = 0; i < n; i++)
         t->data[i] = load_elem(src + i * (size_t)hdr->itemsize, hdr);
     return CONVTOOL_OK;
@@ -337,13 +361,17 @@ static int tensor_ok(const convtool_tensor *t)
     return t && t->data && t->c > 0 && t->h > 0 && t->w > 0;
 }
 
-convtool_status npy_encode(const convtool_tensor *t, int rank, convtool_buffer *out)
+convtool_status npy_encode(const convtool_tensor *t, int rank, int batch, convtool_buffer *out)
 {
-    if (!tensor_ok(t) || !out)
+    if (!tensor_ok(t) || !out || (rank == 4 && (batch < 1 || t->c % batch != 0)))
         return CONVTOOL_EINVAL;
-    size_t dims[3] = {(size_t)t->c, (size_t)t->h, (size_t)t->w};
+    size_t dims[4] = {(size_t)t->c, (size_t)t->h, (size_t)t->w, 0};
     int flat = rank == 2 && t->c == 1;
-    convtool_status st = write_header(out, flat ? dims + 1 : dims, flat ? 2 : 3);
+    if (rank == 4) {
+        size_t batched[4] = {(size_t)batch, (size_t)(t->c / batch), (size_t)t->h, (size_t)t->w};
+        memcpy(dims, batched, sizeof dims);
+    }
+    convtool_status st = write_header(out, flat ? dims + 1 : dims, flat ? 2 : rank == 4 ? 4 : 3);
     if (st != CONVTOOL_OK)
         return st;
     return write_floats(out, t->data, convtool_tensor_count(t));
@@ -365,4 +393,26 @@ convtool_status convtool_npy_encode_stack(const convtool_tensor *parts, size_t n
     for (size_t i = 0; i < n && st == CONVTOOL_OK; i++)
         st = write_floats(out, parts[i].data, convtool_tensor_count(&parts[i]));
     return st;
+}
+
+void convtool_npy_describe(const unsigned char *bytes, size_t len, char *text, size_t size)
+{
+    npy_header h;
+    if (!text || size == 0)
+        return;
+    text[0] = '\0';
+    convtool_status st = bytes ? npy_parse_header(bytes, len, &h) : CONVTOOL_EINVAL;
+    /* the dict parsed (rank set, or a dtype refused after it) even when the array is refused */
+    if (st != CONVTOOL_OK && st != CONVTOOL_EUNSUPPORTED && st != CONVTOOL_ECORRUPT)
+        return;
+    if (h.rank == 0 && h.itemsize == 0)
+        return;
+    size_t at = (size_t)snprintf(text, size, "shape (");
+    for (int i = 0; i < h.rank && at < size; i++)
+        at += (size_t)snprintf(text + at, size - at, "%s%zu", i ? ", " : "", h.shape[i]);
+    const char *type = h.itemsize == 4   ? "float32"
+                       : h.itemsize == 8 ? "float64"
+                                         : "a dtype other than float32 and float64";
+    if (at < size)
+        snprintf(text + at, size - at, "%s), %s", h.rank == 1 ? "," : "", type);
 }

@@ -1,5 +1,5 @@
 /*
- * Internal: the NumPy .npy format (float32/float64, rank 2 or 3).
+ * Internal: the NumPy .npy format (float32/float64, rank 1 to 4).
  * https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
  */
 #ifndef CONVTOOL_NPY_H
@@ -15,7 +15,7 @@ typedef struct npy_header {
     int itemsize; /* 4 (float32) or 8 (float64) */
     int big_endian;
     int fortran_order;
-    int rank; /* 2 or 3 once validated */
+    int rank; /* 1 to 4 once validated; each caller checks the ranks it takes */
     size_t shape[NPY_MAX_RANK];
     size_t data_offset; /* where the array data starts in the file */
 } npy_header;
@@ -29,11 +29,11 @@ typedef struct npy_header {
 convtool_status npy_parse_header(const unsigned char *bytes, size_t len, npy_header *hdr);
 
 /* Decodes the array of a file whose header npy_parse_header accepted into a new
- * C×H×W float32 tensor ((H,W) gives C = 1). Caller frees t. */
+ * C×H×W float32 tensor ((H,W) and (W,) give C = 1, (N,C,H,W) gives N·C). Caller frees t. */
 convtool_status npy_decode(const unsigned char *bytes, const npy_header *hdr, convtool_tensor *t);
 
 /* Appends a float32 little-endian v1.0 .npy of t: shape (H,W) if rank == 2 and C == 1,
- * else (C,H,W). */
-convtool_status npy_encode(const convtool_tensor *t, int rank, convtool_buffer *out);
+ * (batch, C/batch, H, W) if rank == 4, else (C,H,W). */
+convtool_status npy_encode(const convtool_tensor *t, int rank, int batch, convtool_buffer *out);
 
 #endif /* CONVTOOL_NPY_H */

@@ -7,6 +7,18 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/core.c
   ${CMAKE_CURRENT_LIST_DIR}/deinterleave.c
   ${CMAKE_CURRENT_LIST_DIR}/geometry.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_blocks.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_depthwise.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_gemm.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_im2col.c
   ${CMAKE_CURRENT_LIST_DIR}/pad.c
   ${CMAKE_CURRENT_LIST_DIR}/value_map.c
 )
+
+# The hand-written GEMM of channel mixing: AVX2 + FMA, chosen at run time (mix_gemm.c).
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+  list(APPEND CONVTOOL_LIB_SOURCES ${CMAKE_CURRENT_LIST_DIR}/mix_gemm_avx2.c)
+  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/mix_gemm_avx2.c PROPERTIES
+                              COMPILE_OPTIONS "-mavx2;-mfma")
+endif()

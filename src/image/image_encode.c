@@ -240,7 +240,7 @@ static convtool_status encode_tensor(const convtool_tensor *t, const convtool_sa
     if (!t || !t->data || t->c < 1 || t->h < 1 || t->w < 1 || !o || !out)
         return CONVTOOL_EINVAL;
     if (o->format == CONVTOOL_FORMAT_NPY)
-        return npy_encode(t, o->npy_rank, out);
+        return npy_encode(t, o->npy_rank, o->npy_batch, out);
     if (o->format != CONVTOOL_FORMAT_PNG && o->format != CONVTOOL_FORMAT_JPEG &&
         o->format != CONVTOOL_FORMAT_BMP && o->format != CONVTOOL_FORMAT_TGA &&
         o->format != CONVTOOL_FORMAT_HDR)

@@ -492,8 +492,11 @@ static convtool_status probe_npy(const unsigned char *b, size_t len, convtool_im
     convtool_status st = npy_parse_header(b, len, &h);
     if (st != CONVTOOL_OK)
         return st;
+    if (h.rank == 1)
+        return CONVTOOL_EUNSUPPORTED; /* a vector is no image: (H, W), (C, H, W), (N, C, H, W) */
     info->npy_rank = h.rank;
-    info->channels = h.rank == 3 ? (int)h.shape[0] : 1;
+    info->npy_batch = h.rank == 4 ? (int)h.shape[0] : 0;
+    info->channels = h.rank >= 3 ? (int)h.shape[h.rank - 3] : 1;
     info->height = (int)h.shape[h.rank - 2];
     info->width = (int)h.shape[h.rank - 1];
     info->bit_depth = h.itemsize * 8;

@@ -70,3 +70,36 @@ void convtool_kernel_bank_free(convtool_kernel_bank *bank)
     free(bank->kernels);
     memset(bank, 0, sizeof *bank);
 }
+
+/* Rank 1 is a row, 2 a kernel, 3 a bank of shape[0] kernels; each kernel a copy. */
+convtool_status kernel_bank_from_array(const struct kernel_array *a, convtool_kernel_bank *bank,
+                                       convtool_parse_error *err)
+{
+    /* torch prints a 1-in, 1-out weight as [[[[...]]]]: as a kernel that is what it means */
+    if (a->rank == 4 && a->shape[0] * a->shape[1] != 1)
+        return kernel_fail(err, 0, 0,
+                           "a 4-D weight (%d, %d, %d, %d) mixes channels; it is no bank of "
+                           "kernels that filter each channel on its own",
+                           a->shape[0], a->shape[1], a->shape[2], a->shape[3]);
+    int count = a->rank == 3 ? a->shape[0] : 1; /* rank 4 here is (1, 1, H, W) */
+    int h = a->rank == 1 ? 1 : a->shape[a->rank - 2], w = a->shape[a->rank - 1];
+    if (h > CONVTOOL_KERNEL_MAX_SIDE || w > CONVTOOL_KERNEL_MAX_SIDE)
+        return kernel_fail(err, 0, 0, "a %dx%d kernel is over the %d limit", w, h,
+                           CONVTOOL_KERNEL_MAX_SIDE);
+    if (count > CONVTOOL_BANK_MAX)
+        return kernel_fail(err, 0, 0, "%d kernels, more than the %d a bank may hold", count,
+                           CONVTOOL_BANK_MAX);
+    size_t taps = (size_t)h * (size_t)w;
+    for (int i = 0; i < count; i++) {
+        convtool_kernel k = {.h = h, .w = w, .scale = 1.0};
+        k.values = malloc(taps * sizeof *k.values);
+        if (!k.values)
+            return CONVTOOL_ENOMEM;
+        memcpy(k.values, a->values + (size_t)i * taps, taps * sizeof *k.values);
+        convtool_status st = kernel_bank_add(bank, &k);
+        convtool_kernel_free(&k);
+        if (st != CONVTOOL_OK)
+            return st;
+    }
+    return CONVTOOL_OK;
+}

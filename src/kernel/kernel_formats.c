@@ -163,15 +163,21 @@ static convtool_status npy_fail(convtool_parse_error *err, convtool_status st, c
 
 static convtool_status npy_check(const npy_header *h, convtool_parse_error *err)
 {
+    char msg[160];
+    if (h->rank == 1 && h->shape[0] > CONVTOOL_KERNEL_MAX_SIDE) {
+        snprintf(msg, sizeof msg, "shape (%zu,): a row of more than %d values", h->shape[0],
+                 CONVTOOL_KERNEL_MAX_SIDE);
+        return npy_fail(err, CONVTOOL_ELIMIT, msg);
+    }
+    if (h->rank == 1)
+        return CONVTOOL_OK; /* a row: one kernel of 1 x N, or a bias vector */
     size_t kh = h->shape[h->rank - 2], kw = h->shape[h->rank - 1];
     if (kh > CONVTOOL_KERNEL_MAX_SIDE || kw > CONVTOOL_KERNEL_MAX_SIDE) {
-        char msg[96];
         snprintf(msg, sizeof msg, "a %zux%zu kernel is over the %d limit", kw, kh,
                  CONVTOOL_KERNEL_MAX_SIDE);
         return npy_fail(err, CONVTOOL_ELIMIT, msg);
     }
     if (h->rank == 3 && h->shape[0] > CONVTOOL_BANK_MAX) {
-        char msg[96];
         snprintf(msg, sizeof msg, "%zu kernels, more than the %d a bank may hold", h->shape[0],
                  CONVTOOL_BANK_MAX);
         return npy_fail(err, CONVTOOL_ELIMIT, msg);
@@ -179,49 +185,65 @@ static convtool_status npy_check(const npy_header *h, convtool_parse_error *err)
     return CONVTOOL_OK;
 }
 
-static convtool_status npy_to_bank(const convtool_tensor *t, convtool_kernel_bank *bank,
-                                   convtool_parse_error *err)
+static convtool_status npy_finite(const convtool_tensor *t, const npy_header *h,
+                                  convtool_parse_error *err)
 {
-    size_t taps = (size_t)t->h * (size_t)t->w;
-    for (int c = 0; c < t->c; c++) {
-        const float *src = t->data + (size_t)c * taps;
-        for (size_t i = 0; i < taps; i++)
-            if (!isfinite(src[i])) {
-                char msg[120];
-                snprintf(msg, sizeof msg, "value [%d, %zu, %zu] is %s; kernels must be finite", c,
-                         i / (size_t)t->w, i % (size_t)t->w, isnan(src[i]) ? "nan" : "inf");
-                return npy_fail(err, CONVTOOL_EPARSE, msg);
+    size_t n = convtool_tensor_count(t);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(t->data[i])) {
+            char msg[120], at[64] = "";
+            size_t rest = i, at_len = 0, idx[NPY_MAX_RANK];
+            for (int k = h->rank - 1; k >= 0; k--) {
+                idx[k] = rest % h->shape[k];
+                rest /= h->shape[k];
             }
-        convtool_kernel k = {.h = t->h, .w = t->w, .scale = 1.0};
-        k.values = malloc(taps * sizeof *k.values);
-        if (!k.values)
-            return CONVTOOL_ENOMEM;
-        memcpy(k.values, src, taps * sizeof *k.values);
-        convtool_status st = kernel_bank_add(bank, &k);
-        convtool_kernel_free(&k);
-        if (st != CONVTOOL_OK)
-            return st;
-    }
+            for (int k = 0; k < h->rank; k++)
+                at_len += (size_t)snprintf(at + at_len, sizeof at - at_len, "%s%zu", k ? ", " : "",
+                                           idx[k]);
+            snprintf(msg, sizeof msg, "value [%s] is %s; kernels must be finite", at,
+                     isnan(t->data[i]) ? "nan" : "inf");
+            return npy_fail(err, CONVTOOL_EPARSE, msg);
+        }
     return CONVTOOL_OK;
 }
 
-/* (H,W) is one kernel, (K,H,W) a bank of K; float32 or float64, values used as stored. */
-convtool_status kernel_read_npy(const unsigned char *bytes, size_t len, convtool_kernel_bank *bank,
-                                convtool_parse_error *err)
+convtool_status kernel_npy_array(const unsigned char *bytes, size_t len, struct kernel_array *a,
+                                 convtool_parse_error *err)
 {
     npy_header h;
     convtool_tensor t = {0};
+    memset(a, 0, sizeof *a);
     convtool_status st = npy_parse_header(bytes, len, &h);
     if (st == CONVTOOL_EUNSUPPORTED)
         return npy_fail(err, st,
-                        "a kernel .npy must be float32 or float64 of shape (H, W) or (K, H, W)");
+                        "a kernel .npy must be float32 or float64 of shape (H, W), (K, H, W) or "
+                        "a weight (O, C/groups, kH, kW)");
     if (st != CONVTOOL_OK)
         return npy_fail(err, st, "not a valid .npy file (damaged or truncated)");
     st = npy_check(&h, err);
     if (st == CONVTOOL_OK)
         st = npy_decode(bytes, &h, &t);
     if (st == CONVTOOL_OK)
-        st = npy_to_bank(&t, bank, err);
+        st = npy_finite(&t, &h, err);
+    if (st == CONVTOOL_OK) {
+        a->rank = h.rank;
+        for (int k = 0; k < h.rank; k++)
+            a->shape[k] = (int)h.shape[k];
+        a->values = t.data; /* the tensor's floats are the array's, in the same order */
+        t.data = NULL;
+    }
     convtool_tensor_free(&t);
+    return st;
+}
+
+/* (H,W) is one kernel, (K,H,W) a bank of K; float32 or float64, values used as stored. */
+convtool_status kernel_read_npy(const unsigned char *bytes, size_t len, convtool_kernel_bank *bank,
+                                convtool_parse_error *err)
+{
+    struct kernel_array a;
+    convtool_status st = kernel_npy_array(bytes, len, &a, err);
+    if (st == CONVTOOL_OK)
+        st = kernel_bank_from_array(&a, bank, err);
+    kernel_array_free(&a);
     return st;
 }

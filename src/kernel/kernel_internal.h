@@ -44,6 +44,30 @@ convtool_status kernel_parse_section(const char *text, size_t len, struct kernel
  */
 convtool_status kernel_number(const char *tok, size_t n, double *out, char *why, size_t why_size);
 
+/* ---- kernel_nested.c: nested lists of rank 1 to 4, torch's and numpy's printed forms */
+
+#define KERNEL_ARRAY_MAX_RANK 4
+
+/* A dense array read from text or .npy: shape[0..rank), values row-major (malloc'd). */
+struct kernel_array {
+    int rank;
+    int shape[KERNEL_ARRAY_MAX_RANK];
+    float *values;
+};
+
+/*
+ * True when the text is for kernel_read_array: it starts (after blanks and
+ * # comments) with tensor(, array( (torch., np. or numpy. before them) or
+ * "Parameter containing:", or with three '[' (rank 3 and up; ranks 1 and 2
+ * stay with the text format, which reads them as rows).
+ */
+int kernel_text_is_array(const char *text, size_t len);
+
+/* Reads nested lists; a ragged nesting is CONVTOOL_EPARSE naming the list and its place. */
+convtool_status kernel_read_array(const char *text, size_t len, struct kernel_array *a,
+                                  convtool_parse_error *err);
+void kernel_array_free(struct kernel_array *a);
+
 /* ---- kernel_imagemagick.c, kernel_formats.c: other tools' formats */
 
 /* True when text starts like an ImageMagick kernel: "WxH:", "3:", "5x3+0+1>:"... */
@@ -56,6 +80,9 @@ convtool_status kernel_read_vips(const char *text, size_t len, convtool_kernel_b
                                  convtool_parse_error *err);
 convtool_status kernel_read_npy(const unsigned char *bytes, size_t len, convtool_kernel_bank *bank,
                                 convtool_parse_error *err);
+/* A kernel .npy of rank 2, 3 or 4 (finite float32/float64) as an array. */
+convtool_status kernel_npy_array(const unsigned char *bytes, size_t len, struct kernel_array *a,
+                                 convtool_parse_error *err);
 
 /* ---- kernel_bank.c: the container the readers append to */
 
@@ -67,6 +94,14 @@ convtool_status kernel_bank_add(convtool_kernel_bank *bank, convtool_kernel *k);
  * description when it has none of its own (the single-kernel API on a bank).
  */
 void kernel_bank_take_first(convtool_kernel_bank *bank, const char *name, convtool_kernel *k);
+
+/*
+ * An array of rank 1 (one row), 2 (one kernel) or 3 (K kernels) appended to
+ * an empty bank; rank 4 is a weight (CONVTOOL_EPARSE saying so: banks filter
+ * each channel on its own).
+ */
+convtool_status kernel_bank_from_array(const struct kernel_array *a, convtool_kernel_bank *bank,
+                                       convtool_parse_error *err);
 
 /* Gives unnamed members NAME (one kernel) or NAME_1, NAME_2, … (several). */
 void kernel_bank_name_members(convtool_kernel_bank *bank);

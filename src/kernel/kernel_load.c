@@ -165,6 +165,18 @@ static convtool_status parse_text_bank(const char *text, size_t len, convtool_ke
     return st;
 }
 
+/* Nested lists of rank 3 (a bank of kernels) or torch's and numpy's printed tensors. */
+static convtool_status read_array_bank(const char *text, size_t len, convtool_kernel_bank *bank,
+                                       convtool_parse_error *err)
+{
+    struct kernel_array a;
+    convtool_status st = kernel_read_array(text, len, &a, err);
+    if (st == CONVTOOL_OK)
+        st = kernel_bank_from_array(&a, bank, err);
+    kernel_array_free(&a);
+    return st;
+}
+
 convtool_status convtool_kernel_bank_parse(const void *data, size_t len, const char *name,
                                            convtool_kernel_format format,
                                            convtool_kernel_bank *bank, convtool_parse_error *err)
@@ -191,7 +203,8 @@ convtool_status convtool_kernel_bank_parse(const void *data, size_t len, const c
         st = kernel_read_npy((const unsigned char *)text, len, bank, err);
         break;
     case CONVTOOL_KERNEL_FORMAT_CONVTOOL:
-        st = parse_text_bank(text, len, bank, err);
+        st = kernel_text_is_array(text, len) ? read_array_bank(text, len, bank, err)
+                                             : parse_text_bank(text, len, bank, err);
         break;
     default:
         st = CONVTOOL_EINVAL;

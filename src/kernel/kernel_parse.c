@@ -17,7 +17,7 @@
 #include "kernel/text_cursor.h"
 
 #define MAX_TAPS ((size_t)CONVTOOL_KERNEL_MAX_SIDE * CONVTOOL_KERNEL_MAX_SIDE)
-#define MAX_DEPTH 8       /* torch prints 4-D weights as [[[[...]]]]; leave room */
+#define MAX_DEPTH 2       /* rows in a list; deeper lists are read by kernel_nested.c */
 #define MAX_NUMBER_LEN 96 /* longer tokens are refused rather than copied */
 #define QUOTE_MAX 40      /* bytes of a bad token shown in a message */
 
@@ -433,8 +433,11 @@ static convtool_status open_bracket(struct parser *p)
     int column = column_of(p, p->pos);
     if (p->row_count > 0)
         return fail_at(p, p->line, column, "unexpected \"[\" in the middle of a row");
-    if (p->depth == MAX_DEPTH)
-        return fail_at(p, p->line, column, "brackets nested more than %d deep", MAX_DEPTH);
+    /* Three levels are a bank or a weight (kernel_nested.c); here only after directives. */
+    if (p->depth == 2)
+        return fail_at(p, p->line, column,
+                       "lists nested 3 deep are a bank of kernels (4 deep a weight): give them "
+                       "without directives, or one kernel per --- section");
     p->open_line[p->depth] = p->line;
     p->open_col[p->depth] = column;
     p->depth++;

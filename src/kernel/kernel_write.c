@@ -187,7 +187,7 @@ static convtool_status write_npy(const convtool_kernel_bank *b, convtool_buffer 
         for (size_t j = 0; j < taps; j++)
             t.data[i * taps + j] = effective(&b->kernels[i], j);
     if (st == CONVTOOL_OK)
-        st = npy_encode(&t, b->count == 1 ? 2 : 3, out);
+        st = npy_encode(&t, b->count == 1 ? 2 : 3, 0, out);
     convtool_tensor_free(&t);
     return st;
 }

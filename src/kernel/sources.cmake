@@ -5,7 +5,9 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/kernel_imagemagick.c
   ${CMAKE_CURRENT_LIST_DIR}/kernel_load.c
   ${CMAKE_CURRENT_LIST_DIR}/kernel_names.c
+  ${CMAKE_CURRENT_LIST_DIR}/kernel_nested.c
   ${CMAKE_CURRENT_LIST_DIR}/kernel_ops.c
   ${CMAKE_CURRENT_LIST_DIR}/kernel_parse.c
+  ${CMAKE_CURRENT_LIST_DIR}/kernel_weight.c
   ${CMAKE_CURRENT_LIST_DIR}/kernel_write.c
 )

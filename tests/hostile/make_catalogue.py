@@ -362,7 +362,7 @@ case("image", "shape-short.npy", npy("{'descr': '<f4', 'fortran_order': False, '
                                      bytes(100)), "1", "truncated|corrupt", "1200 floats declared, 25 given")
 case("image", "shape-0.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4), }"), "1|2",
      "empty|0|corrupt|size")
-case("image", "rank4.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 2, 2), }",
+case("image", "rank5.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1, 2, 2), }",
                                bytes(16)), "1", "unsupported|shape|rank|dimension")
 case("image", "descr-obj.npy", npy("{'descr': '|O', 'fortran_order': False, 'shape': (2, 2), }", bytes(32)),
      "1", "unsupported|dtype|type")

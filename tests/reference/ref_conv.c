@@ -64,3 +64,55 @@ convtool_status ref_conv2d(const convtool_tensor *in, const convtool_kernel *k,
             }
     return CONVTOOL_OK;
 }
+
+/* One output value of a mixing convolution, straight from the formula. */
+static double ref_mix_value(const convtool_tensor *in, const convtool_weight *wt, int groups,
+                            int o, int y, int x, const convtool_geometry *g)
+{
+    int o_per_group = wt->o / groups;
+    int first_channel = (o / o_per_group) * wt->c_per_group;
+    double sum = 0.0;
+    for (int c = 0; c < wt->c_per_group; c++)
+        for (int i = 0; i < wt->h; i++)
+            for (int j = 0; j < wt->w; j++) {
+                double w = wt->values[(((size_t)o * wt->c_per_group + c) * wt->h + i) * wt->w + j];
+                sum += w * ref_padded_value(in, first_channel + c, y * g->stride_y + i * g->dilation_y,
+                                            x * g->stride_x + j * g->dilation_x, g);
+            }
+    return sum;
+}
+
+convtool_status ref_conv2d_mix(const convtool_tensor *in, const convtool_weight *wt, int groups,
+                               const float *bias, const convtool_geometry *g,
+                               convtool_tensor *out)
+{
+    if (groups < 1 || in->c % groups != 0 || wt->o % groups != 0 ||
+        in->c / groups != wt->c_per_group)
+        return CONVTOOL_EINVAL;
+    convtool_status st = convtool_tensor_alloc(out, wt->o, g->out_h, g->out_w);
+    if (st != CONVTOOL_OK)
+        return st;
+    for (int o = 0; o < wt->o; o++)
+        for (int y = 0; y < g->out_h; y++)
+            for (int x = 0; x < g->out_w; x++) {
+                double sum = ref_mix_value(in, wt, groups, o, y, x, g);
+                out->data[((size_t)o * g->out_h + y) * g->out_w + x] =
+                    (float)((bias ? (double)bias[o] : 0.0) + sum);
+            }
+    return CONVTOOL_OK;
+}
+
+convtool_status ref_conv2d_mix_batch(const convtool_tensor *items, int count,
+                                     const convtool_weight *wt, int groups, const float *bias,
+                                     const convtool_geometry *g, convtool_tensor *outs)
+{
+    for (int n = 0; n < count; n++) {
+        convtool_status st = ref_conv2d_mix(&items[n], wt, groups, bias, g, &outs[n]);
+        if (st != CONVTOOL_OK) {
+            while (n-- > 0)
+                convtool_tensor_free(&outs[n]);
+            return st;
+        }
+    }
+    return CONVTOOL_OK;
+}

@@ -146,10 +146,10 @@ expect_exit 1 -- ct kernels show ./bad_head.txt
 expect_stderr_contains './bad_head.txt:1:1: a value before the first "---" line'
 mknpy nan.npy '[[1, np.nan]]'
 expect_exit 1 -- ct apply -k ./nan.npy "$P" o.png
-expect_stderr_contains './nan.npy: value [0, 0, 1] is nan; kernels must be finite'
-mknpy big.npy 'np.zeros((2, 2, 2, 2))'
+expect_stderr_contains './nan.npy: value [0, 1] is nan; kernels must be finite'
+mknpy big.npy 'np.zeros((2, 2, 2, 2, 2))'
 expect_exit 1 -- ct apply -k ./big.npy "$P" o.png
-expect_stderr_contains 'float32 or float64 of shape (H, W) or (K, H, W)'
+expect_stderr_contains 'float32 or float64 of shape (H, W), (K, H, W) or a weight (O, C/groups, kH, kW)'
 expect_exit 2 -- ct apply -k '3x3: 1 2 3 4' "$P" o.png
 expect_error_prefix
 expect_stderr_contains "-k '3x3: 1 2 3 4': column 1: a 3x3 kernel needs 9 values, got 4"

@@ -177,7 +177,8 @@ static void test_bad_headers(void **state)
         {"{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2, 3)}",
          CONVTOOL_EUNSUPPORTED},
         {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,)}", CONVTOOL_EUNSUPPORTED},
-        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 2, 3)}", CONVTOOL_EUNSUPPORTED},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1, 2, 3)}", CONVTOOL_EUNSUPPORTED},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,)}", CONVTOOL_EUNSUPPORTED},
         {"{'descr': '<f4', 'fortran_order': False, 'shape': ()}", CONVTOOL_EUNSUPPORTED},
         {"{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3)}", CONVTOOL_EUNSUPPORTED},
     };
@@ -312,9 +313,17 @@ static void test_stack(void **state)
     float first_of_second;
     memcpy(&first_of_second, b.data + 10 + hlen + 24 * sizeof(float), sizeof(float));
     assert_true(first_of_second == 42.0f);
-    /* rank 4 is written but not read back */
+    /* rank 4 reads back as a batch: N = 3 items of C = 2 channels */
     convtool_image_info info;
-    assert_int_equal(convtool_image_probe(b.data, b.len, &info), CONVTOOL_EUNSUPPORTED);
+    assert_int_equal(convtool_image_probe(b.data, b.len, &info), CONVTOOL_OK);
+    assert_int_equal(info.npy_rank, 4);
+    assert_int_equal(info.npy_batch, 3);
+    assert_int_equal(info.channels, 2);
+    convtool_image img;
+    assert_int_equal(convtool_image_decode(b.data, b.len, NULL, &img), CONVTOOL_OK);
+    assert_int_equal(img.tensor.c, 6);
+    assert_true(img.tensor.data[24] == 42.0f);
+    convtool_image_free(&img);
     convtool_buffer_free(&b);
 
     convtool_tensor_free(&parts[2]);

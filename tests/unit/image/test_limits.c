@@ -24,18 +24,18 @@ static void test_mul_u64(void **state)
 static void test_estimate(void **state)
 {
     (void)state;
-    convtool_image_info png = {CONVTOOL_FORMAT_PNG, 1000, 1000, 3, 8, 0, 0};
+    convtool_image_info png = {CONVTOOL_FORMAT_PNG, 1000, 1000, 3, 8, 0, 0, 0};
     uint64_t need = 0;
     assert_int_equal(convtool_decode_memory_estimate(&png, 5000, &need), CONVTOOL_OK);
     /* at least the pixels it returns, at most a small multiple of them */
     assert_true(need >= 3000000 && need < 4 * 3000000 + (2u << 20));
-    convtool_image_info huge = {CONVTOOL_FORMAT_PNG, INT32_MAX, INT32_MAX, 4, 16, 0, 0};
+    convtool_image_info huge = {CONVTOOL_FORMAT_PNG, INT32_MAX, INT32_MAX, 4, 16, 0, 0, 0};
     assert_int_equal(convtool_decode_memory_estimate(&huge, UINT64_MAX / 2, &need),
                      CONVTOOL_EOVERFLOW);
-    convtool_image_info jpeg = {CONVTOOL_FORMAT_JPEG, 65500, 65500, 3, 8, 0, 0};
+    convtool_image_info jpeg = {CONVTOOL_FORMAT_JPEG, 65500, 65500, 3, 8, 0, 0, 0};
     assert_int_equal(convtool_decode_memory_estimate(&jpeg, 1000, &need), CONVTOOL_OK);
     assert_true(need > (uint64_t)65500 * 65500 * 3);
-    convtool_image_info empty = {CONVTOOL_FORMAT_PNG, 0, 5, 3, 8, 0, 0};
+    convtool_image_info empty = {CONVTOOL_FORMAT_PNG, 0, 5, 3, 8, 0, 0, 0};
     assert_int_equal(convtool_decode_memory_estimate(&empty, 10, &need), CONVTOOL_EINVAL);
 }
 

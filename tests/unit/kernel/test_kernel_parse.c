@@ -275,7 +275,9 @@ static void test_bracket_errors(void **state)
     expect_error("[[1,2],\n [3,4", 2, 2, "\"[\" is never closed");
     expect_error("1 2]", 1, 4, "\"]\" without a matching \"[\"");
     expect_error("[1 [2]]", 1, 4, "unexpected \"[\" in the middle of a row");
-    expect_error("[[[[[[[[[1]]]]]]]]]", 1, 9, "brackets nested more than 8 deep");
+    expect_error("[[[[[[[[[1]]]]]]]]]", 1, 5,
+                 "lists nested more than 4 deep (a weight is 4-D: out channels, in channels per "
+                 "group, height, width)");
     expect_error("[[1, scale: 2]]", 1, 6, "cannot read \"scale:\" as a number");
 }
 

@@ -1,0 +1,164 @@
+/*
+ * In-process benchmark of channel mixing: the median wall time of
+ * convtool_conv2d_mix_into over a batch of N random C×H×W items (one call per
+ * item, into preallocated outputs), for bench/mix_compare.py to set beside
+ * torch.nn.functional.conv2d.
+ *
+ *   mix_bench [-j THREADS] [-r REPS] [-f] CASE...
+ *
+ * CASE is resnet_conv1 (8×3×224×224, 64×3×7×7, stride 2, pad 3), conv3x3_64
+ * (8×64×56×56, 64×64×3×3, pad 1), depthwise3x3 (8×64×112×112, 64×1×3×3,
+ * pad 1, groups 64), or N,C,H,W,O,K,STRIDE,PAD,GROUPS. Zero padding, a bias.
+ * -f times convtool_conv2d_mix instead (a fresh output per call, as torch
+ * allocates). Prints "CASE MEDIAN ms (min MIN)" per case and the GEMM used.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "convtool/convtool.h"
+
+struct mix_case {
+    char name[64];
+    int n, c, h, w, o, k, stride, pad, groups;
+};
+
+static const struct mix_case named[] = {
+    {"resnet_conv1", 8, 3, 224, 224, 64, 7, 2, 3, 1},
+    {"conv3x3_64", 8, 64, 56, 56, 64, 3, 1, 1, 1},
+    {"depthwise3x3", 8, 64, 112, 112, 64, 3, 1, 1, 64},
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int parse_case(const char *text, struct mix_case *mc)
+{
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (strcmp(text, named[i].name) == 0) {
+            *mc = named[i];
+            return 1;
+        }
+    snprintf(mc->name, sizeof mc->name, "%s", text);
+    return sscanf(text, "%d,%d,%d,%d,%d,%d,%d,%d,%d", &mc->n, &mc->c, &mc->h, &mc->w, &mc->o,
+                  &mc->k, &mc->stride, &mc->pad, &mc->groups) == 9 &&
+           mc->n > 0 && mc->groups > 0 && mc->c % mc->groups == 0 && mc->o % mc->groups == 0;
+}
+
+static void fill(float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)rand() / (float)RAND_MAX;
+}
+
+/* One timed pass over the batch; 0 on failure. */
+static double time_batch(const struct mix_case *mc, convtool_tensor *in, convtool_tensor *out,
+                         const convtool_weight *wt, const float *bias,
+                         const convtool_geometry *g, convtool_pool *pool, int fresh)
+{
+    double t0 = now_ms();
+    for (int i = 0; i < mc->n; i++) {
+        convtool_status st;
+        if (fresh) {
+            convtool_tensor_free(&out[i]);
+            st = convtool_conv2d_mix(&in[i], wt, mc->groups, bias, g, pool, &out[i]);
+        } else {
+            st = convtool_conv2d_mix_into(&in[i], wt, mc->groups, bias, g, pool, &out[i]);
+        }
+        if (st != CONVTOOL_OK) {
+            fprintf(stderr, "mix_bench: %s: %s\n", mc->name, convtool_strerror(st));
+            exit(1);
+        }
+    }
+    return now_ms() - t0;
+}
+
+static void run_case(const struct mix_case *mc, convtool_pool *pool, int reps, int fresh)
+{
+    convtool_geometry_spec spec;
+    convtool_geometry g;
+    convtool_geometry_spec_default(&spec);
+    spec.padding = CONVTOOL_PADDING_EXPLICIT;
+    spec.pad_y = spec.pad_x = mc->pad;
+    spec.stride_y = spec.stride_x = mc->stride;
+    spec.mode = CONVTOOL_PAD_ZEROS;
+    convtool_weight wt;
+    if (convtool_geometry_resolve(&spec, mc->h, mc->w, mc->k, mc->k, &g) != CONVTOOL_OK ||
+        convtool_weight_alloc(&wt, mc->o, mc->c / mc->groups, mc->k, mc->k) != CONVTOOL_OK) {
+        fprintf(stderr, "mix_bench: %s: bad geometry\n", mc->name);
+        exit(1);
+    }
+    fill(wt.values, (size_t)mc->o * wt.c_per_group * mc->k * mc->k);
+    float *bias = malloc((size_t)mc->o * sizeof(float));
+    convtool_tensor *in = calloc((size_t)mc->n, sizeof *in), *out = calloc((size_t)mc->n, sizeof *out);
+    double *t = malloc((size_t)reps * sizeof(double));
+    if (!bias || !in || !out || !t)
+        exit(1);
+    fill(bias, (size_t)mc->o);
+    for (int i = 0; i < mc->n; i++) {
+        if (convtool_tensor_alloc(&in[i], mc->c, mc->h, mc->w) != CONVTOOL_OK ||
+            convtool_tensor_alloc(&out[i], mc->o, g.out_h, g.out_w) != CONVTOOL_OK)
+            exit(1);
+        fill(in[i].data, convtool_tensor_count(&in[i]));
+    }
+    time_batch(mc, in, out, &wt, bias, &g, pool, fresh); /* warm-up */
+    for (int r = 0; r < reps; r++)
+        t[r] = time_batch(mc, in, out, &wt, bias, &g, pool, fresh);
+    qsort(t, (size_t)reps, sizeof *t, cmp_double);
+    printf("%s %.3f ms (min %.3f)\n", mc->name,
+           reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2, t[0]);
+    for (int i = 0; i < mc->n; i++) {
+        convtool_tensor_free(&in[i]);
+        convtool_tensor_free(&out[i]);
+    }
+    free(in);
+    free(out);
+    free(t);
+    free(bias);
+    convtool_weight_free(&wt);
+}
+
+int main(int argc, char **argv)
+{
+    int threads = 2, reps = 9, fresh = 0, i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "-j") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
+            reps = atoi(argv[++i]);
+        else if (strcmp(argv[i], "-f") == 0)
+            fresh = 1;
+        else
+            break;
+    }
+    if (i >= argc || threads < 1 || reps < 1) {
+        fprintf(stderr, "usage: mix_bench [-j THREADS] [-r REPS] [-f] CASE...\n");
+        return 2;
+    }
+    convtool_pool *pool;
+    if (convtool_pool_create(threads, &pool) != CONVTOOL_OK)
+        return 1;
+    srand(1);
+    for (; i < argc; i++) {
+        struct mix_case mc;
+        if (!parse_case(argv[i], &mc)) {
+            fprintf(stderr, "mix_bench: %s: not a case (name or N,C,H,W,O,K,STRIDE,PAD,GROUPS)\n",
+                    argv[i]);
+            return 2;
+        }
+        run_case(&mc, pool, reps, fresh);
+    }
+    convtool_pool_free(pool);
+    return 0;
+}
