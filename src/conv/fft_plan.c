@@ -13,16 +13,16 @@
 #ifdef CONVTOOL_WITH_FFTW
 #include <fftw3.h>
 
-#define MAX_PLANS 32
-
+/* Kept until exit: a tile size's plans are a few kilobytes, and a process sees few sizes
+ * (method_choice.c picks among 5-smooth sizes only). */
 struct fft_plan {
     int n0, n1;
     fftwf_plan r2c, c2r;
+    struct fft_plan *next;
 };
 
 static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct fft_plan plans[MAX_PLANS];
-static int plan_count;
+static struct fft_plan *plans;
 
 static int make_plan(struct fft_plan *p, int n0, int n1)
 {
@@ -49,14 +49,21 @@ static int make_plan(struct fft_plan *p, int n0, int n1)
 
 const struct fft_plan *fft_plan_get(int n0, int n1)
 {
-    const struct fft_plan *found = NULL;
+    struct fft_plan *found = NULL;
     pthread_mutex_lock(&plan_lock);
-    for (int i = 0; i < plan_count && !found; i++)
-        if (plans[i].n0 == n0 && plans[i].n1 == n1)
-            found = &plans[i];
-    /* A full cache (never, with the sizes fft_tiles.c picks) plans nothing new. */
-    if (!found && plan_count < MAX_PLANS && make_plan(&plans[plan_count], n0, n1))
-        found = &plans[plan_count++];
+    for (struct fft_plan *p = plans; p && !found; p = p->next)
+        if (p->n0 == n0 && p->n1 == n1)
+            found = p;
+    if (!found) {
+        found = malloc(sizeof *found);
+        if (found && make_plan(found, n0, n1)) {
+            found->next = plans;
+            plans = found;
+        } else {
+            free(found);
+            found = NULL;
+        }
+    }
     pthread_mutex_unlock(&plan_lock);
     return found;
 }

@@ -13,15 +13,18 @@
 #include "conv/fft_plan.h"
 #include "conv/method_choice.h"
 
-/* Seconds per unit, one thread (bench/RESULTS.md, "Cost model"). */
-#define DIRECT_PER_TAP 0.06e-9
-#define DIRECT_PER_OUTPUT 1.0e-9
-#define FFT_PER_NLOGN 0.3e-9
-#define FFT_PER_POINT 1.5e-9
-#define FFT_PER_TILE 2e-6
+/* Seconds per unit, one thread, fitted by `bench/fft_sizes.py --calibrate` (bench/RESULTS.md,
+ * "Cost model"). The FFT's cost is nearly linear in the points transformed at these sizes:
+ * the transforms, the copies and the spectrum product together. */
+#define DIRECT_PER_TAP 0.0597e-9
+#define DIRECT_PER_OUTPUT 1.09e-9
+#define FFT_PER_NLOGN 0.0449e-9
+#define FFT_PER_POINT 9.93e-9
 
-/* Tiles larger than this many points are not considered (4 buffers of N floats per thread). */
-#define MAX_TILE_POINTS (1 << 21)
+/* Tiles of more points fall out of the 1–2 MiB L2 (a real and a complex buffer per thread)
+ * and are slower than the model says (bench/RESULTS.md); larger ones only for kernels
+ * whose (dilated) extent needs them. */
+#define MAX_TILE_POINTS (1 << 18)
 #define MAX_FFT_SIDE 16384
 
 static double direct_seconds(const convtool_kernel *k, const convtool_geometry *g, double planes)
@@ -63,7 +66,7 @@ static int smooth_at_least(int n)
 static double tile_seconds(int n0, int n1)
 {
     double n = (double)n0 * n1;
-    return FFT_PER_NLOGN * n * log2(n) + FFT_PER_POINT * n + FFT_PER_TILE;
+    return FFT_PER_NLOGN * n * log2(n) + FFT_PER_POINT * n;
 }
 
 /* Tiles along one axis that cover `span` values t at a time. */
@@ -81,10 +84,13 @@ static int choose_tiling(const convtool_geometry *g, double planes, struct fft_t
     /* No tile needs to be taller or wider than the whole job. */
     int max0 = smooth_at_least((int)(zrows < MAX_FFT_SIDE ? zrows : MAX_FFT_SIDE) + reach_y - 1);
     int max1 = smooth_at_least((int)(zcols < MAX_FFT_SIDE ? zcols : MAX_FFT_SIDE) + reach_x - 1);
+    /* A kernel too wide for the cache-sized tiles gets tiles of up to twice its extent. */
+    double cap = 4.0 * reach_y * reach_x > MAX_TILE_POINTS ? 4.0 * reach_y * reach_x
+                                                           : MAX_TILE_POINTS;
     int found = 0;
     for (int n0 = smooth_at_least(reach_y); n0 && n0 <= max0; n0 = smooth_at_least(n0 + 1)) {
         for (int n1 = smooth_at_least(reach_x); n1 && n1 <= max1; n1 = smooth_at_least(n1 + 1)) {
-            if ((double)n0 * n1 > MAX_TILE_POINTS && found)
+            if ((double)n0 * n1 > cap)
                 break;
             int t0 = n0 - reach_y + 1, t1 = n1 - reach_x + 1;
             double s = tiles_along(zrows, t0) * tiles_along(zcols, t1) * planes *
@@ -119,7 +125,6 @@ static void estimate(const convtool_kernel *k, const convtool_geometry *g, int c
     if (fft_available() && kernel_finite(k) && choose_tiling(g, planes, &d->tiling, &c->fft_s)) {
         c->fft_tile_h = d->tiling.n0;
         c->fft_tile_w = d->tiling.n1;
-        c->fft_s += DIRECT_PER_OUTPUT * (double)g->out_h * g->out_w * planes;
     }
 }
 
