@@ -5,9 +5,11 @@
  *   fft_bench sweep [-s SIZE] [-c CHANNELS] [-j THREADS] [-r REPS] [-m METHODS] K...
  *       median ms of convtool_conv2d_into on a random C×SIZE×SIZE float32 tensor
  *       with a random dense K×K kernel (replicate padding, `same`), for each method
- *       of METHODS (default direct,fft,auto); one line "K METHOD MS [chosen]".
+ *       of METHODS (default direct,fft,auto); one line "K METHOD WALL_MS CHOSEN EST_S CPU_MS"
+ *       (CPU: all threads together, less disturbed by other load than the wall time).
  *   fft_bench calib [-s SIZE] [-r REPS]
- *       one thread, CPU time (so that other load on the machine does not count):
+ *       one thread, CPU time, the minimum of REPS (so that other load on the machine counts
+ *       least):
  *       "direct TAPS MS OUTPUTS" for dense kernels, and "tile N0 N1 TILES MS OUTPUTS ROWVALUES" for
  *       the FFT path forced to each tile size; bench/fft_sizes.py --calibrate fits them.
  */
@@ -48,6 +50,15 @@ static double median(double *v, int n)
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
+
+/* Calibration takes the minimum: the run least disturbed by the machine's other load. */
+static double minimum(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[0];
+}
+
+static double (*summary)(double *v, int n) = median;
 
 static unsigned next(unsigned *s)
 {
@@ -100,7 +111,29 @@ static double time_conv(const convtool_tensor *in, const convtool_kernel *k,
             t[r] = clock_ms() - t0;
     }
     convtool_tensor_free(&out);
-    return median(t, reps);
+    return summary(t, reps);
+}
+
+/* Wall and CPU time (all threads) of reps runs, medians, for the sweep. */
+static void time_both(const convtool_tensor *in, const convtool_kernel *k,
+                      const convtool_geometry *g, convtool_pool *pool, int reps, double *wall,
+                      double *cpu)
+{
+    convtool_tensor out;
+    convtool_tensor_alloc(&out, in->c, g->out_h, g->out_w);
+    double w[64], c[64];
+    for (int r = -1; r < reps; r++) {
+        double w0 = now_ms(), c0 = cpu_ms();
+        if (convtool_conv2d_into(in, k, g, 0.0f, pool, &out) != CONVTOOL_OK)
+            exit(1);
+        if (r >= 0) {
+            w[r] = now_ms() - w0;
+            c[r] = cpu_ms() - c0;
+        }
+    }
+    convtool_tensor_free(&out);
+    *wall = median(w, reps);
+    *cpu = median(c, reps);
 }
 
 static int sweep(int size, int channels, int threads, int reps, const char *methods, int argc,
@@ -126,9 +159,10 @@ static int sweep(int size, int channels, int threads, int reps, const char *meth
             convtool_method_choose(&k, &g, channels, threads, &choice);
             /* A big direct kernel takes seconds a run: fewer repetitions there. */
             int r = choice.method == CONVTOOL_METHOD_DIRECT && n > 31 ? (reps < 3 ? reps : 3) : reps;
-            double ms = time_conv(&in, &k, &g, pool, r);
-            printf("%d %s %.2f %s %.4f\n", n, m, ms, convtool_method_name(choice.method),
-                   choice.method == CONVTOOL_METHOD_FFT ? choice.fft_s : choice.direct_s);
+            double wall, cpu;
+            time_both(&in, &k, &g, pool, r, &wall, &cpu);
+            printf("%d %s %.2f %s %.4f %.2f\n", n, m, wall, convtool_method_name(choice.method),
+                   choice.method == CONVTOOL_METHOD_FFT ? choice.fft_s : choice.direct_s, cpu);
             fflush(stdout);
         }
         convtool_kernel_free(&k);
@@ -154,6 +188,7 @@ static int calibrate(int size, int reps)
 {
     convtool_tensor in, out;
     clock_ms = cpu_ms;
+    summary = minimum;
     random_tensor(&in, 1, size);
     convtool_tensor_alloc(&out, 1, size, size);
     const int taps[] = {9, 15, 21, 31};
@@ -195,7 +230,7 @@ static int calibrate(int size, int reps)
                 long tiles = bands * ((size + t.t1 - 1) / t.t1);
                 /* the padded rows the bands build: n0 a band, each as wide as the padded image */
                 long rows = bands * n0 * (size + k.w - 1);
-                printf("tile %d %d %ld %.3f %d %ld\n", n0, n1, tiles, median(ms, reps), size * size,
+                printf("tile %d %d %ld %.3f %d %ld\n", n0, n1, tiles, minimum(ms, reps), size * size,
                        rows);
                 fflush(stdout);
             }

@@ -16,6 +16,7 @@ the same threads). Prints a Markdown table of median ms and writes an SVG plot.
 64..1024 (fft_bench calib); non-negative least-squares fits of
     direct ms = outputs * (a * taps + b)
     fft ms    = tiles * (c * N log2 N + d * N) + e * (padded values the bands build) + f * outputs
+(the minimum CPU time of REPS runs: the least disturbed by the machine's other load)
 printed as the #defines of method_choice.c.
 
 --e2e: whole process, `convtool apply -k K.npy photo.png out.png` on a 2048x2048 RGB PNG
@@ -57,13 +58,23 @@ def median_ms(fn, reps):
     return float(np.median(t))
 
 
-def opencv_ms(size, threads, reps, n):
-    img = np.random.default_rng(1).random((size, size, 3), np.float32)
-    dst = np.empty_like(img)
+def median_both(fn, reps):
+    """Median wall and CPU (all threads) ms of reps runs after a warm-up."""
+    fn()
+    wall, cpu = [], []
+    for _ in range(reps):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append((time.perf_counter() - w0) * 1e3)
+        cpu.append((time.process_time() - c0) * 1e3)
+    return float(np.median(wall)), float(np.median(cpu))
+
+
+def opencv_ms(img, dst, threads, reps, n):
     cv2.setNumThreads(threads)
     k = rand_kernel(n)
-    return median_ms(lambda: cv2.filter2D(img, -1, k, dst=dst, borderType=cv2.BORDER_REPLICATE),
-                     reps if n <= 31 else min(reps, 3))
+    return median_both(lambda: cv2.filter2D(img, -1, k, dst=dst, borderType=cv2.BORDER_REPLICATE),
+                       reps)
 
 
 def sweep(a):
@@ -73,20 +84,22 @@ def sweep(a):
                          check=True, capture_output=True, text=True).stdout
     rows = {}
     for line in out.splitlines():
-        n, method, ms, chosen, est = line.split()
-        rows.setdefault(int(n), {})[method] = (float(ms), chosen, float(est))
-    print("3x%dx%d float32, %d threads, median ms (direct past 31x31: median of 3)\n"
-          % (a.size, a.size, a.threads))
+        n, method, ms, chosen, est, cpu = line.split()
+        rows.setdefault(int(n), {})[method] = (float(ms), chosen, float(est), float(cpu))
+    img = np.random.default_rng(1).random((a.size, a.size, 3), np.float32)
+    dst = np.empty_like(img)
+    cvs = {n: opencv_ms(img, dst, a.threads, a.reps, n) for n in SIZES}
+    print("3x%dx%d float32, %d threads; median wall ms, and in brackets median CPU ms of all "
+          "threads (direct past 31x31: median of 3)\n" % (a.size, a.size, a.threads))
     print("| kernel | direct | fft | auto (chose) | OpenCV filter2D | fft/direct | fft/OpenCV |")
     print("|---|---|---|---|---|---|---|")
     table = []
     for n in SIZES:
-        d, f, au = rows[n]["direct"][0], rows[n]["fft"][0], rows[n]["auto"]
-        cv = opencv_ms(a.size, a.threads, a.reps, n)
-        table.append((n, d, f, au[0], cv))
-        print("| %dx%d | %.1f | %.1f | %.1f (%s) | %.1f | %.2f | %.2f |"
-              % (n, n, d, f, au[0], au[1], cv, f / d, f / cv))
-        sys.stdout.flush()
+        d, f, au, cv = rows[n]["direct"], rows[n]["fft"], rows[n]["auto"], cvs[n]
+        table.append((n, d[0], f[0], au[0], cv[0]))
+        print("| %dx%d | %.1f [%.0f] | %.1f [%.0f] | %.1f (%s) | %.1f [%.0f] | %.2f [%.2f] | %.2f [%.2f] |"
+              % (n, n, d[0], d[3], f[0], f[3], au[0], au[1], cv[0], cv[1], f[0] / d[0],
+                 f[3] / d[3], f[0] / cv[0], f[3] / cv[1]))
     if a.svg:
         write_svg(a.svg, table, "3x%dx%d float32, %d threads" % (a.size, a.size, a.threads))
         print("\nplot: %s" % a.svg)
@@ -171,9 +184,9 @@ def calibrate(a):
     print("fft fit: %s; tile times within %.0f%% (median |error|)"
           % (", ".join("%.4g" % c for c in coef * 1e6), 100 * np.median(np.abs(pred - b) / b)))
     print("#define DIRECT_PER_TAP %.3ge-9\n#define DIRECT_PER_OUTPUT %.3ge-9" % (per_tap * 1e6, per_out * 1e6))
-    print("#define FFT_PER_NLOGN %.3ge-9\n#define FFT_PER_POINT %.3ge-9\n#define FFT_PER_ROW_VALUE %.3ge-9"
-          % tuple(coef[:3] * 1e6))
-    print("(FFT per output: %.3g ns)" % (coef[3] * 1e6))
+    print("#define FFT_PER_NLOGN %.3ge-9\n#define FFT_PER_POINT %.3ge-9\n#define FFT_PER_OUTPUT %.3ge-9"
+          % (coef[0] * 1e6, coef[1] * 1e6, coef[3] * 1e6))
+    print("(per padded value the bands build: %.3g ns; 0 = not worth a term)" % (coef[2] * 1e6))
 
 
 def e2e(a):

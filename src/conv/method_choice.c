@@ -14,12 +14,12 @@
 #include "conv/method_choice.h"
 
 /* Seconds per unit, one thread, fitted by `bench/fft_sizes.py --calibrate` (bench/RESULTS.md,
- * "Cost model"). The FFT's cost is nearly linear in the points transformed at these sizes:
- * the transforms, the copies and the spectrum product together. */
-#define DIRECT_PER_TAP 0.0597e-9
-#define DIRECT_PER_OUTPUT 1.09e-9
-#define FFT_PER_NLOGN 0.0449e-9
-#define FFT_PER_POINT 9.93e-9
+ * "Cost model"): the minimum CPU time of 7 runs, the least disturbed by other load. */
+#define DIRECT_PER_TAP 0.0582e-9
+#define DIRECT_PER_OUTPUT 0.307e-9
+#define FFT_PER_NLOGN 0.299e-9
+#define FFT_PER_POINT 4.33e-9
+#define FFT_PER_OUTPUT 1.25e-9
 
 /* Tiles of more points fall out of the 1–2 MiB L2 (a real and a complex buffer per thread)
  * and are slower than the model says (bench/RESULTS.md); larger ones only for kernels
@@ -46,11 +46,14 @@ static double separable_seconds(const convtool_geometry *g, double planes)
     return per_row * g->out_h * planes;
 }
 
-/* The smallest 2^a·3^b·5^c ≥ n (FFTW's fastest sizes), or 0 past MAX_FFT_SIDE. */
+/*
+ * The smallest 16·2^a·3^b·5^c ≥ n, or 0 past MAX_FFT_SIDE: FFTW is fastest on 5-smooth sizes,
+ * and with FFTW_ESTIMATE odd or barely even ones (270, 405) run twice as slow per point here.
+ */
 static int smooth_at_least(int n)
 {
-    for (int m = n < 1 ? 1 : n; m <= MAX_FFT_SIDE; m++) {
-        int r = m;
+    for (int m = n < 16 ? 16 : (n + 15) / 16 * 16; m <= MAX_FFT_SIDE; m += 16) {
+        int r = m / 16;
         while (r % 2 == 0)
             r /= 2;
         while (r % 3 == 0)
@@ -125,6 +128,7 @@ static void estimate(const convtool_kernel *k, const convtool_geometry *g, int c
     if (fft_available() && kernel_finite(k) && choose_tiling(g, planes, &d->tiling, &c->fft_s)) {
         c->fft_tile_h = d->tiling.n0;
         c->fft_tile_w = d->tiling.n1;
+        c->fft_s += FFT_PER_OUTPUT * (double)g->out_h * g->out_w * planes;
     }
 }
 
