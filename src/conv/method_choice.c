@@ -47,23 +47,21 @@ static double separable_seconds(const convtool_geometry *g, double planes)
 }
 
 /*
- * The smallest 16·2^a·3^b·5^c ≥ n, or 0 past MAX_FFT_SIDE: FFTW is fastest on 5-smooth sizes,
- * and with FFTW_ESTIMATE odd or barely even ones (270, 405) run twice as slow per point here.
+ * The smallest 2^a, 3·2^a or 5·2^a ≥ max(n, 16), or 0 past MAX_FFT_SIDE. Under FFTW_ESTIMATE
+ * these run at 4–7 ns a point here (r2c + c2r); sizes with more odd factors can take twice
+ * that (480 = 2^5·3·5: 10 ns, 405 and 270: 14 ns; bench/RESULTS.md).
  */
 static int smooth_at_least(int n)
 {
-    for (int m = n < 16 ? 16 : (n + 15) / 16 * 16; m <= MAX_FFT_SIDE; m += 16) {
-        int r = m / 16;
-        while (r % 2 == 0)
-            r /= 2;
-        while (r % 3 == 0)
-            r /= 3;
-        while (r % 5 == 0)
-            r /= 5;
-        if (r == 1)
-            return m;
+    int best = 0;
+    for (int odd = 1; odd <= 5; odd += 2) {
+        int m = 16 * odd;
+        while (m < n && m <= MAX_FFT_SIDE / 2)
+            m *= 2;
+        if (m >= n && m <= MAX_FFT_SIDE && (!best || m < best))
+            best = m;
     }
-    return 0;
+    return best;
 }
 
 static double tile_seconds(int n0, int n1)
