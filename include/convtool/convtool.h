@@ -233,6 +233,8 @@ typedef enum convtool_method {
     CONVTOOL_METHOD_SEPARABLE, /* rank-1 kernels: a column pass, then a row pass */
     CONVTOOL_METHOD_FFT        /* overlap-save FFT tiles (FFTW): cost flat in kernel size */
 } convtool_method;
+/* FFTW's planner is process-wide and not thread-safe: convtool plans under its own lock,
+ * so a program that also plans with fftwf_* itself must not do so while convtool runs. */
 
 /* What the user asked for: kernel-independent. */
 typedef struct convtool_geometry_spec {

@@ -2,6 +2,18 @@
 # path with FFT giving the float path's bytes, any thread count the same bytes, the
 # choice on --show-kernel, and the errors of forced methods.
 
+mknpy x.npy 'np.random.default_rng(4).random((2, 90, 120))'
+
+## A build without FFTW (CONVTOOL_WITH_FFTW=OFF) refuses --method fft, and nothing else here runs.
+if ! ct apply --quiet --method fft -k sharpen x.npy probe.npy 2>probe.err; then
+    expect_exit 2 -- ct apply --method fft -k sharpen x.npy probe.npy
+    expect_stderr_contains "built without FFTW"
+    expect_exit 0 -- ct apply --show-kernel -k "$(printf '1 %.0s' {1..40})" x.npy wide.npy
+    expect_stderr_contains ": direct (est. "
+    skip_case "built without FFTW: only the refusal of --method fft is checked"
+    return 0 2>/dev/null || exit 0
+fi
+
 ## The FFT path against torch in float64, kernels up to 101x101 (issue 15's tolerance).
 _count
 if ! "$PY" "$SOURCE_DIR/tests/torch/compare_fft.py" "$CONVTOOL" >fft.log 2>&1; then
@@ -29,7 +41,6 @@ expect_same_bytes fused2.png float2.png
 expect_exit 0 -- ct apply --quiet --method fft -j 1 -k k31.npy rgb.png j1.png
 expect_exit 0 -- ct apply --quiet --method fft -j 3 -k k31.npy rgb.png j3.png
 expect_same_bytes j1.png j3.png
-mknpy x.npy 'np.random.default_rng(4).random((2, 90, 120))'
 expect_exit 0 -- ct apply --method fft -j 1 -k k31.npy x.npy xj1.npy
 expect_exit 0 -- ct apply --method fft -j 2 -k k31.npy x.npy xj2.npy
 expect_same_bytes xj1.npy xj2.npy
