@@ -33,7 +33,8 @@ static int make_plan(struct fft_plan *p, int n0, int n1)
     p->n1 = n1;
     p->r2c = p->c2r = NULL;
     if (in && out) {
-        p->r2c = fftwf_plan_dft_r2c_2d(n0, n1, in, out, FFTW_ESTIMATE);
+        /* Both may destroy their input: each is a scratch tile that is rewritten next. */
+        p->r2c = fftwf_plan_dft_r2c_2d(n0, n1, in, out, FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
         p->c2r = fftwf_plan_dft_c2r_2d(n0, n1, out, in, FFTW_ESTIMATE | FFTW_DESTROY_INPUT);
     }
     fftwf_free(in);

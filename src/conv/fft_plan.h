@@ -25,7 +25,7 @@ void fft_free(void *p);
 
 /*
  * Forward transform of an n0×n1 real tile into n0×(n1/2+1) complex values,
- * and the unnormalized inverse (which destroys its input). Both run the
+ * and the unnormalized inverse. Both may destroy their input, and run the
  * cached plans on new arrays (thread-safe) from fft_alloc_*.
  */
 void fft_forward(const struct fft_plan *p, float *real, float *spectrum);
