@@ -129,6 +129,7 @@ if [[ $write -eq 1 ]]; then
     cat "$tables"
     echo
     cat "$root/bench/NOTES.md"
+    cat "$root/bench/LARGE_KERNELS.md" # issue 15's figures: made by bench/fft_sizes.py, kept
   } >"$root/bench/RESULTS.md"
   echo "run.sh: wrote bench/RESULTS.md" >&2
 fi

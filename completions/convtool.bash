@@ -94,6 +94,7 @@ _convtool_value()
         ;;
     -p | --padding) COMPREPLY=($(compgen -W "same valid" -- "$cur")) ;;
     --map) COMPREPLY=($(compgen -W "clamp abs shift normalize" -- "$cur")) ;;
+    --method) COMPREPLY=($(compgen -W "auto direct separable fft" -- "$cur")) ;;
     --combine) COMPREPLY=($(compgen -W "separate magnitude max sum stack" -- "$cur")) ;;
     --alpha) COMPREPLY=($(compgen -W "keep filter drop" -- "$cur")) ;;
     --depth) COMPREPLY=($(compgen -W "8 16" -- "$cur")) ;;

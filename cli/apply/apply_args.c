@@ -20,7 +20,7 @@
 enum {
     OPT_FLIP = 1000, OPT_NORMALIZE, OPT_SCALE, OPT_BIAS, OPT_MAP, OPT_SHOW_KERNEL,
     OPT_COMBINE, OPT_GRAY, OPT_ALPHA, OPT_KERNELS_DIR, OPT_MAX_PIXELS, OPT_QUIET, OPT_PNG_LEVEL,
-    OPT_MAX_MEMORY, OPT_MAX_WORK, OPT_MAX_INPUT_BYTES, OPT_NO_SANDBOX, OPT_CHAIN,
+    OPT_MAX_MEMORY, OPT_MAX_WORK, OPT_MAX_INPUT_BYTES, OPT_NO_SANDBOX, OPT_CHAIN, OPT_METHOD,
     OPT_DEPTH, OPT_SAMPLING, OPT_NO_AUTOROTATE, OPT_STRIP,
     OPT_GROUPS, OPT_TORCH, OPT_GRID,
 };
@@ -30,6 +30,7 @@ static const struct option long_options[] = {
     {"flip", 0, NULL, OPT_FLIP},       {"normalize", 0, NULL, OPT_NORMALIZE},
     {"scale", 1, NULL, OPT_SCALE},     {"bias", 1, NULL, OPT_BIAS},
     {"map", 1, NULL, OPT_MAP},         {"show-kernel", 0, NULL, OPT_SHOW_KERNEL},
+    {"method", 1, NULL, OPT_METHOD},
     {"combine", 1, NULL, OPT_COMBINE}, {"chain", 0, NULL, OPT_CHAIN},
     {"groups", 1, NULL, OPT_GROUPS},   {"torch", 0, NULL, OPT_TORCH},
     {"grid", 0, NULL, OPT_GRID},
@@ -87,7 +88,11 @@ static void print_help(void)
            "                            one value per output channel\n"
            "      --map MODE            floats to pixels: clamp, abs, shift ((v+1)/2),\n"
            "                            normalize (min-max per channel) (default clamp)\n"
-           "      --show-kernel         print the effective kernel and its output range\n"
+           "      --show-kernel         print the effective kernel and its output range, and\n"
+           "                            per input the method chosen and why\n"
+           "      --method M            direct, separable (rank-1 kernels), fft (large\n"
+           "                            kernels) or auto: the fastest by a cost model\n"
+           "                            (default auto)\n"
            "      --combine MODE        several kernels: separate (OUTPUT-NAME.ext each, the\n"
            "                            default; a line names the files), magnitude, max,\n"
            "                            sum, stack (.npy K x C x H x W)\n"
@@ -152,6 +157,14 @@ static int parse_named(int opt, const char *arg, struct apply_options *o)
     case OPT_GROUPS:
         return parse_int_range(arg, 1, 1 << 20, &o->groups, &why) ? bad_value("--groups", arg, why)
                                                                  : 0;
+    case OPT_METHOD:
+        if (convtool_method_parse(arg, &o->geometry.method) != CONVTOOL_OK)
+            return bad_value("--method", arg, "unknown method (direct, separable, fft, auto)");
+        if (!convtool_method_available(o->geometry.method))
+            return bad_value("--method", arg,
+                             "this convtool was built without FFTW (Debian: libfftw3-dev); "
+                             "use direct, separable or auto");
+        return EXIT_OK;
     case OPT_COMBINE:
         if (convtool_combine_parse(arg, &o->combine) != CONVTOOL_OK)
             return bad_value("--combine", arg,

@@ -65,6 +65,41 @@ int apply_geometry(const struct apply_job *job, const struct prepared_kernel *pk
     return cli_exit_code(st);
 }
 
+/* " vs direct 0.93 s, fft 0.21 s": the estimates of the methods not chosen. */
+static void other_estimates(const convtool_method_choice *c, char *buf, size_t size)
+{
+    const double est[] = {0.0, c->direct_s, c->separable_s, c->fft_s};
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int m = CONVTOOL_METHOD_DIRECT; m <= CONVTOOL_METHOD_FFT && at < size; m++) {
+        if (m == (int)c->method || est[m] < 0)
+            continue;
+        at += (size_t)snprintf(buf + at, size - at, "%s%s %.2g s", at ? ", " : " vs ",
+                               convtool_method_name((convtool_method)m), est[m]);
+    }
+}
+
+int apply_method(const struct apply_job *job, const struct prepared_kernel *pk,
+                 const convtool_geometry *g, int channels)
+{
+    convtool_method_choice c;
+    convtool_status st = convtool_method_choose(&pk->k, g, channels, convtool_pool_threads(job->pool), &c);
+    if (st != CONVTOOL_OK)
+        return cli_report(job->input, st);
+    if (!job->opts->show_kernel && !job->opts->batch.verbose)
+        return EXIT_OK;
+    const double est[] = {0.0, c.direct_s, c.separable_s, c.fft_s};
+    char tiles[48] = "", others[160];
+    if (c.method == CONVTOOL_METHOD_FFT)
+        snprintf(tiles, sizeof tiles, ", %dx%d tiles", c.fft_tile_w, c.fft_tile_h);
+    other_estimates(&c, others, sizeof others);
+    cli_info("%s: %dx%d kernel %s: %s%s (%sest. %.2g s%s)%s%s", job->input, pk->k.w, pk->k.h,
+             pk->k.name, convtool_method_name(c.method), tiles,
+             g->method == CONVTOOL_METHOD_AUTO ? "" : "forced; ", est[c.method], others,
+             c.note ? "; " : "", c.note ? c.note : "");
+    return EXIT_OK;
+}
+
 void apply_warn_clipped(const char *path, size_t clipped, size_t total, double kernel_sum)
 {
     double share = total ? (double)clipped / (double)total : 0.0;

@@ -9,6 +9,13 @@ int apply_geometry(const struct apply_job *job, const struct prepared_kernel *pk
                    int in_w, convtool_geometry *g);
 
 /*
+ * The method convtool_conv2d will run for pk over `channels` planes of g;
+ * with --show-kernel or --verbose one line says which and why. An exit code.
+ */
+int apply_method(const struct apply_job *job, const struct prepared_kernel *pk,
+                 const convtool_geometry *g, int channels);
+
+/*
  * SPEC: one warning when clamping cut off too many of the values. kernel_sum
  * (the sum of the taps as applied, after --scale) tells edge kernels (sum 0
  * or negative: more than 10 %, advice --map abs or shift) from image kernels

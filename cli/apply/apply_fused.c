@@ -81,9 +81,11 @@ static convtool_status carry_alpha(const struct apply_job *job, const convtool_p
     convtool_kernel delta;
     convtool_pixel_pass pass = {.in_channel = px->channels - 1, .channels = 1,
                                 .out_channel = cp->color.channels, .map = CONVTOOL_MAP_CLAMP};
+    convtool_geometry direct = *g; /* one tap: exact, whatever --method the colours use */
+    direct.method = CONVTOOL_METHOD_DIRECT;
     convtool_status st = apply_delta_kernel(g, &delta);
     if (st == CONVTOOL_OK)
-        st = convtool_conv2d_pixels(px, &pass, &delta, g, 0.0f, job->pool, out, NULL);
+        st = convtool_conv2d_pixels(px, &pass, &delta, &direct, 0.0f, job->pool, out, NULL);
     convtool_kernel_free(&delta);
     return st;
 }
@@ -95,6 +97,8 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
     const struct channel_plan cp = plan_channels(job->opts, px);
     convtool_geometry g;
     int rc = apply_geometry(job, pk, px->height, px->width, &g);
+    if (rc == EXIT_OK)
+        rc = apply_method(job, pk, &g, cp.color.channels);
     if (rc != EXIT_OK)
         return rc;
     convtool_pixels result;

@@ -91,9 +91,11 @@ static convtool_status carry_alpha(const struct apply_job *job, const convtool_t
                                    const convtool_geometry *g, convtool_tensor *out)
 {
     convtool_kernel delta;
+    convtool_geometry direct = *g; /* one tap: exact, whatever --method the colours use */
+    direct.method = CONVTOOL_METHOD_DIRECT;
     convtool_status st = apply_delta_kernel(g, &delta);
     if (st == CONVTOOL_OK)
-        st = convtool_conv2d(alpha, &delta, g, 0.0f, job->pool, out);
+        st = convtool_conv2d(alpha, &delta, &direct, 0.0f, job->pool, out);
     convtool_kernel_free(&delta);
     return st;
 }
@@ -323,6 +325,8 @@ static int filter_one(const struct apply_job *job, const struct prepared_kernel 
         rc = apply_mix_run(job, pk, values, in, &g, &r->values);
     } else {
         rc = apply_geometry(job, pk, values->h, values->w, &g);
+        if (rc == EXIT_OK)
+            rc = apply_method(job, pk, &g, values->c);
         if (rc == EXIT_OK)
             st = convtool_conv2d(values, &pk->k, &g, pk->bias, job->pool, &r->values);
         if (st == CONVTOOL_OK && rc == EXIT_OK)

@@ -41,6 +41,13 @@ static int prepare_kernel(const struct apply_options *o, struct prepared_kernel 
     if (o->scale != 1.0)
         convtool_kernel_scale(k, o->scale);
     pk->bias = (float)(k->offset + (o->biases ? 0.0 : o->bias)); /* a list: per channel, later */
+    if (o->geometry.method == CONVTOOL_METHOD_SEPARABLE &&
+        !convtool_method_fits(k, CONVTOOL_METHOD_SEPARABLE)) {
+        cli_error("--method separable: kernel %s (%dx%d) is not separable (not the outer "
+                  "product of a column and a row); use --method direct, fft or auto",
+                  k->name, k->w, k->h);
+        return EXIT_USAGE;
+    }
     if (o->show_kernel)
         show_kernel(pk);
     return EXIT_OK;

@@ -222,6 +222,20 @@ typedef enum convtool_padding_kind {
     CONVTOOL_PADDING_VALID         /* no padding */
 } convtool_padding_kind;
 
+/*
+ * How the correlation is computed. Every method gives PyTorch's result (the
+ * FFT within 1e-5·max(1, Σ|K|·max|x| + |bias|)); AUTO takes the cheapest by
+ * a cost model calibrated on the build machine (bench/RESULTS.md).
+ */
+typedef enum convtool_method {
+    CONVTOOL_METHOD_AUTO = 0,
+    CONVTOOL_METHOD_DIRECT,    /* every nonzero tap, SIMD row loops */
+    CONVTOOL_METHOD_SEPARABLE, /* rank-1 kernels: a column pass, then a row pass */
+    CONVTOOL_METHOD_FFT        /* overlap-save FFT tiles (FFTW): cost flat in kernel size */
+} convtool_method;
+/* FFTW's planner is process-wide and not thread-safe: convtool plans under its own lock,
+ * so a program that also plans with fftwf_* itself must not do so while convtool runs. */
+
 /* What the user asked for: kernel-independent. */
 typedef struct convtool_geometry_spec {
     int stride_y, stride_x;     /* ≥ 1 */
@@ -229,6 +243,7 @@ typedef struct convtool_geometry_spec {
     convtool_padding_kind padding;
     int pad_y, pad_x;           /* for CONVTOOL_PADDING_EXPLICIT, ≥ 0 */
     convtool_pad_mode mode;
+    convtool_method method;     /* AUTO (0) unless forced */
 } convtool_geometry_spec;
 
 /* Stride 1, dilation 1, `same` padding, replicate mode: the CLI defaults. */
@@ -243,6 +258,7 @@ typedef struct convtool_geometry {
     int pad_top, pad_bottom, pad_left, pad_right;
     convtool_pad_mode mode;
     int out_h, out_w;
+    convtool_method method; /* from the spec; 0 (AUTO) in a zeroed geometry */
 } convtool_geometry;
 
 /*
@@ -260,13 +276,39 @@ CONVTOOL_API convtool_status convtool_geometry_resolve(const convtool_geometry_s
                                                        int in_w, int k_h, int k_w,
                                                        convtool_geometry *g);
 
+CONVTOOL_API convtool_status convtool_method_parse(const char *text, convtool_method *method);
+CONVTOOL_API const char *convtool_method_name(convtool_method method);
+/* 0 for CONVTOOL_METHOD_FFT in a build without FFTW; 1 otherwise. */
+CONVTOOL_API int convtool_method_available(convtool_method method);
+
+/* Whether `method` can run kernel k at all: SEPARABLE needs rank 1, FFT a build with FFTW. */
+CONVTOOL_API int convtool_method_fits(const convtool_kernel *k, convtool_method method);
+
+/* The method convtool_conv2d (and _pixels) will run for a job, and why. */
+typedef struct convtool_method_choice {
+    convtool_method method;             /* never AUTO */
+    double direct_s, separable_s, fft_s; /* estimated seconds; < 0 where not possible */
+    int fft_tile_h, fft_tile_w;         /* the FFT size of a tile, when fft_s ≥ 0 */
+    const char *note; /* why a forced FFT runs direct (a NaN/inf kernel), else NULL */
+} convtool_method_choice;
+
+/*
+ * Resolves g->method for kernel k on `channels` channels with `threads`
+ * threads. EINVAL when SEPARABLE is forced on a kernel that is not rank 1;
+ * EUNSUPPORTED when FFT is forced in a build without FFTW.
+ */
+CONVTOOL_API convtool_status convtool_method_choose(const convtool_kernel *k,
+                                                    const convtool_geometry *g, int channels,
+                                                    int threads, convtool_method_choice *choice);
+
 /*
  * out[c][y][x] = bias + Σ_{i,j} K[i][j] · P[c][y·sy + i·dy][x·sx + j·dx]
  * for every channel of `in` (depthwise). The kernel is used as given: flip,
  * normalize and scale it beforehand. `g` must come from
  * convtool_geometry_resolve for this input and kernel. Allocates `out`
  * (C×out_h×out_w); the caller frees it. pool may be NULL (single thread).
- * The result is bit-identical for any number of threads.
+ * The result is bit-identical for any number of threads. g->method picks the
+ * method (convtool_method_choose; EINVAL/EUNSUPPORTED as it says).
  */
 CONVTOOL_API convtool_status convtool_conv2d(const convtool_tensor *in, const convtool_kernel *k,
                                              const convtool_geometry *g, float bias,

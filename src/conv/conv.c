@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conv/conv_plan.h"
+#include "conv/conv_run.h"
 #include "conv/core.h"
 
 static void read_planar_row(const struct conv_source *s, int ch, int r, float *dst)
@@ -38,16 +38,10 @@ static convtool_status run_planar(const convtool_tensor *in, const convtool_kern
                                   const convtool_geometry *g, float bias, convtool_pool *pool,
                                   convtool_tensor *out)
 {
-    struct conv_plan plan;
-    convtool_status st = conv_plan_init(&plan, k, g, bias, 0);
-    if (st == CONVTOOL_OK) {
-        struct conv_source src = {.c = in->c, .h = in->h, .w = in->w,
-                                  .read_row = read_planar_row, .data = in->data};
-        struct conv_sink sink = {.row_ptr = planar_row_ptr, .data = out};
-        st = core_run(&plan, &src, &sink, pool, NULL);
-    }
-    conv_plan_free(&plan);
-    return st;
+    struct conv_source src = {.c = in->c, .h = in->h, .w = in->w,
+                              .read_row = read_planar_row, .data = in->data};
+    struct conv_sink sink = {.row_ptr = planar_row_ptr, .data = out};
+    return conv_run(k, g, bias, 0, &src, &sink, pool, NULL);
 }
 
 convtool_status convtool_conv2d(const convtool_tensor *in, const convtool_kernel *k,

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "convtool/convtool.h"
-#include "conv/conv_plan.h"
+#include "conv/conv_run.h"
 #include "conv/core.h"
 #include "conv/simd/pixel_rows.h"
 #include "common/quantize.h"
@@ -198,8 +198,7 @@ convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool
     /* Vector stores rewrite whole pixels: only when this pass owns every channel. */
     struct pixel_sink sink_data = {out, vector && out->depth == 8 && pass->out_channel == 0 &&
                                             pass->channels == out->channels};
-    struct conv_plan plan;
-    convtool_status st = ps.table ? conv_plan_init(&plan, k, g, bias, 1) : CONVTOOL_ENOMEM;
+    convtool_status st = ps.table ? CONVTOOL_OK : CONVTOOL_ENOMEM;
     if (st == CONVTOOL_OK) {
         struct conv_source src = {.c = pass->channels,
                                   .h = in->height,
@@ -211,8 +210,7 @@ convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool
                                  .data = &sink_data,
                                  .pixel_stride = pass->out_channel,
                                  .map = pass->map};
-        st = core_run(&plan, &src, &sink, pool, clipped);
-        conv_plan_free(&plan);
+        st = conv_run(k, g, bias, 1, &src, &sink, pool, clipped);
     }
     free(ps.table);
     return st;

@@ -85,8 +85,26 @@ static void collect_taps(struct conv_taps *t, const convtool_kernel *k, int skip
     t->n = n;
 }
 
-convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
-                               const convtool_geometry *g, float bias, int finite_input)
+int conv_kernel_rank_one(const convtool_kernel *k)
+{
+    size_t n = (size_t)k->h + (size_t)k->w;
+    float *buf = malloc(n * sizeof(float));
+    int rank_one = buf && rank_one_split(k, buf, buf + k->h);
+    free(buf);
+    return rank_one;
+}
+
+int conv_plan_auto_splits(const convtool_kernel *k)
+{
+    int policy = atomic_load(&separable_policy);
+    if (policy == SEPARABLE_NEVER || (policy != SEPARABLE_ALWAYS && !split_pays(k)))
+        return 0;
+    return conv_kernel_rank_one(k);
+}
+
+convtool_status conv_plan_init_method(struct conv_plan *plan, const convtool_kernel *k,
+                                      const convtool_geometry *g, float bias, int finite_input,
+                                      convtool_method method)
 {
     memset(plan, 0, sizeof *plan);
     plan->g = g;
@@ -106,9 +124,23 @@ convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
     collect_taps(&plan->all, k, 0);
     collect_taps(&plan->nonzero, k, 1);
     int policy = atomic_load(&separable_policy);
-    if (policy != SEPARABLE_NEVER && (policy == SEPARABLE_ALWAYS || split_pays(k)))
+    if (method == CONVTOOL_METHOD_SEPARABLE) {
         plan->separable = rank_one_split(k, plan->col, plan->row);
+        if (!plan->separable) {
+            conv_plan_free(plan);
+            return CONVTOOL_EINVAL;
+        }
+    } else if (method != CONVTOOL_METHOD_DIRECT && policy != SEPARABLE_NEVER &&
+               (policy == SEPARABLE_ALWAYS || split_pays(k))) {
+        plan->separable = rank_one_split(k, plan->col, plan->row);
+    }
     return CONVTOOL_OK;
+}
+
+convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
+                               const convtool_geometry *g, float bias, int finite_input)
+{
+    return conv_plan_init_method(plan, k, g, bias, finite_input, CONVTOOL_METHOD_AUTO);
 }
 
 void conv_plan_free(struct conv_plan *plan)

@@ -47,4 +47,19 @@ convtool_status conv_plan_init(struct conv_plan *plan, const convtool_kernel *k,
                                const convtool_geometry *g, float bias, int finite_input);
 void conv_plan_free(struct conv_plan *plan);
 
+/*
+ * conv_plan_init with the direct/separable choice made by the caller:
+ * DIRECT never splits; SEPARABLE always does (EINVAL when K is not rank 1);
+ * AUTO (and FFT, which does not use a plan) as conv_plan_init.
+ */
+convtool_status conv_plan_init_method(struct conv_plan *plan, const convtool_kernel *k,
+                                      const convtool_geometry *g, float bias, int finite_input,
+                                      convtool_method method);
+
+/* Whether K is rank 1 to float precision (a separable method can run it). */
+int conv_kernel_rank_one(const convtool_kernel *k);
+
+/* Whether conv_plan_init splits K: the policy, rank 1, and a split that pays. */
+int conv_plan_auto_splits(const convtool_kernel *k);
+
 #endif

@@ -121,7 +121,7 @@ convtool_status convtool_geometry_resolve(const convtool_geometry_spec *spec, in
     *g = (convtool_geometry){.in_h = in_h, .in_w = in_w, .k_h = k_h, .k_w = k_w,
                              .stride_y = spec->stride_y, .stride_x = spec->stride_x,
                              .dilation_y = spec->dilation_y, .dilation_x = spec->dilation_x,
-                             .mode = spec->mode};
+                             .mode = spec->mode, .method = spec->method};
     convtool_status st =
         axis_padding(spec, spec->pad_y, k_h, spec->dilation_y, &g->pad_top, &g->pad_bottom);
     if (st == CONVTOOL_OK)

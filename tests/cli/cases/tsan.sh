@@ -5,6 +5,9 @@
 convert -size 61x37 gradient:red-blue -alpha set -channel A -evaluate set 70% +channel \
     -strip PNG32:rgba.png
 convert -size 40x50 gradient:black-white -strip -colorspace gray PNG8:gray.png
+mknpy k21.npy 'np.random.default_rng(21).random((21, 21)) / 220'
+fft=1 # the FFT path's plan cache and tiles, unless built without FFTW
+ct apply --quiet --method fft -k k21.npy gray.png fft-probe.png 2>/dev/null || fft=0
 
 for j in 1 2 3 16; do
     expect_exit 0 -- ct apply -j "$j" -k sharpen rgba.png "sharp-$j.png" && expect_stderr_empty
@@ -13,6 +16,8 @@ for j in 1 2 3 16; do
     expect_exit 0 -- ct apply -j "$j" -k gaussian7 -d 2 -p 5,3 -m circular --quiet \
         gray.png "blur-$j.png"
     expect_exit 0 -- ct apply -j "$j" -k box3 -o "batch-$j" rgba.png gray.png
+    [ $fft -eq 1 ] && expect_exit 0 -- ct apply -j "$j" --method fft -k k21.npy -m reflect \
+        rgba.png "fft-$j.png"
 done
 for j in 2 3 16; do
     expect_same_bytes sharp-1.png "sharp-$j.png"
@@ -20,5 +25,6 @@ for j in 2 3 16; do
     expect_same_bytes blur-1.png "blur-$j.png"
     expect_same_bytes batch-1/rgba.png "batch-$j/rgba.png"
     expect_same_bytes batch-1/gray.png "batch-$j/gray.png"
+    [ $fft -eq 1 ] && expect_same_bytes fft-1.png "fft-$j.png"
 done
 expect_no_temp

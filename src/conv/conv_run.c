@@ -1,0 +1,27 @@
+/* The method dispatch behind convtool_conv2d and convtool_conv2d_pixels. */
+#include "conv/conv_plan.h"
+#include "conv/conv_run.h"
+#include "conv/core.h"
+#include "conv/fft_tiles.h"
+#include "conv/method_choice.h"
+
+convtool_status conv_run(const convtool_kernel *k, const convtool_geometry *g, float bias,
+                         int finite_input, const struct conv_source *src,
+                         const struct conv_sink *sink, convtool_pool *pool, size_t *clipped)
+{
+    struct method_decision d;
+    convtool_status st = method_decide(k, g, src->c, convtool_pool_threads(pool), &d);
+    if (st != CONVTOOL_OK)
+        return st;
+    if (d.choice.method == CONVTOOL_METHOD_FFT)
+        return fft_run(&d.tiling, k, g, bias, finite_input, src, sink, pool, clipped);
+    /* AUTO keeps the core's own direct/separable rule (method_choice.c agrees with it). */
+    convtool_method method = g->method == CONVTOOL_METHOD_AUTO ? CONVTOOL_METHOD_AUTO
+                                                               : d.choice.method;
+    struct conv_plan plan;
+    st = conv_plan_init_method(&plan, k, g, bias, finite_input, method);
+    if (st == CONVTOOL_OK)
+        st = core_run(&plan, src, sink, pool, clipped);
+    conv_plan_free(&plan);
+    return st;
+}
