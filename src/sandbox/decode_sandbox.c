@@ -5,7 +5,6 @@
 #define _GNU_SOURCE /* pipe2 */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,15 +12,13 @@
 #include <sys/prctl.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sandbox/decode_sandbox.h"
+#include "sandbox/sandbox_wait.h"
 
 #define REPLY_MAX 512
 #define PIPE_BIG (1 << 20) /* the default /proc/sys/fs/pipe-max-size */
-/* The deadline is charged in slices of at most this many ms (see wait_readable). */
-#define SLICE_MS 100
 
 int sandbox_wanted(const convtool_load_options *opts)
 {
@@ -29,62 +26,6 @@ int sandbox_wanted(const convtool_load_options *opts)
         return 0;
     const char *env = getenv("CONVTOOL_SANDBOX");
     return !env || strcmp(env, "0") != 0;
-}
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-/* The time the child has left, in ms of this process running; unlimited when !limited. */
-struct time_left {
-    long long ms;
-    int limited;
-};
-
-/*
- * Waits up to one slice for fd to be readable, and charges the slice's time.
- * A slice that took far longer than it was asked to was a stop of this
- * process (Ctrl-Z, SIGSTOP, a suspended machine): the child was stopped too
- * (Ctrl-Z stops the job) or finished meanwhile, so only the slice asked for
- * is charged, and a stop never uses up the child's time. Neither a busy
- * machine (a late wake-up is charged at most one slice more) nor this skew
- * lets a decoder run long: RLIMIT_CPU bounds its CPU time in the child, and
- * the deadline is for a child that waits on nothing, out of CPU's sight.
- * Returns whether fd is readable (or closed).
- */
-static int wait_readable(int fd, struct time_left *left)
-{
-    int wait = !left->limited ? -1 : left->ms < SLICE_MS ? (int)left->ms : SLICE_MS;
-    struct pollfd p = {fd, POLLIN, 0};
-    long long start = now_ms();
-    int r = poll(&p, 1, wait);
-    if (left->limited) {
-        long long spent = now_ms() - start;
-        left->ms -= spent > (long long)wait + SLICE_MS ? wait : spent;
-    }
-    return r > 0;
-}
-
-/* Reads size bytes until they are all there, EOF, or the child's time is up. */
-static size_t read_full(int fd, unsigned char *buf, size_t size, struct time_left *left)
-{
-    size_t got = 0;
-    while (got < size) {
-        if (left->limited && left->ms <= 0)
-            break;
-        if (!wait_readable(fd, left))
-            continue; /* a timeout or a signal: the time left is checked above */
-        ssize_t n = read(fd, buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    return got;
 }
 
 static int reap(pid_t pid)
@@ -139,7 +80,7 @@ static void child_main(int fd, pid_t parent, struct sandbox_call *call,
     /* Killed with the parent: a decoder left running would hold its memory and CPU. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent)
         _exit(127);
-    if (sandbox_enter(fd, limits) != 0)
+    if (sandbox_enter(-1, fd, limits) != 0)
         _exit(126);
     pthread_sigmask(SIG_SETMASK, mask, NULL);
     memset(reply, 0, call->reply_size);
@@ -187,11 +128,11 @@ convtool_status sandbox_run(struct sandbox_call *call, const struct sandbox_limi
         close(fds[0]);
         return errno == ENOMEM || errno == EAGAIN ? CONVTOOL_ENOMEM : CONVTOOL_EIO;
     }
-    struct time_left left = {limits->wall_ms, limits->wall_ms != 0};
+    struct time_left left = {limits->wall_ms, limits->wall_ms != 0, 0, 0, 0};
     size_t want = call->reply_size + 1;
-    int whole = read_full(fds[0], buf, want, &left) == want;
+    int whole = sandbox_read_full(fds[0], buf, want, &left) == want;
     if (whole && buf[call->reply_size])
-        whole = read_full(fds[0], call->bulk, call->bulk_size, &left) == call->bulk_size;
+        whole = sandbox_read_full(fds[0], call->bulk, call->bulk_size, &left) == call->bulk_size;
     close(fds[0]);
     if (!whole)
         kill(pid, SIGKILL); /* timed out, or it is dying anyway */

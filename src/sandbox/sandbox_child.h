@@ -16,13 +16,13 @@ struct sandbox_limits {
 };
 
 /*
- * In the child, before fn runs, with signals
- * blocked: resets signal handlers, closes every descriptor but reply_fd (and
- * stderr in sanitizer builds), sets the resource limits (the address space
- * to what the child holds, measured there without /proc, plus
- * limits->memory) and installs the syscall filter. Async-signal-safe.
- * Returns 0, or -1 if a step failed.
+ * In the child, before any job runs, with signals blocked: resets signal
+ * handlers, closes every descriptor but reply_fd, request_fd (a worker's; -1
+ * for none) and stderr in sanitizer builds, sets the resource limits (the
+ * address space to what the child holds, measured there without /proc, plus
+ * limits->memory) and installs the syscall filter (read on request_fd only,
+ * write on reply_fd only). Async-signal-safe. Returns 0, or -1 if a step failed.
  */
-int sandbox_enter(int reply_fd, const struct sandbox_limits *limits);
+int sandbox_enter(int request_fd, int reply_fd, const struct sandbox_limits *limits);
 
 #endif
