@@ -3,9 +3,11 @@
 # --no-sandbox vs ImageMagick's mogrify (issue 14, item 3 and 7). Inputs are
 # 160x120 PNGs cut from samples/ (a few tiles and rotations of each photo),
 # made here, not kept. Runs alternate; prints medians, ratios and the peak
-# RSS (/usr/bin/time -v) of each. Usage: bench/thumbs.sh [BIN] [RUNS] [COUNT]
+# RSS (/usr/bin/time -v) of each. Usage: bench/thumbs.sh [BIN] [RUNS] [COUNT]; with
+# BASE=OTHER_BIN (e.g. a build of an older commit) its sandboxed run joins the rotation.
 set -eu
 BIN=${1:-build/convtool}
+BASE=${BASE:-}
 RUNS=${2:-7}
 COUNT=${3:-300}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +41,7 @@ timed() {
 }
 
 sandboxed() { timed sandbox "$BIN" apply -k sharpen --quiet -o "$TMP/out" "$TMP"/in/*.png; }
+based() { [ -z "$BASE" ] || timed base "$BASE" apply -k sharpen --quiet -o "$TMP/out" "$TMP"/in/*.png; }
 bare() { timed nosandbox "$BIN" apply -k sharpen --quiet --no-sandbox -o "$TMP/out" "$TMP"/in/*.png; }
 magick() {
     rm -rf "$TMP/mog" && cp -r "$TMP/in" "$TMP/mog"
@@ -47,15 +50,17 @@ magick() {
     cat "$TMP/t" >>"$TMP/mogrify.times"
 }
 
-sandboxed; bare; magick # warm-up, not counted
+sandboxed; based; bare; magick # warm-up, not counted
 rm -f "$TMP"/*.times
 r=0
 while [ "$r" -lt "$RUNS" ]; do
-    sandboxed; bare; magick
+    sandboxed; based; bare; magick
     r=$((r + 1))
 done
 
-for n in sandbox nosandbox mogrify; do
+names="sandbox nosandbox mogrify"
+[ -z "$BASE" ] || names="$names base"
+for n in $names; do
     eval "t_$n=\$(cut -d' ' -f1 \"\$TMP/$n.times\" | median %.3f)"
     eval "m_$n=\$(cut -d' ' -f2 \"\$TMP/$n.times\" | median %d)"
 done
@@ -63,7 +68,13 @@ echo "$COUNT PNG thumbnails 160x120, -k sharpen -o DIR, median of $RUNS alternat
 printf '%-22s %8s s  peak RSS %6d kB\n' "convtool (sandbox)" "$t_sandbox" "$m_sandbox"
 printf '%-22s %8s s  peak RSS %6d kB\n' "convtool --no-sandbox" "$t_nosandbox" "$m_nosandbox"
 printf '%-22s %8s s  peak RSS %6d kB\n' "mogrify -sharpen 0x1" "$t_mogrify" "$m_mogrify"
+[ -z "$BASE" ] || printf '%-22s %8s s  peak RSS %6d kB\n' "BASE (sandbox)" "$t_base" "$m_base"
+[ -z "$BASE" ] || awk -v s="$t_base" -v b="$t_nosandbox" -v n="$COUNT" 'BEGIN {
+    printf "BASE / --no-sandbox:    %.2fx, %.3f ms per file\n", s / b, (s - b) * 1000 / n }'
 awk -v s="$t_sandbox" -v b="$t_nosandbox" -v m="$t_mogrify" -v n="$COUNT" 'BEGIN {
     printf "sandbox / --no-sandbox: %.2fx (goal <= 1.3x)\n", s / b
     printf "sandbox / mogrify:      %.2fx (goal <= 0.3x)\n", s / m
     printf "sandbox cost per file:  %.3f ms (goal < 0.5 ms)\n", (s - b) * 1000 / n }'
+# The same cost in process, without the batch's threads and writes around it.
+SB=$(dirname "$BIN")/bench/sandbox_bench
+[ -x "$SB" ] && "$SB" "$TMP/in/t000.png" 1000
