@@ -77,4 +77,4 @@ awk -v s="$t_sandbox" -v b="$t_nosandbox" -v m="$t_mogrify" -v n="$COUNT" 'BEGIN
     printf "sandbox cost per file:  %.3f ms (goal < 0.5 ms)\n", (s - b) * 1000 / n }'
 # The same cost in process, without the batch's threads and writes around it.
 SB=$(dirname "$BIN")/bench/sandbox_bench
-[ -x "$SB" ] && "$SB" "$TMP/in/t000.png" 1000
+if [ -x "$SB" ]; then "$SB" "$TMP/in/t000.png" 1000; fi

@@ -499,7 +499,8 @@ typedef struct convtool_load_options {
      * decoder's allocations as it runs); 0 = no limit of our own. */
     uint64_t max_memory;
     /* 1: decode in this process. 0 (default): in a contained child process (a fork with
-     * memory, CPU and syscall limits), unless the environment has CONVTOOL_SANDBOX=0. */
+     * syscall limits, kept by the calling thread for its later decodes, and memory, CPU and
+     * time limits per decode), unless the environment has CONVTOOL_SANDBOX=0. */
     int no_sandbox;
 } convtool_load_options;
 

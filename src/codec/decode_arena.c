@@ -81,6 +81,12 @@ int decode_arena_reset(struct decode_arena *a, size_t cap)
     return 0;
 }
 
+void decode_arena_trim(struct decode_arena *a)
+{
+    if (a->base && a->used > KEEP_RESIDENT && madvise(a->base, a->used, MADV_DONTNEED) == 0)
+        a->used = 0; /* zero again when touched: nothing left to clear */
+}
+
 void decode_arena_use(struct decode_arena *a)
 {
     current = a;

@@ -40,6 +40,12 @@ void decode_arena_close(struct decode_arena *a);
  * 0 on success; a failure leaves the arena as open() leaves it.
  */
 int decode_arena_reset(struct decode_arena *a, size_t cap);
+/*
+ * Gives a large used part back to the system now, without writing to it
+ * (madvise): for a result sent by reference (vmsplice), whose pages the pipe
+ * holds until they are read, so that an idle worker keeps no decode's memory.
+ */
+void decode_arena_trim(struct decode_arena *a);
 
 /* Sets the arena of this thread's stb calls (NULL: none; plain malloc, for tests). */
 void decode_arena_use(struct decode_arena *a);

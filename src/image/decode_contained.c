@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common/big_alloc.h"
 #include "codec/decode_arena.h"
@@ -23,6 +24,9 @@
 #define SANDBOX_SLACK ((uint64_t)256 << 20)
 #define SANDBOX_CPU_BASE 5
 #define SANDBOX_CPU_PER_MPIXEL 2
+/* A worker's sent pixels of at least this size are given back at once (in whole pages). */
+#define GIVE_BACK_MIN ((size_t)1 << 20)
+#define GIVE_BACK_PAGE 4096 /* where pages are bigger, madvise refuses: they go at the next job */
 
 /*
  * JPEGs go to libjpeg-turbo when it is built in and active; it hands CMYK and
@@ -133,6 +137,15 @@ static convtool_status decode_here(const struct decode_job *job)
     return st;
 }
 
+/* A malloc'ed buffer's whole pages, given back (madvise) but still allocated: see below. */
+static void give_back(void *p, size_t size)
+{
+    uintptr_t page = GIVE_BACK_PAGE, start = (uintptr_t)p, end = start + size;
+    uintptr_t from = (start + page - 1) / page * page, to = end / page * page;
+    if (size >= GIVE_BACK_MIN && to > from)
+        (void)madvise((void *)from, to - from, MADV_DONTNEED);
+}
+
 /* What a worker needs besides the input bytes: sent with each job. */
 struct worker_params {
     convtool_image_info info;
@@ -164,8 +177,13 @@ static void decode_in_worker(const void *params, const unsigned char *input, siz
     sandbox_out_reply(out, &reply, sizeof reply);
     if (pixels)
         sandbox_out_data(out, pixels, p->out_bytes);
-    if (turbo)
+    /* The pipe holds the pages it was sent by reference: our mapping of them may go now,
+     * so that an idle worker holds no image (their bytes are written to only later). */
+    decode_arena_trim(&arena);
+    if (turbo) {
+        give_back(pixels, p->out_bytes);
         sent_malloced = pixels;
+    }
     if (st != CONVTOOL_OK)
         sandbox_out_retire(out);
 }
