@@ -22,12 +22,18 @@
 #define PIPE_BIG (1 << 20) /* the default /proc/sys/fs/pipe-max-size */
 /* A worker's address space is sized in powers of two: few restarts as jobs grow. */
 #define MEMORY_FLOOR ((uint64_t)256 << 20)
+/* A worker's lifetime CPU limit (RLIMIT_CPU, a backstop for time between jobs, when no
+ * deadline runs): this many times its first job's, at least CPU_CAP_MIN seconds; a job
+ * that could cross it gets a fresh worker instead. */
+#define CPU_CAP_FACTOR 4
+#define CPU_CAP_MIN 60
 
 struct worker {
     pid_t pid;
     int request; /* our end: write */
     int reply;   /* our end: read */
     uint64_t memory;
+    unsigned cpu_cap; /* RLIMIT_CPU in seconds; 0 = none */
     clockid_t cpu_clock;
     int has_clock;
 };
@@ -122,8 +128,17 @@ static uint64_t memory_for(uint64_t need)
     return m < need ? need : m;
 }
 
+static unsigned cpu_cap_for(unsigned job_seconds)
+{
+    if (job_seconds == 0)
+        return 0; /* a job without a CPU limit: no worker limit either */
+    if (job_seconds > (UINT32_MAX - 1) / CPU_CAP_FACTOR)
+        return job_seconds;
+    return job_seconds * CPU_CAP_FACTOR < CPU_CAP_MIN ? CPU_CAP_MIN : job_seconds * CPU_CAP_FACTOR;
+}
+
 /* Forks with every signal blocked, so that the worker resets its handlers before any runs. */
-static convtool_status worker_start(uint64_t need, struct worker **out)
+static convtool_status worker_start(const struct sandbox_limits *job, struct worker **out)
 {
     int req[2], rep[2];
     struct worker *w = calloc(1, sizeof *w);
@@ -133,8 +148,8 @@ static convtool_status worker_start(uint64_t need, struct worker **out)
         free(w);
         return errno == EMFILE || errno == ENFILE ? CONVTOOL_EMFILE : CONVTOOL_EIO;
     }
-    /* No RLIMIT_CPU: it would count every job; the parent charges each job's CPU time. */
-    struct sandbox_limits lim = {memory_for(need), 0, 0};
+    /* RLIMIT_CPU counts every job: each job's CPU time is charged by the parent. */
+    struct sandbox_limits lim = {memory_for(job->memory), cpu_cap_for(job->cpu_seconds), 0};
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -150,7 +165,7 @@ static convtool_status worker_start(uint64_t need, struct worker **out)
         close(req[1]), close(rep[0]), free(w);
         return saved == ENOMEM || saved == EAGAIN ? CONVTOOL_ENOMEM : CONVTOOL_EIO;
     }
-    *w = (struct worker){pid, req[1], rep[0], lim.memory, 0, 0};
+    *w = (struct worker){pid, req[1], rep[0], lim.memory, lim.cpu_seconds, 0, 0};
     w->has_clock = clock_getcpuclockid(pid, &w->cpu_clock) == 0;
     pthread_setspecific(worker_key, w);
     *out = w;
@@ -250,25 +265,39 @@ static int receive(struct worker *w, struct sandbox_job *job, struct time_left *
     }
 }
 
-/* This thread's worker for a job needing `need` bytes: the one there, or a new one. */
-static convtool_status worker_for(uint64_t need, struct worker **w)
+/* Whether w has the room and the CPU time left for the job (its lifetime limit not crossed). */
+static int fits(const struct worker *w, const struct sandbox_limits *job)
+{
+    if (w->memory < job->memory)
+        return 0;
+    if (w->cpu_cap == 0)
+        return 1;
+    if (job->cpu_seconds == 0 || !w->has_clock)
+        return 0;
+    long long used = sandbox_cpu_ms(w->cpu_clock);
+    return used + 1000LL * (job->cpu_seconds + 1) <= 1000LL * w->cpu_cap;
+}
+
+/* This thread's worker for the job: the one there, or a new one. */
+static convtool_status worker_for(const struct sandbox_limits *job, struct worker **w)
 {
     *w = mine();
-    if (*w && (*w)->memory >= need)
+    if (*w && fits(*w, job))
         return CONVTOOL_OK;
     if (*w)
-        forget(*w); /* too small for this job: a new one with room */
-    return worker_start(need, w);
+        forget(*w); /* too small or too used for this job: a new one */
+    return worker_start(job, w);
 }
 
 /*
  * Sends the request; a worker that died while idle (killed from outside,
  * say) is not this job's fault, so it is replaced once.
  */
-static convtool_status deliver(const struct sandbox_job *job, uint64_t need, struct worker **w)
+static convtool_status deliver(const struct sandbox_job *job, const struct sandbox_limits *limits,
+                               struct worker **w)
 {
     for (int attempt = 0;; attempt++) {
-        convtool_status st = worker_for(need, w);
+        convtool_status st = worker_for(limits, w);
         if (st != CONVTOOL_OK)
             return st;
         if (send_request(*w, job) == 0)
@@ -286,7 +315,7 @@ convtool_status sandbox_worker_run(struct sandbox_job *job, const struct sandbox
     if (job->params_size > SANDBOX_PARAMS_MAX || job->reply_size > SANDBOX_REPLY_MAX)
         return CONVTOOL_EINVAL;
     job->got_bulk = 0;
-    convtool_status st = deliver(job, limits->memory, &w);
+    convtool_status st = deliver(job, limits, &w);
     if (st != CONVTOOL_OK)
         return st;
     struct time_left left = job_time(w, limits);

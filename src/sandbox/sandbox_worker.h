@@ -15,7 +15,10 @@
  * Per-file limits stay per file: the memory budget is the job's (the
  * caller's arena cap; the worker's address-space limit covers the largest
  * job so far, and a bigger job gets a new worker); the deadline and the CPU
- * time (read from the worker's CPU clock) are charged per job. A worker that
+ * time (read from the worker's CPU clock) are charged per job. RLIMIT_CPU,
+ * which counts every job, caps a worker's lifetime instead (a backstop for
+ * time between jobs, when nobody watches): a job that could cross it gets a
+ * new worker. A worker that
  * crashes, is killed, times out, talks nonsense or says its job failed is
  * killed and reaped, that job fails (EHOSTILE for the first four), and the
  * next job gets a fresh worker: a worker is never reused after a failure.

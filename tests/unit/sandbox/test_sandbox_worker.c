@@ -247,6 +247,26 @@ static void test_arena_limit_per_job(void **state)
     assert_int_equal(sandbox_worker_pid(), pid);
 }
 
+/* A job the worker's limits do not cover (more address space; no CPU limit where the
+ * worker has one) gets a new worker; one they cover keeps it. */
+static void test_worker_fits_its_job(void **state)
+{
+    (void)state;
+    struct params p = {9, 0, 0};
+    struct reply r;
+    struct sandbox_limits more = {512u << 20, 5, 5000}, no_cpu = {64u << 20, 0, 5000};
+    assert_true(echo_ok(1, 10));
+    int pid = sandbox_worker_pid();
+    assert_int_equal(run(echo, &p, &r, NULL, 0, NULL, &more), CONVTOOL_OK);
+    assert_int_equal(r.value, 18);
+    int bigger = sandbox_worker_pid();
+    assert_int_not_equal(bigger, pid);
+    assert_true(echo_ok(2, 10)); /* a smaller job fits the bigger worker */
+    assert_int_equal(sandbox_worker_pid(), bigger);
+    assert_int_equal(run(echo, &p, &r, NULL, 0, NULL, &no_cpu), CONVTOOL_OK);
+    assert_int_not_equal(sandbox_worker_pid(), bigger);
+}
+
 struct thread_result {
     int base;
     int ok;
@@ -299,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_syscall_filter),
         cmocka_unit_test(test_worker_killed_between_jobs),
         cmocka_unit_test(test_arena_limit_per_job),
+        cmocka_unit_test(test_worker_fits_its_job),
         cmocka_unit_test(test_four_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
