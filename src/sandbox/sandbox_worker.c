@@ -30,6 +30,7 @@
 
 struct worker {
     pid_t pid;
+    pid_t owner; /* the process that forked it: a fork of ours inherits this struct, not it */
     int request; /* our end: write */
     int reply;   /* our end: read */
     uint64_t memory;
@@ -47,13 +48,18 @@ static void reap(pid_t pid)
         ; /* ECHILD: SIGCHLD ignored, the child was reaped for us */
 }
 
-/* Kills (a worker between jobs may still be busy with nonsense) and reaps: no zombie. */
+/*
+ * Kills (a worker between jobs may still be busy with nonsense) and reaps: no
+ * zombie. In a fork of its owner only our copies of its pipes are closed.
+ */
 static void worker_stop(struct worker *w)
 {
     close(w->request);
     close(w->reply);
-    kill(w->pid, SIGKILL);
-    reap(w->pid);
+    if (w->owner == getpid()) {
+        kill(w->pid, SIGKILL);
+        reap(w->pid);
+    }
     free(w);
 }
 
@@ -67,10 +73,21 @@ static void make_key(void)
     (void)pthread_key_create(&worker_key, end_at_thread_exit);
 }
 
+/*
+ * This thread's worker. In a fork of the process that started it (an
+ * application's own fork) it is not ours: its pipes are closed here, and it
+ * is left to its owner.
+ */
 static struct worker *mine(void)
 {
     pthread_once(&key_once, make_key);
-    return pthread_getspecific(worker_key);
+    struct worker *w = pthread_getspecific(worker_key);
+    if (w && w->owner != getpid()) {
+        pthread_setspecific(worker_key, NULL);
+        worker_stop(w);
+        w = NULL;
+    }
+    return w;
 }
 
 static void forget(struct worker *w)
@@ -165,7 +182,7 @@ static convtool_status worker_start(const struct sandbox_limits *job, struct wor
         close(req[1]), close(rep[0]), free(w);
         return saved == ENOMEM || saved == EAGAIN ? CONVTOOL_ENOMEM : CONVTOOL_EIO;
     }
-    *w = (struct worker){pid, req[1], rep[0], lim.memory, lim.cpu_seconds, 0, 0};
+    *w = (struct worker){pid, parent, req[1], rep[0], lim.memory, lim.cpu_seconds, 0, 0};
     w->has_clock = clock_getcpuclockid(pid, &w->cpu_clock) == 0;
     pthread_setspecific(worker_key, w);
     *out = w;

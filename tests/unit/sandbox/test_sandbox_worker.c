@@ -267,6 +267,24 @@ static void test_worker_fits_its_job(void **state)
     assert_int_not_equal(sandbox_worker_pid(), bigger);
 }
 
+/* A fork of the process (an application's own) starts its own worker, and leaves ours be. */
+static void test_fork_gets_its_own_worker(void **state)
+{
+    (void)state;
+    assert_true(echo_ok(1, 10));
+    int pid = sandbox_worker_pid();
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(echo_ok(2, 5000) && sandbox_worker_pid() != pid ? 0 : 1);
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(echo_ok(3, 5000));
+    assert_int_equal(sandbox_worker_pid(), pid);
+}
+
 struct thread_result {
     int base;
     int ok;
@@ -320,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_worker_killed_between_jobs),
         cmocka_unit_test(test_arena_limit_per_job),
         cmocka_unit_test(test_worker_fits_its_job),
+        cmocka_unit_test(test_fork_gets_its_own_worker),
         cmocka_unit_test(test_four_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
