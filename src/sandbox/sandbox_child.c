@@ -1,5 +1,5 @@
 /*
- * The child side of the decoder sandbox (see decode_sandbox.h): signal
+ * The worker's lockdown (see sandbox_child.h, sandbox_worker.h): signal
  * handlers, descriptors, resource limits and the seccomp-BPF allowlist. Only
  * async-signal-safe calls: the child of a multithreaded parent may not take
  * locks another thread held at the fork.
@@ -47,18 +47,13 @@ static int close_span(int low, int high)
     return (int)syscall(SYS_close_range, (unsigned)low, (unsigned)high - 1, 0u);
 }
 
-/*
- * Every descriptor but the pipes (the worker's request pipe when there is
- * one, -1 if not, and the reply pipe) and stderr for sanitizer reports is closed.
- */
+/* Every descriptor but the two pipes (and stderr for sanitizer reports) is closed. */
 static int close_descriptors(int request, int reply)
 {
     int low = SANITIZED ? 3 : 0;
     int a = request < reply ? request : reply, b = request < reply ? reply : request;
-    if (SANITIZED && (reply < 3 || (request >= 0 && request < 3)))
+    if (a < low || a == b)
         return -1;
-    if (a < 0) /* no request pipe */
-        return close_span(low, b) | (int)syscall(SYS_close_range, (unsigned)b + 1, ~0u, 0u);
     return close_span(low, a) | close_span(a + 1, b) |
            (int)syscall(SYS_close_range, (unsigned)b + 1, ~0u, 0u);
 }
@@ -192,7 +187,7 @@ static int install_filter(int request_fd, int reply_fd)
         NR_IS(SYS_getpid, 0),
 #endif
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_read, 0, 4),
-        /* read: a worker's request pipe only (-1, no descriptor, for a one-shot child). */
+        /* read: the request pipe only. */
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)request_fd, 0, 1),
         ALLOW,

@@ -30,8 +30,8 @@ long long sandbox_cpu_ms(clockid_t clock)
  * (Ctrl-Z stops the job) or finished meanwhile, so only the slice asked for
  * is charged, and a stop never uses up the child's time. Neither a busy
  * machine (a late wake-up is charged at most one slice more) nor this skew
- * lets a decoder run long: its CPU time is bounded too (RLIMIT_CPU in a
- * one-shot child, the CPU clock for a worker), and the deadline is for a
+ * lets a decoder run long: its CPU time is bounded too (the worker's CPU
+ * clock, checked here), and the deadline is for a
  * child that waits on nothing, out of CPU's sight. Returns whether fd is
  * readable (or closed).
  */

@@ -1,7 +1,7 @@
 /*
- * The parent's stop-aware deadline (sandbox_wait.c), shared by the one-shot
- * child (decode_sandbox.c) and the long-lived workers (sandbox_worker.c):
- * reads from a contained process's pipe that give up when its time is up.
+ * The parent's stop-aware deadline (sandbox_wait.c) for a worker's job
+ * (sandbox_worker.c): reads from its reply pipe that give up when the job's
+ * time is up.
  */
 #ifndef CONVTOOL_SANDBOX_WAIT_H
 #define CONVTOOL_SANDBOX_WAIT_H
@@ -10,10 +10,10 @@
 #include <time.h>
 
 /*
- * The time a contained process has left: ms of this process running
- * (unlimited when !limited), and, when cpu_limited, the CPU time it may use
- * on its own clock (a worker's RLIMIT_CPU would count all its jobs, so the
- * parent charges each job from the worker's CPU clock instead).
+ * The time a job has left: ms of this process running (unlimited when
+ * !limited), and, when cpu_limited, the CPU time it may use on the worker's
+ * clock (the worker's RLIMIT_CPU counts all its jobs, so the parent charges
+ * each job from the clock).
  */
 struct time_left {
     long long ms;
