@@ -271,7 +271,9 @@ static int receive(struct worker *w, struct sandbox_job *job, struct time_left *
             if (sandbox_read_full(w->reply, reply, job->reply_size, left) != job->reply_size)
                 return 0;
             replied = 1;
-        } else if (f.kind == FRAME_DATA && replied && f.size <= job->bulk_size - job->got_bulk) {
+        } else if (f.kind == FRAME_DATA && replied && f.size > 0 &&
+                   f.size <= job->bulk_size - job->got_bulk) {
+            /* Never empty: the frames are bounded by the bytes, a flood of them is refused. */
             unsigned char *to = (unsigned char *)job->bulk + job->got_bulk;
             if (sandbox_read_full(w->reply, to, (size_t)f.size, left) != f.size)
                 return 0;

@@ -73,6 +73,8 @@ void sandbox_out_data(struct sandbox_out *out, const void *data, size_t size)
     static const unsigned char none[SANDBOX_REPLY_MAX];
     if (!out->replied)
         sandbox_out_reply(out, none, out->reply_size);
+    if (size == 0)
+        return; /* no empty frames: the parent refuses them */
     send_frame(out->fd, FRAME_DATA, 0, size);
     const unsigned char *p = data;
     while (size > 0) {
