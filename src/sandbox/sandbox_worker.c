@@ -158,13 +158,8 @@ static unsigned cpu_cap_for(unsigned job_seconds)
 static convtool_status worker_start(const struct sandbox_limits *job, struct worker **out)
 {
     int req[2], rep[2];
-    struct worker *w = calloc(1, sizeof *w);
-    if (!w)
-        return CONVTOOL_ENOMEM;
-    if (open_pipes(req, rep) != 0) {
-        free(w);
+    if (open_pipes(req, rep) != 0)
         return errno == EMFILE || errno == ENFILE ? CONVTOOL_EMFILE : CONVTOOL_EIO;
-    }
     /* RLIMIT_CPU counts every job: each job's CPU time is charged by the parent. */
     struct sandbox_limits lim = {memory_for(job->memory), cpu_cap_for(job->cpu_seconds), 0};
     sigset_t all, old;
@@ -178,9 +173,15 @@ static convtool_status worker_start(const struct sandbox_limits *job, struct wor
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(req[0]), close(rep[1]);
-    if (pid < 0) {
-        close(req[1]), close(rep[0]), free(w);
-        return saved == ENOMEM || saved == EAGAIN ? CONVTOOL_ENOMEM : CONVTOOL_EIO;
+    /* Allocated after the fork: nothing of ours is half-done in the worker's copy. */
+    struct worker *w = pid < 0 ? NULL : calloc(1, sizeof *w);
+    if (!w) {
+        close(req[1]), close(rep[0]);
+        if (pid < 0)
+            return saved == ENOMEM || saved == EAGAIN ? CONVTOOL_ENOMEM : CONVTOOL_EIO;
+        kill(pid, SIGKILL);
+        reap(pid);
+        return CONVTOOL_ENOMEM;
     }
     *w = (struct worker){pid, parent, req[1], rep[0], lim.memory, lim.cpu_seconds, 0, 0};
     w->has_clock = clock_getcpuclockid(pid, &w->cpu_clock) == 0;
