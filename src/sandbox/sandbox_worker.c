@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sandbox/sandbox_wait.h"
+#include "sandbox/sanitized.h"
 #include "sandbox/sandbox_worker.h"
 
 #define PIPE_BIG (1 << 20) /* the default /proc/sys/fs/pipe-max-size */
@@ -27,6 +28,9 @@
  * that could cross it gets a fresh worker instead. */
 #define CPU_CAP_FACTOR 4
 #define CPU_CAP_MIN 60
+/* Sanitizer builds: how long a new worker has to say it is ready, and how many tries. */
+#define READY_MS 1000
+#define READY_TRIES 5
 
 struct worker {
     pid_t pid;
@@ -155,7 +159,7 @@ static unsigned cpu_cap_for(unsigned job_seconds)
 }
 
 /* Forks with every signal blocked, so that the worker resets its handlers before any runs. */
-static convtool_status worker_start(const struct sandbox_limits *job, struct worker **out)
+static convtool_status worker_fork(const struct sandbox_limits *job, struct worker **out)
 {
     int req[2], rep[2];
     if (open_pipes(req, rep) != 0)
@@ -188,6 +192,25 @@ static convtool_status worker_start(const struct sandbox_limits *job, struct wor
     pthread_setspecific(worker_key, w);
     *out = w;
     return CONVTOOL_OK;
+}
+
+/* Sanitizer builds: whether the new worker said it is ready (see worker_loop.c). */
+static int ready(struct worker *w)
+{
+    struct worker_frame f;
+    struct time_left left = {READY_MS, 1, 0, 0, 0};
+    return sandbox_read_full(w->reply, (unsigned char *)&f, sizeof f, &left) == sizeof f &&
+           f.kind == FRAME_READY;
+}
+
+static convtool_status worker_start(const struct sandbox_limits *job, struct worker **out)
+{
+    convtool_status st = worker_fork(job, out);
+    for (int attempt = 1; SANITIZED && st == CONVTOOL_OK && !ready(*out); attempt++) {
+        forget(*out);
+        st = attempt < READY_TRIES ? worker_fork(job, out) : CONVTOOL_EHOSTILE;
+    }
+    return st;
 }
 
 /*

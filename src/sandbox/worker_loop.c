@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "sandbox/sanitized.h"
 #include "sandbox/worker_loop.h"
 
 struct sandbox_out {
@@ -120,8 +121,36 @@ static void run_job(int request_fd, int reply_fd)
         _exit(0);
 }
 
+/*
+ * Under the sanitizers, a fork while another thread is inside their
+ * allocator leaves its lock taken in the child (GCC 12's runtime has no fork
+ * handler), and the first allocation hangs. The worker allocates from every
+ * size class first and then says it is ready: the parent retries a worker
+ * that does not (sandbox_worker.c). glibc's malloc needs none of this.
+ */
+static void say_ready(int reply_fd)
+{
+#if SANITIZED
+    /* Enough blocks of each size that the thread's cache must be refilled from the
+     * shared allocator (the part whose lock may have been copied taken). */
+    enum { PER_SIZE = 256 };
+    static void *held[PER_SIZE];
+    for (size_t size = 16; size <= ((size_t)1 << 20); size += size / 8 + 16) {
+        size_t n = size <= 16384 ? PER_SIZE : 8;
+        for (size_t i = 0; i < n; i++)
+            held[i] = malloc(size);
+        for (size_t i = 0; i < n; i++)
+            free(held[i]);
+    }
+    send_frame(reply_fd, FRAME_READY, 0, 0);
+#else
+    (void)reply_fd;
+#endif
+}
+
 void worker_loop(int request_fd, int reply_fd)
 {
+    say_ready(reply_fd);
     for (;;)
         run_job(request_fd, reply_fd);
 }

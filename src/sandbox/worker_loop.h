@@ -38,7 +38,8 @@ struct worker_request {
     uint64_t input_len;
 };
 
-enum { FRAME_REPLY = 1, FRAME_DATA = 2, FRAME_END = 3 };
+/* READY: sent once, before the first job, in sanitizer builds only (see worker_loop.c). */
+enum { FRAME_REPLY = 1, FRAME_DATA = 2, FRAME_END = 3, FRAME_READY = 4 };
 
 /* An answer's frame: its kind, size bytes after it (none for END; retire for END). */
 struct worker_frame {
