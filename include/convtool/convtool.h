@@ -610,7 +610,8 @@ typedef struct convtool_load_options {
      * decoder's allocations as it runs); 0 = no limit of our own. */
     uint64_t max_memory;
     /* 1: decode in this process. 0 (default): in a contained child process (a fork with
-     * memory, CPU and syscall limits), unless the environment has CONVTOOL_SANDBOX=0. */
+     * syscall limits, kept by the calling thread for its later decodes, and memory, CPU and
+     * time limits per decode), unless the environment has CONVTOOL_SANDBOX=0. */
     int no_sandbox;
     /* 0 (default): a PNG or JPEG with an EXIF orientation 2..8 is decoded upright, as
      * viewers show it (pixels, tensor and the decode's info in shown orientation);

@@ -10,6 +10,8 @@
 #define ALIGN 16
 #define MIN_RESERVE ((size_t)16 << 20)
 #define HUGE_RESERVE ((size_t)8 << 20)
+/* Up to this much of a used arena is zeroed and kept between decodes; more is given back. */
+#define KEEP_RESIDENT ((size_t)4 << 20)
 
 /* Per thread: batch workers decode in parallel when the sandbox is off. */
 static _Thread_local struct decode_arena *current;
@@ -47,16 +49,42 @@ int decode_arena_open(struct decode_arena *a, size_t cap, void *out, size_t out_
         madvise(p, a->cap, MADV_HUGEPAGE);
 #endif
     a->base = p;
+    a->reserved = a->cap;
     return 0;
 }
 
 void decode_arena_close(struct decode_arena *a)
 {
     if (a->base)
-        munmap(a->base, a->cap);
+        munmap(a->base, a->reserved);
     if (current == a)
         current = NULL;
     a->base = NULL;
+}
+
+int decode_arena_reset(struct decode_arena *a, size_t cap)
+{
+    if (!a->base || cap > a->reserved) {
+        decode_arena_close(a);
+        return decode_arena_open(a, cap, NULL, 0);
+    }
+    size_t used = a->used, reserved = a->reserved;
+    unsigned char *base = a->base;
+    if (used <= KEEP_RESIDENT)
+        memset(base, 0, used);
+    else if (madvise(base, used, MADV_DONTNEED) != 0)
+        memset(base, 0, used);
+    memset(a, 0, sizeof *a);
+    a->base = base;
+    a->reserved = reserved;
+    a->cap = cap < ALIGN ? ALIGN : cap;
+    return 0;
+}
+
+void decode_arena_trim(struct decode_arena *a)
+{
+    if (a->base && a->used > KEEP_RESIDENT && madvise(a->base, a->used, MADV_DONTNEED) == 0)
+        a->used = 0; /* zero again when touched: nothing left to clear */
 }
 
 void decode_arena_use(struct decode_arena *a)

@@ -1,16 +1,19 @@
 /*
  * The contained decode of PNG and JPEG (see decode_contained.h): the PNG
- * pre-pass, then stb or libjpeg-turbo in a sandboxed child process with a
- * budgeted allocator, the pixels handed back through the sandbox's pipe.
+ * pre-pass, then stb or libjpeg-turbo in this thread's long-lived sandboxed
+ * worker (sandbox_worker.h) with a budgeted allocator, the pixels handed
+ * back through the worker's reply pipe.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common/big_alloc.h"
 #include "codec/decode_arena.h"
 #include "image/decode_contained.h"
 #include "codec/png_read.h"
 #include "sandbox/decode_sandbox.h"
+#include "sandbox/sandbox_worker.h"
 #include "codec/jpeg_turbo.h"
 #include "codec/png_precheck.h"
 #include "codec/stb_codec.h"
@@ -21,6 +24,9 @@
 #define SANDBOX_SLACK ((uint64_t)256 << 20)
 #define SANDBOX_CPU_BASE 5
 #define SANDBOX_CPU_PER_MPIXEL 2
+/* A worker's sent pixels of at least this size are given back at once (in whole pages). */
+#define GIVE_BACK_MIN ((size_t)1 << 20)
+#define GIVE_BACK_PAGE 4096 /* where pages are bigger, madvise refuses: they go at the next job */
 
 /*
  * JPEGs go to libjpeg-turbo when it is built in and active; it hands CMYK and
@@ -131,19 +137,55 @@ static convtool_status decode_here(const struct decode_job *job)
     return st;
 }
 
-/* In the contained child: the pixels stay where the decoder put them until the child exits. */
-static const void *decode_in_child(void *ctx, void *reply)
+/* A malloc'ed buffer's whole pages, given back (madvise) but still allocated: see below. */
+static void give_back(void *p, size_t size)
 {
-    const struct decode_job *job = ctx;
-    struct decode_reply *r = reply;
-    static struct decode_arena arena; /* the child's only arena; it exits after one decode */
-    int turbo = 0;
+    uintptr_t page = GIVE_BACK_PAGE, start = (uintptr_t)p, end = start + size;
+    uintptr_t from = (start + page - 1) / page * page, to = end / page * page;
+    if (size >= GIVE_BACK_MIN && to > from)
+        (void)madvise((void *)from, to - from, MADV_DONTNEED);
+}
+
+/* What a worker needs besides the input bytes: sent with each job. */
+struct worker_params {
+    convtool_image_info info;
+    size_t arena_cap;
+    size_t out_bytes;
+};
+
+/*
+ * In the contained worker, one job. The arena stays from job to job (its
+ * pages reset, not mapped anew), and the pixels the previous job sent by
+ * reference are released only now, when the parent has read them all. A
+ * failed decode retires the worker: the next file gets a fresh one.
+ */
+static void decode_in_worker(const void *params, const unsigned char *input, size_t input_len,
+                             struct sandbox_out *out)
+{
+    static struct decode_arena arena;
+    static void *sent_malloced; /* libjpeg-turbo's or libdeflate's buffer, sent last time */
+    const struct worker_params *p = params;
+    struct decode_job job = {input, input_len, &p->info, NULL, 0, p->arena_cap};
     convtool_status st = CONVTOOL_ENOMEM;
+    int turbo = 0;
     void *pixels = NULL;
-    if (decode_arena_open(&arena, job->arena_cap, NULL, 0) == 0)
-        pixels = decode_pixels(job, &arena, &st, &turbo);
-    r->status = st;
-    return pixels;
+    free(sent_malloced);
+    sent_malloced = NULL;
+    if (decode_arena_reset(&arena, p->arena_cap) == 0)
+        pixels = decode_pixels(&job, &arena, &st, &turbo);
+    struct decode_reply reply = {st};
+    sandbox_out_reply(out, &reply, sizeof reply);
+    if (pixels)
+        sandbox_out_data(out, pixels, p->out_bytes);
+    /* The pipe holds the pages it was sent by reference: our mapping of them may go now,
+     * so that an idle worker holds no image (their bytes are written to only later). */
+    decode_arena_trim(&arena);
+    if (turbo) {
+        give_back(pixels, p->out_bytes);
+        sent_malloced = pixels;
+    }
+    if (st != CONVTOOL_OK)
+        sandbox_out_retire(out);
 }
 
 /*
@@ -204,17 +246,15 @@ static convtool_status decode_to_buffer(const unsigned char *bytes, size_t len,
     if (sandbox_wanted(opts)) {
         struct decode_reply reply = {CONVTOOL_OK};
         struct sandbox_limits lim;
-        struct decode_job child = job;
-        child.out = NULL;
-        child.out_bytes = 0;
-        sandbox_limits_for(info, (uint64_t)job.arena_cap + estimate + SANDBOX_SLACK, &lim);
-        struct sandbox_call call = {decode_in_child, &child, &reply, sizeof reply, out,
-                                    out_bytes,       0};
-        st = sandbox_run(&call, &lim);
+        struct worker_params params = {*info, job.arena_cap, out_bytes};
+        sandbox_limits_for(info, (uint64_t)job.arena_cap + estimate + len + SANDBOX_SLACK, &lim);
+        struct sandbox_job call = {decode_in_worker, &params, sizeof params, bytes, len,
+                                   &reply, sizeof reply, out, out_bytes, 0};
+        st = sandbox_worker_run(&call, &lim);
         if (st == CONVTOOL_OK)
             st = (convtool_status)reply.status;
-        if (st == CONVTOOL_OK && !call.got_bulk)
-            st = CONVTOOL_EHOSTILE; /* "fine", but no pixels: not our decoder talking */
+        if (st == CONVTOOL_OK && call.got_bulk != out_bytes)
+            st = CONVTOOL_EHOSTILE; /* "fine", but not the pixels: not our decoder talking */
     } else {
         st = decode_here(&job);
     }

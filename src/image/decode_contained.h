@@ -14,10 +14,10 @@ struct raw_image {
 
 /*
  * Decodes a PNG or JPEG that convtool_image_probe() and image_check_complete()
- * accepted into *raw, in a sandboxed child unless opts->no_sandbox or
- * CONVTOOL_SANDBOX=0. CONVTOOL_EMEMLIMIT when the decoder needed more than
- * its budget (opts->max_memory, or twice the header's estimate), EHOSTILE
- * when the child crashed, was killed or timed out. Release with raw_image_release().
+ * accepted into *raw, in this thread's contained worker (sandbox_worker.h)
+ * unless opts->no_sandbox or CONVTOOL_SANDBOX=0. CONVTOOL_EMEMLIMIT when the
+ * decoder needed more than its budget (opts->max_memory, or twice the
+ * header's estimate), EHOSTILE when the worker crashed, was killed or timed out. Release with raw_image_release().
  */
 convtool_status decode_contained(const unsigned char *bytes, size_t len,
                                  const convtool_image_info *info, const convtool_load_options *opts,

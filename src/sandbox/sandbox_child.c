@@ -1,5 +1,5 @@
 /*
- * The child side of the decoder sandbox (see decode_sandbox.h): signal
+ * The worker's lockdown (see sandbox_child.h, sandbox_worker.h): signal
  * handlers, descriptors, resource limits and the seccomp-BPF allowlist. Only
  * async-signal-safe calls: the child of a multithreaded parent may not take
  * locks another thread held at the fork.
@@ -39,15 +39,23 @@ static void reset_signals(void)
             (void)sigaction(s, &dfl, NULL);
 }
 
-/* Every descriptor but the reply pipe (and stderr for sanitizer reports) is closed. */
-static int close_descriptors(int keep)
+/* Closes the descriptors in [low, high) (none when high <= low). */
+static int close_span(int low, int high)
+{
+    if (high <= low)
+        return 0;
+    return (int)syscall(SYS_close_range, (unsigned)low, (unsigned)high - 1, 0u);
+}
+
+/* Every descriptor but the two pipes (and stderr for sanitizer reports) is closed. */
+static int close_descriptors(int request, int reply)
 {
     int low = SANITIZED ? 3 : 0;
-    if (SANITIZED && keep < 3)
+    int a = request < reply ? request : reply, b = request < reply ? reply : request;
+    if (a < low || a == b)
         return -1;
-    if (keep > low && syscall(SYS_close_range, (unsigned)low, (unsigned)keep - 1, 0u) != 0)
-        return -1;
-    return (int)syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u);
+    return close_span(low, a) | close_span(a + 1, b) |
+           (int)syscall(SYS_close_range, (unsigned)b + 1, ~0u, 0u);
 }
 
 /* Lowers a limit to value; one already lower (ulimit in the parent) is kept. */
@@ -147,7 +155,7 @@ static int set_limits(const struct sandbox_limits *limits)
 /* A sanitizer's report must still get out: there a refused call fails instead of killing. */
 #define DENY_ACTION (SANITIZED ? SECCOMP_RET_ERRNO | ENOSYS : SECCOMP_RET_KILL_PROCESS)
 
-static int install_filter(int reply_fd)
+static int install_filter(int request_fd, int reply_fd)
 {
     struct sock_filter f[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -178,6 +186,12 @@ static int install_filter(int reply_fd)
         NR_IS(SYS_gettid, 0),
         NR_IS(SYS_getpid, 0),
 #endif
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_read, 0, 4),
+        /* read: the request pipe only. */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)request_fd, 0, 1),
+        ALLOW,
+        BPF_STMT(BPF_RET | BPF_K, DENY_ACTION),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, DENY_ACTION),
         /* write: the reply pipe only (and stderr for a sanitizer's report). */
@@ -201,18 +215,18 @@ static int install_filter(int reply_fd)
 
 #else /* no filter for this architecture: the limits and the budget still hold */
 
-static int install_filter(int reply_fd)
+static int install_filter(int request_fd, int reply_fd)
 {
-    (void)reply_fd;
+    (void)request_fd, (void)reply_fd;
     return 0;
 }
 
 #endif
 
-int sandbox_enter(int reply_fd, const struct sandbox_limits *limits)
+int sandbox_enter(int request_fd, int reply_fd, const struct sandbox_limits *limits)
 {
     reset_signals();
-    if (close_descriptors(reply_fd) != 0 || set_limits(limits) != 0)
+    if (close_descriptors(request_fd, reply_fd) != 0 || set_limits(limits) != 0)
         return -1;
-    return install_filter(reply_fd);
+    return install_filter(request_fd, reply_fd);
 }

@@ -1,11 +1,12 @@
 /*
- * The decoder sandbox (src/sandbox/decode_sandbox.c) and the budgeted arena
- * (src/codec/decode_arena.c): a child that crashes, makes a forbidden syscall,
- * hangs or overruns its budget is reported cleanly; results come back
- * through the reply and the bulk data after it; a decode inside and outside the
- * sandbox gives the same bytes. Issue 9: the limits hold without /proc, a
- * lack of descriptors is reported as such, and a stop is not charged to the
- * child's time.
+ * The decoder sandbox (src/sandbox/: the workers' lockdown and limits) and
+ * the budgeted arena (src/codec/decode_arena.c): a worker that crashes, makes
+ * a forbidden syscall, hangs or overruns its budget is reported cleanly;
+ * results come back through the reply and the bulk data after it; a decode
+ * inside and outside the sandbox gives the same bytes. Issue 9: the limits
+ * hold without /proc, a lack of descriptors is reported as such, and a stop
+ * is not charged to the worker's time. (test_sandbox_worker.c: the workers'
+ * life from job to job.)
  */
 #define _GNU_SOURCE /* unshare */
 #include <errno.h>
@@ -31,7 +32,7 @@
 
 #include "convtool/convtool.h"
 #include "codec/decode_arena.h"
-#include "sandbox/decode_sandbox.h"
+#include "sandbox/sandbox_worker.h"
 #include "sandbox/sanitized.h"
 #include "png_builder.h"
 
@@ -42,36 +43,40 @@ struct reply {
     int err;
 };
 
-static const void *answer(void *ctx, void *reply)
+/* The jobs below run in a worker: the parameters are an int, the reply a struct reply. */
+#define JOB(name) \
+    static void name(const void *params, const unsigned char *input, size_t len, \
+                     struct sandbox_out *out)
+
+JOB(answer)
 {
-    struct reply *r = reply;
-    r->value = *(const int *)ctx * 2;
-    return NULL;
+    (void)input, (void)len;
+    struct reply r = {*(const int *)params * 2, 0};
+    sandbox_out_reply(out, &r, sizeof r);
 }
 
-static convtool_status run(const void *(*fn)(void *, void *), void *ctx, struct reply *r,
+static convtool_status run(sandbox_job_fn fn, int param, struct reply *r,
                            const struct sandbox_limits *limits)
 {
-    struct sandbox_call call = {fn, ctx, r, sizeof *r, NULL, 0, 0};
-    return sandbox_run(&call, limits);
+    struct sandbox_job job = {fn, &param, sizeof param, NULL, 0, r, sizeof *r, NULL, 0, 0};
+    return sandbox_worker_run(&job, limits);
 }
 
 static void test_reply_comes_back(void **state)
 {
     (void)state;
-    int in = 21;
     struct reply r = {0, 0};
-    assert_int_equal(run(answer, &in, &r, &quick), CONVTOOL_OK);
+    assert_int_equal(run(answer, 21, &r, &quick), CONVTOOL_OK);
     assert_int_equal(r.value, 42);
 }
 
 static unsigned char pattern[3 << 20];
 
-static const void *bulk(void *ctx, void *reply)
+JOB(bulk)
 {
-    (void)ctx, (void)reply;
+    (void)params, (void)input, (void)len;
     memset(pattern, 0xab, sizeof pattern);
-    return pattern;
+    sandbox_out_data(out, pattern, sizeof pattern);
 }
 
 /* Bulk data (as the pixels) follows the reply through the pipe, straight into our buffer. */
@@ -81,46 +86,43 @@ static void test_bulk_data(void **state)
     unsigned char *got = calloc(1, sizeof pattern);
     assert_non_null(got);
     struct reply r;
-    struct sandbox_call call = {bulk, NULL, &r, sizeof r, got, sizeof pattern, 0};
-    assert_int_equal(sandbox_run(&call, &quick), CONVTOOL_OK);
-    assert_true(call.got_bulk);
+    struct sandbox_job job = {bulk, NULL, 0, NULL, 0, &r, sizeof r, got, sizeof pattern, 0};
+    assert_int_equal(sandbox_worker_run(&job, &quick), CONVTOOL_OK);
+    assert_int_equal(job.got_bulk, sizeof pattern);
     assert_int_equal(pattern[0], 0); /* the child's memset stayed in the child */
     assert_int_equal(got[0], 0xab);
     assert_int_equal(got[sizeof pattern - 1], 0xab);
     free(got);
 }
 
-static const void *crash(void *ctx, void *reply)
+JOB(crash)
 {
-    (void)reply;
-    *(volatile int *)ctx = 1; /* ctx is NULL: SIGSEGV */
-    return NULL;
+    (void)params, (void)input, (void)out;
+    *(volatile int *)(uintptr_t)len = 1; /* len is 0: SIGSEGV */
 }
 
 static void test_crash_is_hostile(void **state)
 {
     (void)state;
     struct reply r;
-    assert_int_equal(run(crash, NULL, &r, &quick), CONVTOOL_EHOSTILE);
+    assert_int_equal(run(crash, 0, &r, &quick), CONVTOOL_EHOSTILE);
 }
 
 /* A decoder has no business opening files: the filter kills it (or, under the sanitizers, the
  * call fails with ENOSYS so that their reports still get out). */
-static const void *open_file(void *ctx, void *reply)
+JOB(open_file)
 {
-    struct reply *r = reply;
-    (void)ctx;
+    (void)params, (void)input, (void)len;
     int fd = open("/etc/hostname", O_RDONLY);
-    r->value = fd;
-    r->err = fd < 0 ? errno : 0;
-    return NULL;
+    struct reply r = {fd, fd < 0 ? errno : 0};
+    sandbox_out_reply(out, &r, sizeof r);
 }
 
 static void test_syscall_filter(void **state)
 {
     (void)state;
     struct reply r = {0, 0};
-    convtool_status st = run(open_file, NULL, &r, &quick);
+    convtool_status st = run(open_file, 0, &r, &quick);
     if (SANITIZED && st == CONVTOOL_OK) {
         assert_true(r.value < 0);
         assert_int_equal(r.err, ENOSYS);
@@ -129,12 +131,11 @@ static void test_syscall_filter(void **state)
     assert_int_equal(st, CONVTOOL_EHOSTILE);
 }
 
-static const void *spin(void *ctx, void *reply)
+JOB(spin)
 {
-    (void)ctx, (void)reply;
+    (void)params, (void)input, (void)len, (void)out;
     for (volatile unsigned long i = 0;; i++)
         ;
-    return NULL;
 }
 
 static void test_timeout(void **state)
@@ -142,17 +143,16 @@ static void test_timeout(void **state)
     (void)state;
     struct sandbox_limits brief = {64u << 20, 5, 200};
     struct reply r;
-    assert_int_equal(run(spin, NULL, &r, &brief), CONVTOOL_EHOSTILE);
+    assert_int_equal(run(spin, 0, &r, &brief), CONVTOOL_EHOSTILE);
 }
 
-static const void *big_malloc(void *ctx, void *reply)
+JOB(big_malloc)
 {
-    struct reply *r = reply;
-    (void)ctx;
-    void *p = malloc((size_t)1 << 30); /* over the 64 MiB the limits give the child */
-    r->value = p != NULL;
+    (void)params, (void)input, (void)len;
+    void *p = malloc((size_t)1 << 30); /* over the 256 MiB a 64 MiB job's worker gets */
+    struct reply r = {p != NULL, 0};
     free(p);
-    return NULL;
+    sandbox_out_reply(out, &r, sizeof r);
 }
 
 static void test_address_space_limit(void **state)
@@ -161,20 +161,19 @@ static void test_address_space_limit(void **state)
     if (SANITIZED) /* no RLIMIT_AS under ASan (its shadow memory is terabytes) */
         skip();
     struct reply r = {1, 0};
-    assert_int_equal(run(big_malloc, NULL, &r, &quick), CONVTOOL_OK);
+    assert_int_equal(run(big_malloc, 0, &r, &quick), CONVTOOL_OK);
     assert_int_equal(r.value, 0);
 }
 
-static const void *small_malloc(void *ctx, void *reply)
+JOB(small_malloc)
 {
-    struct reply *r = reply;
-    (void)ctx;
+    (void)params, (void)input, (void)len;
     void *p = malloc((size_t)16 << 20); /* well inside the 64 MiB the limits give */
     if (p)
         memset(p, 1, (size_t)16 << 20);
-    r->value = p != NULL;
+    struct reply r = {p != NULL, 0};
     free(p);
-    return NULL;
+    sandbox_out_reply(out, &r, sizeof r);
 }
 
 /* In a forked process: runs small_malloc while holding 1 GiB of address space, far
@@ -183,7 +182,7 @@ static void run_small_malloc_holding(void)
 {
     void *held = mmap(NULL, (size_t)1 << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     struct reply r = {0, 0};
-    convtool_status st = run(small_malloc, NULL, &r, &quick);
+    convtool_status st = run(small_malloc, 0, &r, &quick);
     _exit(held != MAP_FAILED && st == CONVTOOL_OK && r.value == 1 ? 0 : 1);
 }
 
@@ -245,9 +244,8 @@ static void run_short_of_descriptors(void)
     r.rlim_cur = (rlim_t)lowest + 1;
     if (setrlimit(RLIMIT_NOFILE, &r) != 0)
         _exit(77);
-    int in = 21;
     struct reply rep = {0, 0};
-    _exit(run(answer, &in, &rep, &quick) == CONVTOOL_EMFILE ? 0 : 1);
+    _exit(run(answer, 21, &rep, &quick) == CONVTOOL_EMFILE ? 0 : 1);
 }
 
 /* Issue 9: out of descriptors is said as such (the CLI suggests a lower -J or ulimit -n). */
@@ -262,16 +260,16 @@ static void test_out_of_descriptors(void **state)
 
 /* A decoder that takes 300 ms without using the CPU (a futex wait: allowed by the
  * filter), then sends 3 MiB: more than the pipe holds, so they take several reads. */
-static const void *nap(void *ctx, void *reply)
+JOB(nap)
 {
-    struct reply *r = reply;
     static int word;
     struct timespec t = {0, 300 * 1000 * 1000};
-    (void)ctx;
+    (void)params, (void)input, (void)len;
     syscall(SYS_futex, &word, FUTEX_WAIT, 0, &t, NULL, 0);
     memset(pattern, 0xcd, sizeof pattern);
-    r->value = 7;
-    return pattern;
+    struct reply r = {7, 0};
+    sandbox_out_reply(out, &r, sizeof r);
+    sandbox_out_data(out, pattern, sizeof pattern);
 }
 
 static void run_nap(void)
@@ -279,8 +277,8 @@ static void run_nap(void)
     struct sandbox_limits lim = {64u << 20, 5, 800};
     struct reply r = {0, 0};
     unsigned char *got = calloc(1, sizeof pattern);
-    struct sandbox_call call = {nap, NULL, &r, sizeof r, got, sizeof pattern, 0};
-    convtool_status st = got ? sandbox_run(&call, &lim) : CONVTOOL_ENOMEM;
+    struct sandbox_job job = {nap, NULL, 0, NULL, 0, &r, sizeof r, got, sizeof pattern, 0};
+    convtool_status st = got ? sandbox_worker_run(&job, &lim) : CONVTOOL_ENOMEM;
     _exit(st == CONVTOOL_OK && r.value == 7 && got[sizeof pattern - 1] == 0xcd ? 0 : 1);
 }
 

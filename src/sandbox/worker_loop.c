@@ -1,0 +1,156 @@
+/*
+ * The worker's loop (see worker_loop.h): read a request, run the job, end
+ * its answer. Runs under the seccomp filter: read on the request pipe,
+ * write and vmsplice on the reply pipe, memory management, exit.
+ */
+#define _GNU_SOURCE /* vmsplice */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "sandbox/sanitized.h"
+#include "sandbox/worker_loop.h"
+
+struct sandbox_out {
+    int fd;
+    size_t reply_size;
+    int replied;
+    int retire;
+};
+
+static void write_all(int fd, const void *data, size_t size)
+{
+    const unsigned char *p = data;
+    while (size > 0) {
+        ssize_t n = write(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(125); /* the parent is gone or gave up on us */
+        p += n;
+        size -= (size_t)n;
+    }
+}
+
+/* Whether size bytes came; EOF (the parent closed the pipe or exited) ends the worker. */
+static void read_all(int fd, void *data, size_t size)
+{
+    unsigned char *p = data;
+    while (size > 0) {
+        ssize_t n = read(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(0);
+        p += n;
+        size -= (size_t)n;
+    }
+}
+
+static void send_frame(int fd, uint32_t kind, uint32_t retire, uint64_t size)
+{
+    struct worker_frame f = {kind, retire, size};
+    write_all(fd, &f, sizeof f);
+}
+
+void sandbox_out_reply(struct sandbox_out *out, const void *reply, size_t size)
+{
+    if (out->replied || size != out->reply_size)
+        _exit(124); /* a job's bug: the parent sees a worker that died */
+    send_frame(out->fd, FRAME_REPLY, 0, size);
+    write_all(out->fd, reply, size);
+    out->replied = 1;
+}
+
+/*
+ * By reference: vmsplice puts the pages into the pipe and the parent's read
+ * is the only copy (write() would copy twice); what it leaves goes by write().
+ */
+void sandbox_out_data(struct sandbox_out *out, const void *data, size_t size)
+{
+    static const unsigned char none[SANDBOX_REPLY_MAX];
+    if (!out->replied)
+        sandbox_out_reply(out, none, out->reply_size);
+    if (size == 0)
+        return; /* no empty frames: the parent refuses them */
+    send_frame(out->fd, FRAME_DATA, 0, size);
+    const unsigned char *p = data;
+    while (size > 0) {
+        struct iovec v = {(void *)p, size};
+        ssize_t n = vmsplice(out->fd, &v, 1, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        p += n;
+        size -= (size_t)n;
+    }
+    write_all(out->fd, p, size);
+}
+
+void sandbox_out_retire(struct sandbox_out *out)
+{
+    out->retire = 1;
+}
+
+/* One job: its request's parameters and input, the function, the end of its answer. */
+static void run_job(int request_fd, int reply_fd)
+{
+    static unsigned char params[SANDBOX_PARAMS_MAX];
+    static const unsigned char none[SANDBOX_REPLY_MAX];
+    struct worker_request rq;
+    read_all(request_fd, &rq, sizeof rq);
+    if (rq.params_size > sizeof params || rq.reply_size > SANDBOX_REPLY_MAX ||
+        rq.input_len > SIZE_MAX)
+        _exit(123);
+    read_all(request_fd, params, rq.params_size);
+    unsigned char *input = malloc(rq.input_len ? (size_t)rq.input_len : 1);
+    if (!input)
+        _exit(122); /* out of memory before the job: the parent sees a worker that died */
+    read_all(request_fd, input, (size_t)rq.input_len);
+    struct sandbox_out out = {reply_fd, rq.reply_size, 0, 0};
+    ((sandbox_job_fn)rq.fn)(params, input, (size_t)rq.input_len, &out);
+    free(input);
+    if (!out.replied)
+        sandbox_out_reply(&out, none, rq.reply_size);
+    send_frame(reply_fd, FRAME_END, (uint32_t)out.retire, 0);
+    if (out.retire)
+        _exit(0);
+}
+
+/*
+ * Under the sanitizers, a fork while another thread is inside their
+ * allocator leaves its lock taken in the child (GCC 12's runtime has no fork
+ * handler), and the first allocation hangs. The worker allocates from every
+ * size class first and then says it is ready: the parent retries a worker
+ * that does not (sandbox_worker.c). glibc's malloc needs none of this.
+ */
+static void say_ready(int reply_fd)
+{
+#if SANITIZED
+    /* Enough blocks of each size that the thread's cache must be refilled from the
+     * shared allocator (the part whose lock may have been copied taken). */
+    enum { PER_SIZE = 256 };
+    static void *held[PER_SIZE];
+    for (size_t size = 16; size <= ((size_t)1 << 20); size += size / 8 + 16) {
+        size_t n = size <= 16384 ? PER_SIZE : 8;
+        for (size_t i = 0; i < n; i++)
+            held[i] = malloc(size);
+        for (size_t i = 0; i < n; i++)
+            free(held[i]);
+    }
+    send_frame(reply_fd, FRAME_READY, 0, 0);
+#else
+    (void)reply_fd;
+#endif
+}
+
+void worker_loop(int request_fd, int reply_fd)
+{
+    say_ready(reply_fd);
+    for (;;)
+        run_job(request_fd, reply_fd);
+}
