@@ -120,7 +120,7 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
                        convtool_kernel_sum(&pk->k));
     save_choice_tell(job, job->choice, out, result.channels);
     so.metadata = job->metadata;
-    apply_meta_note_output(job, out);
+    apply_meta_note_output(job, out, result.channels);
     convtool_buffer encoded = {0};
     st = convtool_pixels_encode(&result, &so, &encoded);
     convtool_pixels_free(&result);
