@@ -86,3 +86,9 @@ void apply_meta_note_output(const struct apply_job *job, const struct output_fil
                         channels <= 2 ? "the profile is for colour, the output gray"
                                       : "the profile is not for RGB, the output is colour");
 }
+
+void apply_meta_note_grid(const struct apply_job *job, const struct output_file *out)
+{
+    verbose_dropped(job, out->path, convtool_metadata_parts(job->metadata),
+                    "a --grid of channels is not the photo");
+}

@@ -30,6 +30,9 @@ void apply_meta_shown_size(const struct apply_job *job, convtool_image_info *inf
 void apply_meta_note_output(const struct apply_job *job, const struct output_file *out,
                             int channels);
 
+/* A --grid output carries no metadata (a sheet of channel tiles): says so under --verbose. */
+void apply_meta_note_grid(const struct apply_job *job, const struct output_file *out);
+
 /* The parts dropped for the current input in this thread (CONVTOOL_META_* bits), and reset. */
 void apply_meta_clear_dropped(void);
 unsigned apply_meta_dropped(void);
