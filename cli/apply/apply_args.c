@@ -92,7 +92,7 @@ static void print_help(void)
            "                            per input the method chosen and why\n"
            "      --method M            direct, separable (rank-1 kernels), fft (large\n"
            "                            kernels) or auto: the fastest by a cost model\n"
-           "                            (default auto)\n"
+           "                            (default auto; a 4-D weight: auto or direct)\n"
            "      --combine MODE        several kernels: separate (OUTPUT-NAME.ext each, the\n"
            "                            default; a line names the files), magnitude, max,\n"
            "                            sum, stack (.npy K x C x H x W)\n"
