@@ -182,7 +182,7 @@ static int write_output(const struct apply_job *job, const struct output_file *o
         convtool_map_apply(t, o->map);
         if (out->format != CONVTOOL_FORMAT_HDR)
             apply_warn_clipped(out->path, convtool_count_clipped(t), convtool_tensor_count(t),
-                               sum);
+                               sum, job->kernels[0].wt.values != NULL);
     }
     convtool_status st = attach_alpha(t, alpha);
     if (st != CONVTOOL_OK)

@@ -199,3 +199,9 @@ expect_stderr_contains '--groups 2: groups split the channels of a 4-D weight'
 expect_file_absent g2.npy
 expect_exit 2 -- ct shape --groups 2 -k blur 5x5
 expect_stderr_contains '--groups 2: groups split the channels of a 4-D weight'
+
+# --- a bright weight's clipping advice names --scale, not --normalize (which it refuses)
+mknpy bright.npy 'np.full((3, 3, 3, 3), 0.5)'
+expect_exit 0 -- ct apply -k bright.npy "$img" bright.png
+expect_stderr_contains "the weight's first output sums to 13.5 over its inputs"
+expect_stderr_not_contains '--normalize divides'
