@@ -92,7 +92,7 @@ static void print_help(void)
            "                            per input the method chosen and why\n"
            "      --method M            direct, separable (rank-1 kernels), fft (large\n"
            "                            kernels) or auto: the fastest by a cost model\n"
-           "                            (default auto)\n"
+           "                            (default auto; a 4-D weight: auto or direct)\n"
            "      --combine MODE        several kernels: separate (OUTPUT-NAME.ext each, the\n"
            "                            default; a line names the files), magnitude, max,\n"
            "                            sum, stack (.npy K x C x H x W)\n"
@@ -293,39 +293,11 @@ static void set_defaults(struct apply_options *o)
     o->threads = cpus < 1 ? 1 : cpus > 256 ? 256 : (int)cpus;
 }
 
-/*
- * --torch: F.conv2d's defaults where -p and -m were not given, and its
- * refusals; without it, one line says where torch would refuse.
- */
-static int torch_rules(struct apply_options *o)
-{
-    convtool_geometry_spec *g = &o->geometry;
-    if (o->torch && !o->padding_given) {
-        g->padding = CONVTOOL_PADDING_EXPLICIT;
-        g->pad_y = g->pad_x = 0;
-    }
-    if (o->torch && !o->mode_given)
-        g->mode = CONVTOOL_PAD_ZEROS;
-    if (g->padding != CONVTOOL_PADDING_SAME || (g->stride_y == 1 && g->stride_x == 1))
-        return EXIT_OK;
-    if (o->torch) {
-        cli_error("--torch: torch refuses padding='same' with stride %d,%d (\"padding='same' is "
-                  "not supported for strided convolutions\"); give -p N",
-                  g->stride_y, g->stride_x);
-        return EXIT_USAGE;
-    }
-    if (!o->padding_given)
-        return EXIT_OK; /* convtool's own default: no torch call behind it */
-    cli_warn("padding same with stride %d,%d: torch would refuse it (F.conv2d takes 'same' only "
-             "at stride 1); convtool pads d*(k-1) in all, the extra pixel bottom/right",
-             g->stride_y, g->stride_x);
-    return EXIT_OK;
-}
-
 static int check_positionals(struct apply_options *o, int argc, char **argv)
 {
     int n = argc - optind;
-    if (torch_rules(o) != EXIT_OK)
+    if (geometry_torch_rules(&o->geometry, o->torch, o->padding_given, o->mode_given) !=
+        EXIT_OK)
         return EXIT_USAGE;
     if (o->chain && o->combine_given) {
         cli_error("apply: --chain applies the kernels in turn into one image and --combine "

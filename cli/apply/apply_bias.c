@@ -81,7 +81,8 @@ int apply_parse_bias(const char *arg, struct apply_options *o)
     }
     free(copy);
     o->bias_count = (int)n;
-    o->bias = o->biases[0];
+    if (rc == EXIT_OK) /* after an error biases[0] may never have been written */
+        o->bias = o->biases[0];
     return rc;
 }
 

@@ -100,7 +100,8 @@ int apply_method(const struct apply_job *job, const struct prepared_kernel *pk,
     return EXIT_OK;
 }
 
-void apply_warn_clipped(const char *path, size_t clipped, size_t total, double kernel_sum)
+void apply_warn_clipped(const char *path, size_t clipped, size_t total, double kernel_sum,
+                        int weight)
 {
     double share = total ? (double)clipped / (double)total : 0.0;
     int edge = fabs(kernel_sum) < ZERO_SUM || kernel_sum < 0.0; /* negative: dark like edges */
@@ -110,6 +111,11 @@ void apply_warn_clipped(const char *path, size_t clipped, size_t total, double k
         cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; for edge kernels "
                  "try --map abs or --map shift",
                  path, 100.0 * share);
+    else if (kernel_sum > 1.5 && weight) /* --normalize refuses a 4-D weight */
+        cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; the weight's "
+                 "first output sums to %g over its inputs and brightens the image that much: "
+                 "divide it by that sum with --scale (--normalize is for 2-D kernels)",
+                 path, 100.0 * share, kernel_sum);
     else if (kernel_sum > 1.5)
         cli_warn("%s: %.1f%% of the values fell outside [0,1] and were clipped; the kernel sums "
                  "to %g and brightens the image that much: --normalize divides it by its sum",

@@ -20,9 +20,11 @@ int apply_method(const struct apply_job *job, const struct prepared_kernel *pk,
  * (the sum of the taps as applied, after --scale) tells edge kernels (sum 0
  * or negative: more than 10 %, advice --map abs or shift) from image kernels
  * (positive sum: more than 25 %, advice to lower the strength or keep the
- * floats, or --normalize for sums past 1.5).
+ * floats, or --normalize for sums past 1.5; for a 4-D weight, which
+ * --normalize refuses, --scale).
  */
-void apply_warn_clipped(const char *path, size_t clipped, size_t total, double kernel_sum);
+void apply_warn_clipped(const char *path, size_t clipped, size_t total, double kernel_sum,
+                        int weight);
 
 /* The kernel sum of what a job writes into one output (combined, chained or kernel k). */
 double apply_output_sum(const struct apply_job *job, int k);

@@ -117,10 +117,10 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
     }
     apply_warn_clipped(out->path, clipped,
                        (size_t)g.out_w * (size_t)g.out_h * (size_t)cp.color.channels,
-                       convtool_kernel_sum(&pk->k));
+                       convtool_kernel_sum(&pk->k), 0); /* weights never take this path */
     save_choice_tell(job, job->choice, out, result.channels);
     so.metadata = job->metadata;
-    apply_meta_note_output(job, out);
+    apply_meta_note_output(job, out, result.channels);
     convtool_buffer encoded = {0};
     st = convtool_pixels_encode(&result, &so, &encoded);
     convtool_pixels_free(&result);

@@ -9,6 +9,8 @@
 
 #include "apply/apply_common.h"
 #include "apply/apply_grid.h"
+#include "apply/apply_meta.h"
+#include "apply/save_choice.h"
 #include "common/messages.h"
 
 #define GRID_GAP 2       /* pixels between tiles (make_grid's padding) */
@@ -88,8 +90,11 @@ int apply_write_grid(const struct apply_job *job, const struct output_file *out,
         st = convtool_tensor_alloc(&tile, 1, l.th, l.tw);
     if (st == CONVTOOL_OK)
         fill(o, &l, parts, count, batch, &tile, &grid);
-    convtool_save_options so = {.format = out->format, .jpeg_quality = o->quality,
-                                .npy_rank = 2, .png_level = o->png_level, .pool = job->pool};
+    /* quality, sampling and depth as for any output (a zero -q was an "invalid argument") */
+    convtool_save_options so = save_choice_options(job, job->choice, out);
+    so.npy_rank = 2;
+    apply_meta_note_grid(job, out);
+    save_choice_tell(job, job->choice, out, 1);
     convtool_buffer encoded = {0};
     if (st == CONVTOOL_OK)
         st = convtool_image_encode(&grid, &so, &encoded);

@@ -74,10 +74,21 @@ void apply_meta_shown_size(const struct apply_job *job, convtool_image_info *inf
     info->width = info->height, info->height = w;
 }
 
-void apply_meta_note_output(const struct apply_job *job, const struct output_file *out)
+void apply_meta_note_output(const struct apply_job *job, const struct output_file *out,
+                            int channels)
 {
     unsigned lost = convtool_metadata_unsupported(job->metadata, out->format);
     char why[64];
     snprintf(why, sizeof why, "%s cannot hold it", convtool_format_name(out->format));
     verbose_dropped(job, out->path, lost, why);
+    if (!(lost & CONVTOOL_META_ICC) && !convtool_metadata_icc_fits(job->metadata, channels))
+        verbose_dropped(job, out->path, CONVTOOL_META_ICC,
+                        channels <= 2 ? "the profile is for colour, the output gray"
+                                      : "the profile is not for RGB, the output is colour");
+}
+
+void apply_meta_note_grid(const struct apply_job *job, const struct output_file *out)
+{
+    verbose_dropped(job, out->path, convtool_metadata_parts(job->metadata),
+                    "a --grid of channels is not the photo");
 }

@@ -22,8 +22,16 @@ int apply_meta_read(const struct apply_job *job, const convtool_buffer *file,
 /* The probe's stored size turned to the shown one when the decode will turn the picture. */
 void apply_meta_shown_size(const struct apply_job *job, convtool_image_info *info);
 
-/* Before an output is encoded: says what of the job's metadata its format cannot hold. */
-void apply_meta_note_output(const struct apply_job *job, const struct output_file *out);
+/*
+ * Before an output of `channels` channels is encoded: says what of the job's
+ * metadata its format cannot hold, and a colour profile that does not fit
+ * (an RGB profile on a gray output: the encoder leaves it out).
+ */
+void apply_meta_note_output(const struct apply_job *job, const struct output_file *out,
+                            int channels);
+
+/* A --grid output carries no metadata (a sheet of channel tiles): says so under --verbose. */
+void apply_meta_note_grid(const struct apply_job *job, const struct output_file *out);
 
 /* The parts dropped for the current input in this thread (CONVTOOL_META_* bits), and reset. */
 void apply_meta_clear_dropped(void);

@@ -182,13 +182,13 @@ static int write_output(const struct apply_job *job, const struct output_file *o
         convtool_map_apply(t, o->map);
         if (out->format != CONVTOOL_FORMAT_HDR)
             apply_warn_clipped(out->path, convtool_count_clipped(t), convtool_tensor_count(t),
-                               sum);
+                               sum, job->kernels[0].wt.values != NULL);
     }
     convtool_status st = attach_alpha(t, alpha);
     if (st != CONVTOOL_OK)
         return cli_report(out->path, st);
     convtool_save_options so = save_options(job, out, t, in);
-    apply_meta_note_output(job, out);
+    apply_meta_note_output(job, out, t->c);
     save_choice_tell(job, job->choice, out, t->c);
     convtool_buffer encoded = {0};
     st = convtool_image_encode(t, &so, &encoded);

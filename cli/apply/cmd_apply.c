@@ -110,6 +110,14 @@ static int prepare_weight(const struct apply_options *o, const char *spec,
                   spec, planes);
         return EXIT_USAGE;
     }
+    convtool_method m = o->geometry.method;
+    if (m == CONVTOOL_METHOD_SEPARABLE || m == CONVTOOL_METHOD_FFT) { /* not silently ignored */
+        cli_error("-k %s: --method %s is for 2-D kernels and banks; a 4-D weight is computed by "
+                  "the channel-mixing engine (patches times the weight): leave --method out, or "
+                  "give auto or direct",
+                  spec, convtool_method_name(m));
+        return EXIT_USAGE;
+    }
     convtool_kernel *k = &pk->k;
     memset(k, 0, sizeof *k);
     k->h = wt->h;

@@ -130,3 +130,26 @@ void geometry_explain_error(const char *input, const convtool_geometry_spec *spe
         cli_error("%s: %s", input, convtool_strerror(st));
     }
 }
+
+int geometry_torch_rules(convtool_geometry_spec *g, int torch, int padding_given, int mode_given)
+{
+    if (torch && !padding_given) {
+        g->padding = CONVTOOL_PADDING_EXPLICIT;
+        g->pad_y = g->pad_x = 0;
+    }
+    if (torch && !mode_given)
+        g->mode = CONVTOOL_PAD_ZEROS;
+    if (g->padding != CONVTOOL_PADDING_SAME || (g->stride_y == 1 && g->stride_x == 1) ||
+        !padding_given) /* convtool's own default: no torch call behind it */
+        return EXIT_OK;
+    if (torch) {
+        cli_error("--torch: torch refuses padding='same' with stride %d,%d (\"padding='same' is "
+                  "not supported for strided convolutions\"); give -p N",
+                  g->stride_y, g->stride_x);
+        return EXIT_USAGE;
+    }
+    cli_warn("padding same with stride %d,%d: torch would refuse it (F.conv2d takes 'same' only "
+             "at stride 1); convtool pads d*(k-1) in all, the extra pixel bottom/right",
+             g->stride_y, g->stride_x);
+    return EXIT_OK;
+}

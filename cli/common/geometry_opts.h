@@ -21,6 +21,15 @@
 /* Handles one of the options above; returns 0, or 2 after printing the error. */
 int geometry_option(int opt, const char *arg, convtool_geometry_spec *spec);
 
+/*
+ * --torch for apply and shape: F.conv2d's defaults (padding 0, zeros) where -p
+ * and -m were not given, and its refusal of padding same with a stride
+ * (returns 2 after the error); without --torch, an explicit same with a
+ * stride gets a warning that torch would refuse it. Returns 0 otherwise.
+ */
+int geometry_torch_rules(convtool_geometry_spec *g, int torch, int padding_given,
+                         int mode_given);
+
 /* Prints the padding-mode aliases for --help. */
 void geometry_print_aliases(void);
 

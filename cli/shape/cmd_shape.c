@@ -103,30 +103,6 @@ static int check_args(int argc, const struct shape_options *o)
     return EXIT_OK;
 }
 
-/* --torch: F.conv2d's defaults where -p and -m were not given; same with a stride refused. */
-static int torch_rules(struct shape_options *o)
-{
-    convtool_geometry_spec *g = &o->geometry;
-    if (o->torch && !o->padding_given) {
-        g->padding = CONVTOOL_PADDING_EXPLICIT;
-        g->pad_y = g->pad_x = 0;
-    }
-    if (o->torch && !o->mode_given)
-        g->mode = CONVTOOL_PAD_ZEROS;
-    if (g->padding != CONVTOOL_PADDING_SAME || (g->stride_y == 1 && g->stride_x == 1) ||
-        !o->padding_given)
-        return EXIT_OK;
-    if (o->torch) {
-        cli_error("--torch: torch refuses padding='same' with stride %d,%d; give -p N",
-                  g->stride_y, g->stride_x);
-        return EXIT_USAGE;
-    }
-    cli_warn("padding same with stride %d,%d: torch would refuse it (F.conv2d takes 'same' "
-             "only at stride 1)",
-             g->stride_y, g->stride_x);
-    return EXIT_OK;
-}
-
 static int parse_args(int argc, char **argv, struct shape_options *o)
 {
     static const struct option longs[] = {
@@ -189,7 +165,8 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
             }
         }
     }
-    return torch_rules(o) != EXIT_OK ? EXIT_USAGE : check_args(argc, o);
+    int rc = geometry_torch_rules(&o->geometry, o->torch, o->padding_given, o->mode_given);
+    return rc != EXIT_OK ? EXIT_USAGE : check_args(argc, o);
 }
 
 /* Reads at most `limit` bytes from the start of a file. */

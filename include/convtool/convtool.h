@@ -763,6 +763,16 @@ CONVTOOL_API unsigned convtool_metadata_parts(const convtool_metadata *md);
 /* The parts of md that `fmt` cannot hold (all of them for BMP, TGA, HDR, NPY). */
 CONVTOOL_API unsigned convtool_metadata_unsupported(const convtool_metadata *md,
                                                     convtool_format fmt);
+/*
+ * Whether md's ICC profile fits an image of `channels` (1 or 2: gray, 3 or 4:
+ * colour, as the encoders store them): its header's colour space must be
+ * 'GRAY' or 'RGB ' to match. A gray output of an RGB photo (--gray, a weight
+ * with one output) must not carry its RGB profile (libpng refuses such a PNG;
+ * ImageMagick and libvips drop it), nor a CMYK JPEG's profile its RGB
+ * pixels. Bytes that are no ICC header cannot be judged and fit; no profile
+ * fits. The encoders leave an unfit profile out.
+ */
+CONVTOOL_API int convtool_metadata_icc_fits(const convtool_metadata *md, int channels);
 /* "icc", "exif", "xmp", "density", "text", "gamma/chromaticity", "orientation" for one bit. */
 CONVTOOL_API const char *convtool_metadata_part_name(unsigned part);
 

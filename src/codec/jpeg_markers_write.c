@@ -7,7 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "codec/exif_tiff.h"
 #include "codec/jpeg_markers.h"
 #include "codec/meta_common.h"
 
@@ -64,11 +63,9 @@ static convtool_status put_jfif(const convtool_metadata *md, convtool_buffer *ou
 static convtool_status put_exif(const convtool_metadata *md, uint32_t w, uint32_t h,
                                 convtool_buffer *out)
 {
-    unsigned char *copy = meta_dup(md->exif, md->exif_len);
+    unsigned char *copy = meta_exif_for_output(md, w, h);
     if (!copy)
         return CONVTOOL_ENOMEM;
-    exif_set_orientation(copy, md->exif_len, md->orientation);
-    exif_set_dimensions(copy, md->exif_len, w, h);
     convtool_status st = put_segment(out, 0xE1, "Exif\0", 6, copy, md->exif_len);
     free(copy);
     return st;

@@ -133,3 +133,13 @@ void meta_put_be32(unsigned char *p, uint32_t v)
     p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
     p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
 }
+
+unsigned char *meta_exif_for_output(const convtool_metadata *md, uint32_t w, uint32_t h)
+{
+    unsigned char *copy = meta_dup(md->exif, md->exif_len);
+    if (copy) {
+        exif_set_orientation(copy, md->exif_len, md->orientation);
+        exif_set_dimensions(copy, md->exif_len, w, h);
+    }
+    return copy;
+}

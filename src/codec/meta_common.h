@@ -36,6 +36,13 @@ size_t meta_text_room(const convtool_metadata *md);
 /* Stores a copy of the first EXIF block and its orientation (others: dropped). ENOMEM only. */
 convtool_status meta_set_exif(convtool_metadata *md, const unsigned char *tiff, size_t len);
 
+/*
+ * The EXIF block as it goes out with a w×h picture: a malloc'ed copy of
+ * md->exif with md's orientation and the new pixel dimensions written in; NULL
+ * if out of memory.
+ */
+unsigned char *meta_exif_for_output(const convtool_metadata *md, uint32_t w, uint32_t h);
+
 /* Stores a copy of an XMP packet unless over its limit; ENOMEM only. */
 convtool_status meta_set_xmp(convtool_metadata *md, const unsigned char *xmp, size_t len);
 

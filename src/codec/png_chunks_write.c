@@ -9,7 +9,6 @@
 
 #include <zlib.h>
 
-#include "codec/exif_tiff.h"
 #include "codec/meta_common.h"
 #include "codec/png_chunks.h"
 
@@ -109,11 +108,9 @@ static convtool_status put_colour(const convtool_metadata *md, convtool_buffer *
 static convtool_status put_exif(const convtool_metadata *md, uint32_t w, uint32_t h,
                                 convtool_buffer *out)
 {
-    unsigned char *copy = meta_dup(md->exif, md->exif_len);
+    unsigned char *copy = meta_exif_for_output(md, w, h);
     if (!copy)
         return CONVTOOL_ENOMEM;
-    exif_set_orientation(copy, md->exif_len, md->orientation);
-    exif_set_dimensions(copy, md->exif_len, w, h);
     convtool_status st = put_chunk(out, "eXIf", copy, md->exif_len, NULL, 0, NULL, 0);
     free(copy);
     return st;

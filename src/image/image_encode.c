@@ -292,7 +292,7 @@ convtool_status convtool_image_encode(const convtool_tensor *t, const convtool_s
     size_t start = out ? out->len : 0;
     convtool_status st = encode_tensor(t, o, out);
     if (st == CONVTOOL_OK)
-        st = metadata_embed(o->metadata, o->format, start, t->w, t->h, out);
+        st = metadata_embed(o->metadata, o->format, start, t->w, t->h, t->c, out);
     return st;
 }
 
@@ -302,6 +302,7 @@ convtool_status convtool_pixels_encode(const convtool_pixels *px, const convtool
     size_t start = out ? out->len : 0;
     convtool_status st = encode_pixels(px, o, out);
     if (st == CONVTOOL_OK)
-        st = metadata_embed(o->metadata, o->format, start, px->width, px->height, out);
+        st = metadata_embed(o->metadata, o->format, start, px->width, px->height, px->channels,
+                            out);
     return st;
 }

@@ -97,6 +97,20 @@ unsigned convtool_metadata_unsupported(const convtool_metadata *md, convtool_for
     return convtool_metadata_parts(md);
 }
 
+/* An ICC header is 128 bytes: the data colour space at 16, the signature "acsp" at 36. */
+#define ICC_HEADER_BYTES 128
+#define ICC_SPACE_AT 16
+#define ICC_SIGNATURE_AT 36
+
+int convtool_metadata_icc_fits(const convtool_metadata *md, int channels)
+{
+    if (!md || !md->icc || md->icc_len < ICC_HEADER_BYTES ||
+        memcmp(md->icc + ICC_SIGNATURE_AT, "acsp", 4) != 0)
+        return 1;
+    const char *space = channels <= 2 ? "GRAY" : "RGB ";
+    return memcmp(md->icc + ICC_SPACE_AT, space, 4) == 0;
+}
+
 const char *convtool_metadata_part_name(unsigned part)
 {
     switch (part) {

@@ -42,10 +42,16 @@ static convtool_status embed_jpeg(const convtool_metadata *md, size_t start, int
 }
 
 convtool_status metadata_embed(const convtool_metadata *md, convtool_format fmt, size_t start,
-                               int w, int h, convtool_buffer *out)
+                               int w, int h, int channels, convtool_buffer *out)
 {
     if (!md || (fmt != CONVTOOL_FORMAT_PNG && fmt != CONVTOOL_FORMAT_JPEG))
         return CONVTOOL_OK;
+    convtool_metadata fitting;
+    if (!convtool_metadata_icc_fits(md, channels)) { /* a shallow copy without the profile */
+        fitting = *md;
+        fitting.icc = NULL, fitting.icc_len = 0, fitting.icc_name[0] = '\0';
+        md = &fitting;
+    }
     convtool_buffer ins = {0};
     convtool_status st = fmt == CONVTOOL_FORMAT_PNG ? embed_png(md, start, w, h, out, &ins)
                                                     : embed_jpeg(md, start, w, h, out, &ins);

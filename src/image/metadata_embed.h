@@ -13,11 +13,12 @@
 #include "convtool/convtool.h"
 
 /*
- * Inserts md into the PNG or JPEG of w×h pixels that starts at out->data +
- * start (other formats, or md NULL: nothing). On failure out->len is
- * restored to start.
+ * Inserts md into the PNG or JPEG of w×h pixels of `channels` channels that
+ * starts at out->data + start (other formats, or md NULL: nothing); an ICC
+ * profile that does not fit the channels is left out
+ * (convtool_metadata_icc_fits). On failure out->len is restored to start.
  */
 convtool_status metadata_embed(const convtool_metadata *md, convtool_format fmt, size_t start,
-                               int w, int h, convtool_buffer *out);
+                               int w, int h, int channels, convtool_buffer *out);
 
 #endif /* CONVTOOL_METADATA_EMBED_H */

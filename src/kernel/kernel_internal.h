@@ -84,6 +84,11 @@ convtool_status kernel_read_npy(const unsigned char *bytes, size_t len, convtool
 convtool_status kernel_npy_array(const unsigned char *bytes, size_t len, struct kernel_array *a,
                                  convtool_parse_error *err);
 
+/* ---- kernel_load.c: the front door */
+
+/* A kernel file's name for its kernels: its basename without the last extension. */
+void kernel_stem(const char *path, char *out, size_t size);
+
 /* ---- kernel_bank.c: the container the readers append to */
 
 /* Appends k to the bank, taking its values (k is zeroed). */

@@ -238,7 +238,7 @@ convtool_status convtool_kernel_parse(const char *text, size_t len, const char *
 }
 
 /* The file's stem: its basename without the last extension (".hidden" keeps its dot). */
-static void kernel_stem(const char *path, char *out, size_t size)
+void kernel_stem(const char *path, char *out, size_t size)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;

@@ -64,19 +64,6 @@ convtool_status convtool_kernel_spec_parse(const void *data, size_t len, const c
     return st;
 }
 
-/* The file's stem: its basename without the last extension. */
-static void stem_of(const char *path, char *out, size_t size)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strrchr(base, '.');
-    size_t n = (dot && dot != base) ? (size_t)(dot - base) : strlen(base);
-    if (n >= size)
-        n = size - 1;
-    memcpy(out, base, n);
-    out[n] = '\0';
-}
-
 convtool_status convtool_kernel_spec_load_file(const char *path, convtool_kernel_spec *spec,
                                                convtool_parse_error *err)
 {
@@ -92,7 +79,7 @@ convtool_status convtool_kernel_spec_load_file(const char *path, convtool_kernel
     convtool_status st = convtool_read_file(path, MAX_FILE_BYTES, &b);
     if (st != CONVTOOL_OK)
         return st;
-    stem_of(path, stem, sizeof stem);
+    kernel_stem(path, stem, sizeof stem);
     st = convtool_kernel_spec_parse(b.data ? (const char *)b.data : "", b.len, stem,
                                     convtool_kernel_format_from_path(path), spec, err);
     convtool_buffer_free(&b);

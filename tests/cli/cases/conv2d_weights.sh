@@ -133,6 +133,16 @@ assert (g[0:2] == 1).all() and (g[:, 0:2] == 1).all()'
 expect_exit 0 -- ct apply --torch -k top_edge -k left_edge -k diag1 -k diag2 --grid "$SOURCE_DIR/tests/samples/digit3.png" bank.png
 expect_py 'from PIL import Image
 assert np.asarray(Image.open("bank.png")).shape == (2 + 26 + 2, 2 + 4 * 28)'
+# a --grid is saved as any output: JPEG at the default quality (it was "invalid argument":
+# a quality of 0), PNG at the input's depth (16 stays 16) or --depth
+expect_exit 0 -- ct apply --torch -k w6.npy --grid "$img" six.jpg
+expect_magic six.jpg jpg
+py 'from PIL import Image
+Image.fromarray((np.arange(20 * 30).reshape(20, 30) * 100).astype(np.uint16)).save("g16.png")'
+expect_exit 0 -- ct apply -k top_edge -k left_edge --grid g16.png grid16.png
+expect_eq "$(png_bitdepth grid16.png)" 16 "--grid of a 16-bit input"
+expect_exit 0 -- ct apply -k top_edge -k left_edge --grid --depth 8 g16.png grid8.png
+expect_eq "$(png_bitdepth grid8.png)" 8 "--grid --depth 8"
 
 # --- --torch: padding 0 and zeros; refuses same with a stride; a note without it
 mknpy ones.npy 'np.ones((4, 4))'
@@ -189,3 +199,9 @@ expect_stderr_contains '--groups 2: groups split the channels of a 4-D weight'
 expect_file_absent g2.npy
 expect_exit 2 -- ct shape --groups 2 -k blur 5x5
 expect_stderr_contains '--groups 2: groups split the channels of a 4-D weight'
+
+# --- a bright weight's clipping advice names --scale, not --normalize (which it refuses)
+mknpy bright.npy 'np.full((3, 3, 3, 3), 0.5)'
+expect_exit 0 -- ct apply -k bright.npy "$img" bright.png
+expect_stderr_contains "the weight's first output sums to 13.5 over its inputs"
+expect_stderr_not_contains '--normalize divides'

@@ -185,3 +185,40 @@ expect_exit 0 -- ct apply -k 1 anim.png anim_out.png
 expect_stderr_contains "anim.png: 3 frames (an animated PNG or a multi-picture JPEG): only the first is filtered"
 expect_exit 0 -- ct apply --quiet -k 1 anim.png anim_out.png
 expect_stderr_empty
+
+# a colour profile must fit the output's channels (libpng refuses an RGB iCCP on a gray
+# PNG; ImageMagick and libvips drop it): --gray or a weight with one output leaves an RGB
+# profile out with a --verbose word, a (3, 1, k, k) weight a gray one; a fitting one stays
+py "
+from PIL import Image, ImageCms
+rgb = ImageCms.ImageCmsProfile(ImageCms.createProfile('sRGB')).tobytes()
+gray = bytearray(rgb); gray[16:20] = b'GRAY'                  # a gray profile's header
+open('rgb.icc', 'wb').write(rgb); open('gray.icc', 'wb').write(bytes(gray))
+a = (np.arange(12 * 16 * 3) % 251).astype(np.uint8).reshape(12, 16, 3)
+Image.fromarray(a).save('icc_rgb.jpg', quality=95, icc_profile=rgb)
+Image.fromarray(a).save('icc_rgb.png', icc_profile=rgb)
+Image.fromarray(a[..., 0]).save('icc_gray.png', icc_profile=bytes(gray))
+np.save('w_to_gray.npy', np.full((1, 3, 3, 3), 1 / 27, np.float32))
+np.save('w_to_rgb.npy', np.full((3, 1, 3, 3), 1 / 9, np.float32))
+"
+for f in icc_rgb.jpg icc_rgb.png; do
+    for ext in png jpg; do
+        expect_exit 0 -- ct apply -v --gray -k blur "$f" "gray_$f.$ext"
+        expect_stderr_contains "gray_$f.$ext: metadata dropped (the profile is for colour, the output gray): icc"
+        expect_exit 0 -- ct apply -k w_to_gray.npy "$f" "wgray_$f.$ext"
+        expect_exit 0 -- ct apply -k blur "$f" "rgb_$f.$ext"
+    done
+done
+expect_exit 0 -- ct apply -v -k w_to_rgb.npy icc_gray.png rgb_from_gray.png
+expect_stderr_contains "rgb_from_gray.png: metadata dropped (the profile is not for RGB, the output is colour): icc"
+expect_exit 0 -- ct apply -k blur icc_gray.png gray_kept.png
+expect_py "
+from PIL import Image
+import glob
+for f in glob.glob('gray_icc_*') + glob.glob('wgray_icc_*') + ['rgb_from_gray.png']:
+    im = Image.open(f)
+    assert 'icc_profile' not in im.info, f + ': a profile of the wrong colour space'
+for f in glob.glob('rgb_icc_*'):
+    assert Image.open(f).info.get('icc_profile') == open('rgb.icc', 'rb').read(), f
+assert Image.open('gray_kept.png').info.get('icc_profile') == open('gray.icc', 'rb').read()
+"

@@ -66,3 +66,14 @@ expect_exit 0 -- ct apply --quiet --method separable -k gaussian5 rgb.png sep.pn
 expect_exit 2 -- ct apply --method fastest -k sharpen rgb.png bad.png
 expect_stderr_contains "--method 'fastest': unknown method (direct, separable, fft, auto)"
 expect_file_absent bad.png
+
+## A 4-D weight goes to the channel-mixing engine: --method fft or separable is refused, not
+## silently ignored; auto and direct are accepted.
+mknpy w4.npy 'np.random.default_rng(6).random((4, 2, 3, 3))'
+for m in fft separable; do
+    expect_exit 2 -- ct apply --method $m -k w4.npy x.npy w4out.npy
+    expect_stderr_contains "convtool: -k w4.npy: --method $m is for 2-D kernels and banks"
+    expect_file_absent w4out.npy
+done
+expect_exit 0 -- ct apply --method direct -k w4.npy x.npy w4out.npy
+npy_shape w4out.npy '(4, 90, 120)'

@@ -135,10 +135,70 @@ static void test_encode(void **state)
     free(icc);
 }
 
+/* A 128-byte ICC header: colour space `space` at 16, "acsp" at 36. */
+static void icc_header(unsigned char *icc, const char *space)
+{
+    memset(icc, 0, 128);
+    icc[3] = 128;
+    memcpy(icc + 16, space, 4);
+    memcpy(icc + 36, "acsp", 4);
+}
+
+/* The profile in a file of `channels` encoded with md, read back (NULL: none went out). */
+static size_t icc_out(const convtool_metadata *md, convtool_format fmt, int channels)
+{
+    convtool_tensor t;
+    assert_int_equal(convtool_tensor_alloc(&t, channels, 5, 7), CONVTOOL_OK);
+    memset(t.data, 0, convtool_tensor_count(&t) * sizeof(float));
+    convtool_save_options o = {.format = fmt, .jpeg_quality = 90, .metadata = md};
+    convtool_buffer out = {0};
+    assert_int_equal(convtool_image_encode(&t, &o, &out), CONVTOOL_OK);
+    convtool_metadata back;
+    assert_int_equal(convtool_metadata_read(out.data, out.len, &back), CONVTOOL_OK);
+    size_t len = back.icc ? back.icc_len : 0;
+    convtool_metadata_free(&back);
+    convtool_buffer_free(&out);
+    convtool_tensor_free(&t);
+    return len;
+}
+
+/*
+ * An RGB profile stays out of gray files (1, 2 channels), a gray one out of
+ * colour files (3, 4); bytes that are no ICC header go into any.
+ */
+static void test_icc_fits_channels(void **state)
+{
+    (void)state;
+    unsigned char rgb[128], gray[128], other[128];
+    icc_header(rgb, "RGB ");
+    icc_header(gray, "GRAY");
+    memset(other, 7, sizeof other);
+    convtool_metadata md = {.icc_len = 128};
+    for (int f = 0; f < 2; f++) {
+        convtool_format fmt = f ? CONVTOOL_FORMAT_JPEG : CONVTOOL_FORMAT_PNG;
+        md.icc = rgb;
+        assert_int_equal(icc_out(&md, fmt, 1), 0);
+        assert_int_equal(icc_out(&md, fmt, 2), 0);
+        assert_int_equal(icc_out(&md, fmt, 3), 128);
+        assert_int_equal(icc_out(&md, fmt, 4), 128);
+        md.icc = gray;
+        assert_int_equal(icc_out(&md, fmt, 1), 128);
+        assert_int_equal(icc_out(&md, fmt, 3), 0);
+        md.icc = other;
+        assert_int_equal(icc_out(&md, fmt, 1), 128);
+        assert_int_equal(icc_out(&md, fmt, 3), 128);
+    }
+    md.icc = rgb;
+    assert_false(convtool_metadata_icc_fits(&md, 1));
+    assert_true(convtool_metadata_icc_fits(&md, 3));
+    assert_true(convtool_metadata_icc_fits(NULL, 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_icc_fits_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
