@@ -37,6 +37,7 @@ struct shape_options {
     const char *kernels_dir;
     int explain, json, list_nets;
     int torch, groups, padding_given, mode_given;
+    int no_autorotate; /* images: the stored size, as apply --no-autorotate writes */
 };
 
 /* A -k of shape: its size and name; a 4-D weight also its O and C/groups. */
@@ -67,6 +68,8 @@ static void print_help(void)
            "      --torch               torch's defaults (padding 0); refuse what F.conv2d\n"
            "                            refuses (padding same with a stride)\n"
            "      --groups G            groups of a 4-D weight -k (default: inferred)\n"
+           "      --no-autorotate       an image's stored size, not the size shown (EXIF\n"
+           "                            orientation 5-8), as apply --no-autorotate writes\n"
            "  -h, --help                this help\n\n"
            "layers (sizes width first, pairs Y,X, as for -k/-s/-p/-d; conv padding default 0):\n"
            "  conv C kK|kWxH [sN] [pN|same|valid] [dN] [gN] [nobias]\n"
@@ -110,6 +113,7 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
         {"json", 0, NULL, 'J'},        {"kernels-dir", 1, NULL, 'K'}, {"help", 0, NULL, 'h'},
         {"layers", 1, NULL, 'L'},      {"net", 1, NULL, 'N'},      {"list-nets", 0, NULL, 'T'},
         {"torch", 0, NULL, 'P'},       {"groups", 1, NULL, 'G'},
+        {"no-autorotate", 0, NULL, 'R'},
         {NULL, 0, NULL, 0}};
     const char *why;
     int opt;
@@ -133,6 +137,7 @@ static int parse_args(int argc, char **argv, struct shape_options *o)
         case 'K': o->kernels_dir = optarg; break;
         case 'T': o->list_nets = 1; break;
         case 'P': o->torch = 1; break;
+        case 'R': o->no_autorotate = 1; break;
         case 'G':
             if (parse_int_range(optarg, 1, 1 << 20, &o->groups, &why)) {
                 cli_error("--groups '%s': %s", optarg, why);
@@ -196,7 +201,7 @@ static convtool_status read_prefix(const char *path, size_t limit, convtool_buff
 
 /* An image file: only its first bytes are read, enough for the header; a JPEG
  * whose metadata pushes the frame header further is read further. */
-static int probe_image(struct net_input *in)
+static int probe_image(struct net_input *in, int keep_stored)
 {
     convtool_buffer buf = {0};
     convtool_image_info info;
@@ -220,8 +225,9 @@ static int probe_image(struct net_input *in)
                   st == CONVTOOL_EIO ? strerror(errno) : convtool_strerror(st));
         return EXIT_RUNTIME;
     }
-    /* the shown size: apply turns an EXIF orientation of 5..8 (a phone portrait) upright */
-    int turned = info.orientation >= 5;
+    /* the shown size: apply turns an EXIF orientation of 5..8 (a phone portrait) upright,
+     * unless --no-autorotate keeps the stored pixels */
+    int turned = info.orientation >= 5 && !keep_stored;
     in->w = turned ? info.height : info.width;
     in->h = turned ? info.width : info.height;
     in->c = info.channels;
@@ -236,7 +242,7 @@ static int looks_like_size(const char *text)
            strpbrk(text, "xX") != NULL;
 }
 
-static int read_input(const char *text, struct net_input *in)
+static int read_input(const char *text, int keep_stored, struct net_input *in)
 {
     const char *why;
     struct stat st;
@@ -252,7 +258,7 @@ static int read_input(const char *text, struct net_input *in)
         cli_error("%s: not a valid size: %s (each side must be at least 1)", text, why);
         return EXIT_USAGE;
     }
-    return probe_image(in);
+    return probe_image(in, keep_stored);
 }
 
 static void print_explain(const struct net_input *in, const convtool_geometry *g)
@@ -451,7 +457,7 @@ static int shape_layers(const struct shape_options *o, int argc, char **argv)
     int tables = 0;
     for (int a = optind; rc != EXIT_USAGE && a < argc; a++) {
         struct net_input in;
-        int one = read_input(argv[a], &in);
+        int one = read_input(argv[a], o->no_autorotate, &in);
         if (one == EXIT_OK) {
             if (tables++ > 0 && !o->json)
                 putchar('\n'); /* a blank line between tables */
@@ -490,7 +496,7 @@ int cmd_shape(int argc, char **argv)
     }
     for (int a = optind; a < argc; a++) {
         struct net_input in;
-        int one = read_input(argv[a], &in);
+        int one = read_input(argv[a], o.no_autorotate, &in);
         for (int i = 0; one == EXIT_OK && i < o.kernel_count; i++)
             one = shape_one(&o, &in, &kernels[i]);
         if (one != EXIT_OK && rc == EXIT_OK)

@@ -51,6 +51,9 @@ expect_exit 0 -- ct shape -k 3 o6.jpg o8.png o1.jpg
 expect_stdout_contains "o6.jpg -> 40x60"
 expect_stdout_contains "o8.png -> 40x60"
 expect_stdout_contains "o1.jpg -> 60x40"
+expect_exit 0 -- ct shape --no-autorotate -k 3 o6.jpg o8.png
+expect_stdout_contains "o6.jpg -> 60x40"
+expect_stdout_contains "o8.png -> 60x40"
 expect_exit 0 -- ct apply --no-autorotate -k 1 o6.png keep6.png
 expect_py "
 from PIL import Image
