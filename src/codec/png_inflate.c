@@ -188,10 +188,10 @@ convtool_status png_inflate_end(struct png_inflate *s)
         refill(s);
         size_t got = 0;
         convtool_status st = step(s, &extra, 1, &got);
+        if (got > 0) /* more than the rows need, even if bad data follows: stb's to decode */
+            return CONVTOOL_EUNSUPPORTED;
         if (st != CONVTOOL_OK)
             return s->failed = st;
-        if (got > 0) /* more than the rows need: stb's to decode */
-            return CONVTOOL_EUNSUPPORTED;
     }
     return s->failed;
 }
