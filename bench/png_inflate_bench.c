@@ -143,8 +143,8 @@ int main(int argc, char **argv)
             t[k][r] = now() - t0;
         }
     free(raw);
-    report("inflate alone (IDATs to filtered rows, into the same huge-page buffer each run)", decoders, t,
-           runs);
+    report("inflate alone (IDATs to filtered rows, into the same huge-page buffer each run)",
+           decoders, t, runs);
     uint32_t crc[2] = {0, 0};
     for (int r = 0; r < runs; r++) { /* 10 passes a run: one pass is a few ms */
         double t0 = now();

@@ -77,7 +77,8 @@ static convtool_status libdeflate_whole(png_zsource src, void *ctx, size_t total
     if (st == CONVTOOL_OK && !(dec = libdeflate_alloc_decompressor()))
         st = CONVTOOL_ENOMEM;
     if (st == CONVTOOL_OK) {
-        enum libdeflate_result r = libdeflate_deflate_decompress(dec, z + 2, total - 2, dst, n, NULL);
+        enum libdeflate_result r =
+            libdeflate_deflate_decompress(dec, z + 2, total - 2, dst, n, NULL);
         /* stb decodes a stream longer than the rows need (stb issue #276): let it. */
         st = r == LIBDEFLATE_SUCCESS              ? CONVTOOL_OK
              : r == LIBDEFLATE_INSUFFICIENT_SPACE ? CONVTOOL_EUNSUPPORTED
