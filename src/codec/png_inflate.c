@@ -20,7 +20,7 @@
 #include "common/big_alloc.h"
 
 /* The zlib header as stb checks it: check bits, no preset dictionary, DEFLATE. */
-static int zlib_header_ok(unsigned char cmf, unsigned char flg)
+static inline int zlib_header_ok(unsigned char cmf, unsigned char flg)
 {
     return ((unsigned)cmf << 8 | flg) % 31 == 0 && !(flg & 0x20) && (cmf & 15) == 8;
 }
