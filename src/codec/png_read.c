@@ -1,27 +1,28 @@
 /*
  * The fast PNG decoder (see png_read.h). stb_image inflates with its own slow
- * zlib and unfilters byte by byte; here libdeflate inflates everything at once
- * and png_unfilter.c undoes the row filters a pixel at a time.
+ * zlib and unfilters byte by byte; here ISA-L or libdeflate inflates
+ * (png_inflate.c) and png_unfilter.c undoes the row filters a pixel at a time.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codec/png_read.h"
+#include "codec/png_inflate.h"
 
-#ifndef CONVTOOL_WITH_LIBDEFLATE
+#if !defined(CONVTOOL_WITH_LIBDEFLATE) && !defined(CONVTOOL_WITH_ISAL)
 
-convtool_status png_read_fast(const unsigned char *bytes, size_t len,
-                              const convtool_image_info *info, convtool_pixels *px)
+convtool_status png_read_fast_using(enum png_inflater which, const unsigned char *bytes,
+                                    size_t len, const convtool_image_info *info,
+                                    convtool_pixels *px)
 {
+    (void)which, (void)bytes, (void)len, (void)info;
     if (px)
         memset(px, 0, sizeof *px);
-    return CONVTOOL_EUNSUPPORTED; /* built without libdeflate: stb decodes every PNG */
+    return CONVTOOL_EUNSUPPORTED; /* built without an inflater: stb decodes every PNG */
 }
 
 #else
-
-#include <libdeflate.h>
 
 #include "common/big_alloc.h"
 #include "codec/png_unfilter.h"
@@ -98,9 +99,8 @@ static int agrees_with_probe(const struct png_header *h, const convtool_image_in
 
 /* The image data: its IDAT chunks' payloads, in order. */
 struct idat {
-    size_t total;              /* bytes over all IDAT chunks */
-    size_t pieces;             /* non-empty IDAT chunks */
-    const unsigned char *only; /* the payload when there is one piece */
+    size_t total;  /* bytes over all IDAT chunks */
+    size_t pieces; /* non-empty IDAT chunks */
 };
 
 /* Chunks other than IDAT and IEND that stb refuses or handles differently. */
@@ -116,15 +116,11 @@ static convtool_status chunk_ok(const unsigned char *c, uint32_t clen)
     return (c[4] & 0x20) ? CONVTOOL_OK : CONVTOOL_EUNSUPPORTED;
 }
 
-/*
- * Walks the chunks after IHDR to IEND, every one inside the file. Counts the
- * image data into *d, and copies it to dst as well when dst is not NULL.
- */
-static convtool_status walk_chunks(const unsigned char *b, size_t len, struct idat *d,
-                                   unsigned char *dst)
+/* Walks the chunks after IHDR to IEND, every one inside the file. Counts the image data into *d. */
+static convtool_status walk_chunks(const unsigned char *b, size_t len, struct idat *d)
 {
     size_t off = IHDR_END;
-    *d = (struct idat){0, 0, NULL};
+    *d = (struct idat){0, 0};
     for (;;) {
         if (len - off < 12)
             return CONVTOOL_ECORRUPT; /* no IEND */
@@ -135,9 +131,6 @@ static convtool_status walk_chunks(const unsigned char *b, size_t len, struct id
         if (is_type(c, "IEND"))
             return d->total ? CONVTOOL_OK : CONVTOOL_ECORRUPT;
         if (is_type(c, "IDAT") && clen > 0) {
-            if (dst)
-                memcpy(dst + d->total, c + 8, clen);
-            d->only = c + 8;
             d->total += clen; /* at most len: no overflow */
             d->pieces++;
         } else if (!is_type(c, "IDAT")) {
@@ -149,68 +142,45 @@ static convtool_status walk_chunks(const unsigned char *b, size_t len, struct id
     }
 }
 
-/* The image data in one piece: the file's own bytes, or *copy (to free) holding all IDATs. */
-static convtool_status gather_idat(const unsigned char *b, size_t len, const unsigned char **z,
-                                   size_t *zlen, unsigned char **copy)
+/* The IDAT payloads one by one (a png_zsource), in a file walk_chunks has checked. */
+struct idat_walk {
+    const unsigned char *b;
+    size_t off;
+};
+
+static size_t next_idat(void *ctx, const unsigned char **piece)
 {
-    struct idat d;
-    convtool_status st = walk_chunks(b, len, &d, NULL);
-    if (st != CONVTOOL_OK)
-        return st;
-    *zlen = d.total;
-    if (d.pieces == 1) {
-        *z = d.only; /* no copy */
-        return CONVTOOL_OK;
+    struct idat_walk *w = ctx;
+    for (;;) {
+        const unsigned char *c = w->b + w->off;
+        uint32_t clen = be32(c);
+        if (is_type(c, "IEND"))
+            return 0; /* stays there */
+        w->off += 12 + (size_t)clen;
+        if (is_type(c, "IDAT") && clen > 0) {
+            *piece = c + 8;
+            return clen;
+        }
     }
-    *copy = big_alloc(d.total);
-    if (!*copy)
-        return CONVTOOL_ENOMEM;
-    walk_chunks(b, len, &d, *copy);
-    *z = *copy;
-    return CONVTOOL_OK;
-}
-
-/* ------------------------------------------------------------ inflate */
-
-/*
- * Inflates the zlib stream z into exactly raw_len bytes. The zlib header is
- * checked as stb checks it, and the Adler-32 is not (stb ignores it), so the
- * DEFLATE data goes to libdeflate raw. Bytes after the final block are ignored.
- */
-static convtool_status inflate_exact(const unsigned char *z, size_t zlen, unsigned char *raw,
-                                     size_t raw_len)
-{
-    if (zlen < 2 || ((unsigned)z[0] << 8 | z[1]) % 31 != 0 || (z[1] & 0x20) || (z[0] & 15) != 8)
-        return CONVTOOL_ECORRUPT; /* bad check bits, a preset dictionary, not DEFLATE */
-    struct libdeflate_decompressor *dec = libdeflate_alloc_decompressor();
-    if (!dec)
-        return CONVTOOL_ENOMEM;
-    enum libdeflate_result r =
-        libdeflate_deflate_decompress(dec, z + 2, zlen - 2, raw, raw_len, NULL);
-    libdeflate_free_decompressor(dec);
-    if (r == LIBDEFLATE_SUCCESS)
-        return CONVTOOL_OK;
-    /* stb decodes a stream longer than the rows need (stb issue #276): let it. */
-    return r == LIBDEFLATE_INSUFFICIENT_SPACE ? CONVTOOL_EUNSUPPORTED : CONVTOOL_ECORRUPT;
 }
 
 /* ----------------------------------------------------------------- API */
 
-static convtool_status decode(const unsigned char *bytes, size_t len, const struct png_header *h,
-                              convtool_pixels *px)
+static convtool_status decode(enum png_inflater which, const unsigned char *bytes, size_t len,
+                              const struct png_header *h, convtool_pixels *px)
 {
-    const unsigned char *z = NULL;
-    unsigned char *copy = NULL, *raw = NULL;
-    size_t zlen = 0, row = h->row_bytes + 1, raw_len;
-    convtool_status st = gather_idat(bytes, len, &z, &zlen, &copy);
+    unsigned char *raw = NULL;
+    size_t row = h->row_bytes + 1, raw_len;
+    struct idat d;
+    struct idat_walk w = {bytes, IHDR_END};
+    convtool_status st = walk_chunks(bytes, len, &d);
     /* The image data, h rows of n + 1 bytes, after a row's headroom (see png_unfilter.h). */
     if (st == CONVTOOL_OK)
         st = convtool_mul_size((size_t)h->height + 1, row, 1, 1, &raw_len);
     if (st == CONVTOOL_OK && !(raw = big_alloc(raw_len)))
         st = CONVTOOL_ENOMEM;
     if (st == CONVTOOL_OK)
-        st = inflate_exact(z, zlen, raw + row, raw_len - row);
-    free(copy);
+        st = png_inflate_whole(which, next_idat, &w, d.total, raw + row, raw_len - row);
     if (st == CONVTOOL_OK)
         st = png_unfilter_image(h, raw);
     if (st != CONVTOOL_OK) {
@@ -223,8 +193,9 @@ static convtool_status decode(const unsigned char *bytes, size_t len, const stru
     return CONVTOOL_OK;
 }
 
-convtool_status png_read_fast(const unsigned char *bytes, size_t len,
-                              const convtool_image_info *info, convtool_pixels *px)
+convtool_status png_read_fast_using(enum png_inflater which, const unsigned char *bytes,
+                                    size_t len, const convtool_image_info *info,
+                                    convtool_pixels *px)
 {
     if (!px || (!bytes && len))
         return CONVTOOL_EINVAL;
@@ -238,7 +209,15 @@ convtool_status png_read_fast(const unsigned char *bytes, size_t len,
         return CONVTOOL_EUNSUPPORTED;
     if (!agrees_with_probe(&h, info))
         return CONVTOOL_ECORRUPT;
-    return decode(bytes, len, &h, px);
+    if (!png_inflate_available(which))
+        return CONVTOOL_EUNSUPPORTED;
+    return decode(which, bytes, len, &h, px);
 }
 
-#endif /* CONVTOOL_WITH_LIBDEFLATE */
+#endif /* an inflater */
+
+convtool_status png_read_fast(const unsigned char *bytes, size_t len,
+                              const convtool_image_info *info, convtool_pixels *px)
+{
+    return png_read_fast_using(PNG_INFLATE_DEFAULT, bytes, len, info, px);
+}

@@ -1,6 +1,7 @@
 /*
- * Internal: the fast PNG decoder. libdeflate inflates the image data in one
- * call into a buffer of exactly the size IHDR implies, and the rows are
+ * Internal: the fast PNG decoder. ISA-L (in 64 KiB pieces) or libdeflate (in
+ * one call) inflates the image data into a buffer of exactly the size IHDR
+ * implies (png_inflate.h), and the rows are
  * unfiltered straight into the output pixels. It decodes the common PNGs
  * (non-interlaced, 8 or 16 bits, gray, gray+alpha, RGB, RGBA, no tRNS) and
  * hands everything else back to stb_image, which remains the reference: for
@@ -11,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "codec/png_inflate.h"
 #include "convtool/convtool.h"
 
 /*
@@ -25,7 +27,8 @@
  * CONVTOOL_EUNSUPPORTED: a file this
  * decoder leaves to stb — palette, tRNS, interlaced, bit depths below 8,
  * unknown critical chunks, Apple's CgBI, sizes past stb's limits, more image
- * data than the rows need (stb accepts that), or a build without libdeflate.
+ * data than the rows need (stb accepts that), or a build with neither ISA-L
+ * nor libdeflate.
  * CONVTOOL_ECORRUPT: damaged or truncated chunks, a bad zlib header or
  * DEFLATE stream, too little image data, a row filter type above 4.
  * CONVTOOL_ENOMEM: an allocation failed. On any error *px is zeroed.
@@ -40,5 +43,10 @@
  */
 convtool_status png_read_fast(const unsigned char *bytes, size_t len,
                               const convtool_image_info *info, convtool_pixels *px);
+
+/* The same with a chosen inflater (tests compare them); EUNSUPPORTED if it is not built in. */
+convtool_status png_read_fast_using(enum png_inflater which, const unsigned char *bytes,
+                                    size_t len, const convtool_image_info *info,
+                                    convtool_pixels *px);
 
 #endif /* CONVTOOL_PNG_READ_H */

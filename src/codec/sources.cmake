@@ -14,6 +14,7 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/png_chunks.c
   ${CMAKE_CURRENT_LIST_DIR}/png_chunks_write.c
   ${CMAKE_CURRENT_LIST_DIR}/png_filter.c
+  ${CMAKE_CURRENT_LIST_DIR}/png_inflate.c
   ${CMAKE_CURRENT_LIST_DIR}/png_precheck.c
   ${CMAKE_CURRENT_LIST_DIR}/png_read.c
   ${CMAKE_CURRENT_LIST_DIR}/png_unfilter.c
