@@ -147,5 +147,10 @@ int save_choice_check_output(const struct apply_options *o, const struct output_
                   out->path, name);
         return EXIT_USAGE;
     }
+    /* A batch may write mixed formats (each input keeps its extension): no word there. */
+    if (!o->output_dir && f != CONVTOOL_FORMAT_JPEG && (o->quality || o->sampling))
+        cli_warn("%s: %s%s%s appl%s to JPEG output only (ignored for %s)", out->path,
+                 o->quality ? "-q" : "", o->quality && o->sampling ? " and " : "",
+                 o->sampling ? "--sampling" : "", o->quality && o->sampling ? "y" : "ies", name);
     return EXIT_OK;
 }

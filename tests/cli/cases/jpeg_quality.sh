@@ -45,6 +45,13 @@ if [ "$turbo" = 1 ]; then
     expect_exit 0 -- ct apply -k sharpen -q 70 --sampling 4:4:4 q75-420.jpg s444.jpg
     expect_eq "$(q s444.jpg)" 70 "-q with --sampling"
     expect_eq "$(sf s444.jpg)" 1x1,1x1,1x1 "--sampling 4:4:4"
+    # on another format they do nothing: one warning says so (none in a batch: formats mix)
+    expect_exit 0 -- ct apply -k sharpen -q 70 --sampling 444 q75-420.jpg s444.png
+    expect_stderr_contains "-q and --sampling apply to JPEG output only (ignored for png)"
+    expect_exit 0 -- ct apply -k sharpen -q 70 q75-420.jpg s444.png
+    expect_stderr_contains "s444.png: -q applies to JPEG output only"
+    expect_exit 0 -- ct apply -k sharpen -q 70 -o qdir q75-420.jpg
+    expect_stderr_not_contains "JPEG output only"
 
     # Tables that are not libjpeg's (PIL's Photoshop-like presets): ImageMagick's own
     # estimate, so identify reads the input's %Q from the output too.
