@@ -1,0 +1,36 @@
+/*
+ * Channel mixing by Winograd's minimal filtering F(2×2, 3×3) (mix_winograd.c)
+ * for 3×3 kernels at stride 1 without dilation: 16 products per 2×2 outputs
+ * and channel pair instead of 36, as 16 GEMMs (mix_gemm.h) per tile band.
+ */
+#ifndef CONVTOOL_MIX_WINOGRAD_H
+#define CONVTOOL_MIX_WINOGRAD_H
+
+#include "conv/mix_problem.h"
+
+/*
+ * When Winograd runs. AUTO: CONVTOOL_WINOGRAD=0 (never) or 1 (always) if set,
+ * else by the rule of mix_winograd_suits. ALWAYS: every layer whose geometry
+ * allows it (for the tests), still not on inputs it cannot take exactly.
+ */
+enum mix_winograd_choice { MIX_WINOGRAD_AUTO, MIX_WINOGRAD_NEVER, MIX_WINOGRAD_ALWAYS };
+
+/* Process-wide, for the tests. */
+void mix_winograd_prefer(enum mix_winograd_choice choice);
+
+/*
+ * Whether p runs by Winograd: a 3×3 kernel, stride 1, dilation 1, the
+ * preference (AUTO: at least MIX_WINOGRAD_MIN_CHANNELS input channels and
+ * output channels per group), and every input value, weight and bias finite
+ * and below 1e16 in magnitude — the transforms mix a tile's values, so a NaN
+ * or an infinity would spread to outputs direct convolution keeps finite; such
+ * inputs take the direct path, which matches torch's NaN positions.
+ */
+#define MIX_WINOGRAD_MIN_CHANNELS 8
+int mix_winograd_suits(const struct mix_problem *p);
+
+/* Computes the whole of p->out; one pool task per (group, band of 2×2 tiles).
+ * The bands depend on the geometry only: the same bytes on any pool. */
+convtool_status mix_winograd_run(const struct mix_problem *p, convtool_pool *pool);
+
+#endif
