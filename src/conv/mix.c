@@ -69,8 +69,13 @@ static convtool_status run(const convtool_tensor *in, const convtool_weight *wt,
         return mix_depthwise_run(&p, pool);
     /* 3×3 at stride 1 with enough channels: Winograd does 16 products per 2×2 outputs
      * instead of 36 (mix_winograd.h has the rule). */
-    if (mix_winograd_suits(&p))
-        return mix_winograd_run(&p, pool);
+    if (mix_winograd_suits(&p)) {
+        int spread = 0;
+        convtool_status st = mix_winograd_run(&p, pool, &spread);
+        if (st != CONVTOOL_OK || !spread)
+            return st;
+        /* NaN, infinity or huge values in the input: direct keeps torch's NaN positions */
+    }
     return mix_blocks_run(&p, pool);
 }
 

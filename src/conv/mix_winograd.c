@@ -21,10 +21,11 @@
 #include "conv/mix_winograd_transforms.h"
 #include "common/pool_internal.h"
 
-/* Tiles per band: V and M (16 positions × channels × tiles) within a core's L2 at 64 channels. */
-#define BAND_TARGET_TILES 64
-/* Values at or above this magnitude take the direct path: the transforms' sums stay finite. */
-#define WINO_VALUE_LIMIT 1e16f
+/* Tiles per band: V and M (16 positions × channels × tiles) and U within a core's L2 at 64
+ * channels (two tile rows at 56 columns; 28–168 measured alike within this machine's noise). */
+#define BAND_TARGET_TILES 56
+/* Output channels per task of the weight transform. */
+#define WEIGHT_CHUNK 8
 
 struct wino_job {
     const struct mix_problem *p;
@@ -36,6 +37,7 @@ struct wino_job {
     size_t padded_floats, v_floats, scratch_floats; /* per thread: padded rows, V, M */
     float **scratch;
     atomic_int failed;
+    atomic_int spread;        /* an input window held NaN, infinity or a huge value */
 };
 
 static atomic_int forced = MIX_WINOGRAD_AUTO;
@@ -86,10 +88,9 @@ int mix_winograd_suits(const struct mix_problem *p)
     if (want == MIX_WINOGRAD_AUTO && (p->wt->c_per_group < MIX_WINOGRAD_MIN_CHANNELS ||
                                       p->o_per_group < MIX_WINOGRAD_MIN_CHANNELS))
         return 0;
-    const convtool_tensor *in = p->in;
+    /* The input is checked as it is transformed (mix_winograd_run's `spread`). */
     const convtool_weight *wt = p->wt;
-    return all_small(in->data, convtool_tensor_count(in)) &&
-           all_small(wt->values, (size_t)wt->o * wt->c_per_group * 9) &&
+    return all_small(wt->values, (size_t)wt->o * wt->c_per_group * 9) &&
            (!p->bias || all_small(p->bias, (size_t)wt->o));
 }
 
@@ -155,6 +156,8 @@ static void run_band(void *ctx, size_t item, int tid)
         atomic_store(&job->failed, 1);
         return;
     }
+    if (atomic_load_explicit(&job->spread, memory_order_relaxed))
+        return; /* the direct path redoes the whole output */
     int group = (int)(item / (size_t)job->bands), ty0, ty1, tx0, tx1;
     struct mix_tile t;
     band_at(job, (int)(item % (size_t)job->bands), &ty0, &ty1, &tx0, &tx1, &t);
@@ -165,11 +168,16 @@ static void run_band(void *ctx, size_t item, int tid)
     mix_padded_rows(p, rows, c0, &t, padded);
     zero_beyond(job, &t, padded);
     size_t channel = (size_t)rows->span * rows->row_floats;
+    int small = 1;
     for (int c = 0; c < cpg; c++)
         for (int ty = 0; ty < ty1 - ty0; ty++)
-            wino_input_row(padded + c * channel + (size_t)(2 * ty) * rows->row_floats,
-                           (size_t)rows->row_floats, ntx, v + (size_t)c * n + (size_t)ty * ntx,
-                           (size_t)cpg * n);
+            small &= wino_input_row(padded + c * channel + (size_t)(2 * ty) * rows->row_floats,
+                                    (size_t)rows->row_floats, ntx,
+                                    v + (size_t)c * n + (size_t)ty * ntx, (size_t)cpg * n);
+    if (!small) {
+        atomic_store(&job->spread, 1);
+        return;
+    }
     memset(m, 0, (size_t)WINO_POSITIONS * opg * n * sizeof(float));
     size_t u_plane = (size_t)p->wt->o * cpg;
     for (int pos = 0; pos < WINO_POSITIONS; pos++)
@@ -205,19 +213,29 @@ static convtool_status prepare(struct wino_job *job)
     job->v_floats = WINO_POSITIONS * cpg * tiles;
     job->scratch_floats = job->padded_floats + job->v_floats + WINO_POSITIONS * opg * tiles;
     job->u = malloc((size_t)WINO_POSITIONS * p->wt->o * cpg * sizeof(float));
-    if (!job->u)
-        return CONVTOOL_ENOMEM;
-    wino_weights(p->wt->values, p->wt->o, (int)cpg, job->u);
-    return CONVTOOL_OK;
+    return job->u ? CONVTOOL_OK : CONVTOOL_ENOMEM;
 }
 
-convtool_status mix_winograd_run(const struct mix_problem *p, convtool_pool *pool)
+static void transform_weights(void *ctx, size_t item, int tid)
+{
+    (void)tid;
+    struct wino_job *job = ctx;
+    const convtool_weight *wt = job->p->wt;
+    int o_begin = (int)item * WEIGHT_CHUNK;
+    int o_end = o_begin + WEIGHT_CHUNK < wt->o ? o_begin + WEIGHT_CHUNK : wt->o;
+    wino_weights(wt->values, o_begin, o_end, wt->o, wt->c_per_group, job->u);
+}
+
+convtool_status mix_winograd_run(const struct mix_problem *p, convtool_pool *pool, int *spread)
 {
     int threads = convtool_pool_threads(pool);
     struct wino_job job = {.p = p};
     atomic_init(&job.failed, 0);
+    atomic_init(&job.spread, 0);
     convtool_status st = prepare(&job);
     if (st == CONVTOOL_OK) {
+        pool_run_tid(pool, (size_t)(p->wt->o + WEIGHT_CHUNK - 1) / WEIGHT_CHUNK,
+                     transform_weights, &job);
         job.scratch = calloc((size_t)threads, sizeof *job.scratch);
         if (!job.scratch) {
             st = CONVTOOL_ENOMEM;
@@ -230,5 +248,6 @@ convtool_status mix_winograd_run(const struct mix_problem *p, convtool_pool *poo
         free(job.scratch);
     }
     free(job.u);
+    *spread = atomic_load(&job.spread);
     return st;
 }

@@ -21,16 +21,20 @@ void mix_winograd_prefer(enum mix_winograd_choice choice);
 /*
  * Whether p runs by Winograd: a 3×3 kernel, stride 1, dilation 1, the
  * preference (AUTO: at least MIX_WINOGRAD_MIN_CHANNELS input channels and
- * output channels per group), and every input value, weight and bias finite
- * and below 1e16 in magnitude — the transforms mix a tile's values, so a NaN
- * or an infinity would spread to outputs direct convolution keeps finite; such
- * inputs take the direct path, which matches torch's NaN positions.
+ * output channels per group), and every weight and bias finite and below 1e16
+ * in magnitude (the input is checked by mix_winograd_run as it goes).
  */
 #define MIX_WINOGRAD_MIN_CHANNELS 8
 int mix_winograd_suits(const struct mix_problem *p);
 
-/* Computes the whole of p->out; one pool task per (group, band of 2×2 tiles).
- * The bands depend on the geometry only: the same bytes on any pool. */
-convtool_status mix_winograd_run(const struct mix_problem *p, convtool_pool *pool);
+/*
+ * Computes the whole of p->out; one pool task per (group, band of 2×2 tiles).
+ * The bands depend on the geometry only: the same bytes on any pool. Sets
+ * *spread (and leaves p->out unfinished) when an input value is NaN, infinite
+ * or 1e16 or more in magnitude: the transforms mix a tile's 16 values, so a
+ * NaN would reach outputs direct convolution keeps finite; the caller then
+ * runs the direct path, which puts NaN and infinity where torch does.
+ */
+convtool_status mix_winograd_run(const struct mix_problem *p, convtool_pool *pool, int *spread);
 
 #endif

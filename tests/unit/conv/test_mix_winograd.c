@@ -190,11 +190,11 @@ static void test_choice(void **state)
     assert_false(mix_winograd_suits(&p));
     mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
     assert_true(mix_winograd_suits(&p));
-    l.in.data[17] = NAN;
+    l.wt.values[17] = NAN;
     assert_false(mix_winograd_suits(&p));
-    l.in.data[17] = 1e20f; /* the transforms' sums could overflow */
+    l.wt.values[17] = 1e20f; /* the transforms' sums could overflow */
     assert_false(mix_winograd_suits(&p));
-    l.in.data[17] = 0;
+    l.wt.values[17] = 0;
     mix_winograd_prefer(MIX_WINOGRAD_NEVER);
     assert_false(mix_winograd_suits(&p));
     mix_winograd_prefer(MIX_WINOGRAD_AUTO);
@@ -207,12 +207,13 @@ static void test_choice(void **state)
     free_layer(&l);
 }
 
-/* A NaN or an infinity in the input, a weight or the bias: torch's NaN and infinity
- * positions (the direct path takes such layers), every padding mode. */
+/* A NaN, an infinity or a huge value in the input, a weight or the bias: torch's NaN
+ * and infinity positions (the direct path takes such layers), every padding mode. */
 static void test_nan_and_infinity(void **state)
 {
     (void)state;
-    const float bad[3] = {NAN, INFINITY, -INFINITY};
+    const float bad[4] = {NAN, INFINITY, -INFINITY, 3e20f};
+    mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
     convtool_pool *two, *three;
     assert_int_equal(convtool_pool_create(2, &two), CONVTOOL_OK);
     assert_int_equal(convtool_pool_create(3, &three), CONVTOOL_OK);
@@ -222,7 +223,7 @@ static void test_nan_and_infinity(void **state)
             struct layer l;
             while (!draw_layer(&seed, &l, mode))
                 ;
-            float v = bad[(mode + where) % 3];
+            float v = bad[(mode + where) % 4];
             if (where == 0)
                 l.in.data[convtool_tensor_count(&l.in) / 2] = v;
             else if (where == 1)
@@ -234,6 +235,7 @@ static void test_nan_and_infinity(void **state)
         }
     convtool_pool_free(two);
     convtool_pool_free(three);
+    mix_winograd_prefer(MIX_WINOGRAD_AUTO);
 }
 
 int main(void)
