@@ -85,8 +85,9 @@ int mix_winograd_suits(const struct mix_problem *p)
     enum mix_winograd_choice want = preference();
     if (want == MIX_WINOGRAD_NEVER)
         return 0;
-    if (want == MIX_WINOGRAD_AUTO && (p->wt->c_per_group < MIX_WINOGRAD_MIN_CHANNELS ||
-                                      p->o_per_group < MIX_WINOGRAD_MIN_CHANNELS))
+    if (want == MIX_WINOGRAD_AUTO && (p->wt->c_per_group < MIX_WINOGRAD_MIN_IN_CHANNELS ||
+                                      p->o_per_group < MIX_WINOGRAD_MIN_OUT_CHANNELS ||
+                                      (long)g->out_h * g->out_w < MIX_WINOGRAD_MIN_OUTPUTS))
         return 0;
     /* The input is checked as it is transformed (mix_winograd_run's `spread`). */
     const convtool_weight *wt = p->wt;

@@ -20,11 +20,17 @@ void mix_winograd_prefer(enum mix_winograd_choice choice);
 
 /*
  * Whether p runs by Winograd: a 3×3 kernel, stride 1, dilation 1, the
- * preference (AUTO: at least MIX_WINOGRAD_MIN_CHANNELS input channels and
- * output channels per group), and every weight and bias finite and below 1e16
- * in magnitude (the input is checked by mix_winograd_run as it goes).
+ * preference, and every weight and bias finite and below 1e16 in magnitude
+ * (the input is checked by mix_winograd_run as it goes). AUTO also wants at
+ * least 32 input and 16 output channels per group and an output plane of at
+ * least 28×28: measured one item at a time on this AVX2 machine
+ * (bench/RESULTS.md), Winograd took 0.64–0.95× the direct path's time at
+ * 32–64 channels on 28×28–56×56 planes, but 1.1–1.5× with 16 or fewer input
+ * channels or on a 14×14 plane, and tied at 128 channels on 28×28.
  */
-#define MIX_WINOGRAD_MIN_CHANNELS 8
+#define MIX_WINOGRAD_MIN_IN_CHANNELS 32
+#define MIX_WINOGRAD_MIN_OUT_CHANNELS 16
+#define MIX_WINOGRAD_MIN_OUTPUTS (28 * 28)
 int mix_winograd_suits(const struct mix_problem *p);
 
 /*

@@ -3,15 +3,22 @@
  *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],
  *   G  = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
  *   Aᵀ = [1 1 1 0; 0 1 −1 −1].
- * The weights are transformed in double and rounded once; the input and
- * output transforms are additions only, so their rounding stays within a few
- * ulps of the values summed.
+ * Every transform is additions and exact halvings, so its rounding stays
+ * within a few ulps of the values summed.
  */
 #include <math.h>
 
 #include "conv/mix_winograd_transforms.h"
 
-static const double g_matrix[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+/* G·x for the three values x0..x2 (a column or a row of g): four values. */
+static inline void g_times(float x0, float x1, float x2, float *y, size_t step)
+{
+    float half_outer = 0.5f * (x0 + x2); /* exact halving: the same as the sums of ½-terms */
+    y[0] = x0;
+    y[step] = half_outer + 0.5f * x1;
+    y[2 * step] = half_outer - 0.5f * x1;
+    y[3 * step] = x2;
+}
 
 void wino_weights(const float *w, int o_begin, int o_end, int o_count, int c_count, float *u)
 {
@@ -19,17 +26,12 @@ void wino_weights(const float *w, int o_begin, int o_end, int o_count, int c_cou
     for (int o = o_begin; o < o_end; o++)
         for (int c = 0; c < c_count; c++) {
             const float *g = w + ((size_t)o * c_count + c) * 9;
-            double gg[4][3]; /* G·g */
-            for (int r = 0; r < 4; r++)
-                for (int j = 0; j < 3; j++)
-                    gg[r][j] = g_matrix[r][0] * g[j] + g_matrix[r][1] * g[3 + j] +
-                               g_matrix[r][2] * g[6 + j];
-            for (int r = 0; r < 4; r++)
-                for (int s = 0; s < 4; s++) {
-                    double v = gg[r][0] * g_matrix[s][0] + gg[r][1] * g_matrix[s][1] +
-                               gg[r][2] * g_matrix[s][2];
-                    u[(size_t)(r * 4 + s) * plane + (size_t)o * c_count + c] = (float)v;
-                }
+            float gg[4][3]; /* G·g, column by column */
+            for (int j = 0; j < 3; j++)
+                g_times(g[j], g[3 + j], g[6 + j], &gg[0][j], 3);
+            float *dst = u + (size_t)o * c_count + c;
+            for (int r = 0; r < 4; r++) /* (G·g)·Gᵀ, row by row: positions 4r .. 4r + 3 */
+                g_times(gg[r][0], gg[r][1], gg[r][2], dst + (size_t)(4 * r) * plane, plane);
         }
 }
 

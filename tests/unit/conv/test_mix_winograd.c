@@ -167,8 +167,8 @@ static void test_every_gemm_backend(void **state)
     mix_winograd_prefer(MIX_WINOGRAD_AUTO);
 }
 
-/* The rule: 3×3, stride 1, dilation 1, ≥ 8 channels in and out per group; NEVER and
- * finite-only always hold. */
+/* The rule: 3×3, stride 1, dilation 1, ≥ 32 channels in and ≥ 16 out per group, ≥ 28×28
+ * outputs; NEVER and finite weights always hold. */
 static void test_choice(void **state)
 {
     (void)state;
@@ -178,15 +178,15 @@ static void test_choice(void **state)
     convtool_geometry_spec_default(&spec);
     spec.pad_y = spec.pad_x = 1;
     memset(&l, 0, sizeof l);
-    convtool_tensor_alloc(&l.in, 16, 10, 10);
+    convtool_tensor_alloc(&l.in, 64, 28, 28);
     fill_random(l.in.data, convtool_tensor_count(&l.in), &seed, -10, 10, 0.1f);
-    convtool_weight_alloc(&l.wt, 16, 8, 3, 3);
-    fill_random(l.wt.values, 16 * 8 * 9, &seed, -10, 10, 0.1f);
-    assert_int_equal(convtool_geometry_resolve(&spec, 10, 10, 3, 3, &l.g), CONVTOOL_OK);
-    struct mix_problem p = {.in = &l.in, .wt = &l.wt, .g = &l.g, .groups = 2, .o_per_group = 8};
+    convtool_weight_alloc(&l.wt, 32, 32, 3, 3);
+    fill_random(l.wt.values, 32 * 32 * 9, &seed, -10, 10, 0.1f);
+    assert_int_equal(convtool_geometry_resolve(&spec, 28, 28, 3, 3, &l.g), CONVTOOL_OK);
+    struct mix_problem p = {.in = &l.in, .wt = &l.wt, .g = &l.g, .groups = 2, .o_per_group = 16};
     assert_true(mix_winograd_suits(&p));
-    p.groups = 4; /* 4 outputs per group: too few for the default rule */
-    p.o_per_group = 4;
+    p.groups = 4; /* 8 outputs per group: too few for the default rule */
+    p.o_per_group = 8;
     assert_false(mix_winograd_suits(&p));
     mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
     assert_true(mix_winograd_suits(&p));
@@ -198,11 +198,18 @@ static void test_choice(void **state)
     mix_winograd_prefer(MIX_WINOGRAD_NEVER);
     assert_false(mix_winograd_suits(&p));
     mix_winograd_prefer(MIX_WINOGRAD_AUTO);
-    convtool_geometry_spec_default(&spec);
-    spec.stride_x = 2;
-    assert_int_equal(convtool_geometry_resolve(&spec, 10, 10, 3, 3, &l.g), CONVTOOL_OK);
     p.groups = 2;
-    p.o_per_group = 8;
+    p.o_per_group = 16;
+    spec.padding = CONVTOOL_PADDING_VALID; /* 26×26 outputs: too few */
+    assert_int_equal(convtool_geometry_resolve(&spec, 28, 28, 3, 3, &l.g), CONVTOOL_OK);
+    assert_false(mix_winograd_suits(&p));
+    spec.padding = CONVTOOL_PADDING_EXPLICIT;
+    spec.stride_x = 2;
+    assert_int_equal(convtool_geometry_resolve(&spec, 28, 28, 3, 3, &l.g), CONVTOOL_OK);
+    assert_false(mix_winograd_suits(&p));
+    spec.stride_x = 1;
+    spec.dilation_y = 2;
+    assert_int_equal(convtool_geometry_resolve(&spec, 28, 28, 3, 3, &l.g), CONVTOOL_OK);
     assert_false(mix_winograd_suits(&p));
     free_layer(&l);
 }
