@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Channel mixing in process: convtool (bench/mix_bench.c) beside torch.nn.functional.conv2d.
 
-    mix_compare.py --mix-bench BIN [--rounds R] [--reps N] [--threads T] [--backends avx2,portable]
+    mix_compare.py --mix-bench BIN [--rounds R] [--reps N] [--threads T] [--backends avx2,portable,direct]
 
 Both sides get the same cases (a batch of 8 items, zero padding, a bias) and T
 threads (torch.set_num_threads). Rounds alternate convtool and torch so both
@@ -11,7 +11,8 @@ convtool / torch (≤ 1.0 is the goal). convtool times one convtool_conv2d_mix_i
 call per item into preallocated outputs ("into") and, with an output allocated
 per call as torch does, convtool_conv2d_mix ("fresh"). --backends adds an "into"
 column for each other GEMM (CONVTOOL_GEMM=avx2: the hand-written kernel, the
-fallback without OpenBLAS; portable: plain loops), timed in the same rounds.
+fallback without OpenBLAS; portable: plain loops; direct: the default GEMM
+without the Winograd path of 3×3 stride-1 layers), timed in the same rounds.
 """
 import os
 import argparse
@@ -48,7 +49,10 @@ def torch_median(case, reps):
 def convtool_medians(binary, threads, reps, fresh, backend=None):
     argv = [binary, "-j", str(threads), "-r", str(reps)] + (["-f"] if fresh else [])
     argv += [c[0] for c in CASES]
-    env = dict(os.environ, CONVTOOL_GEMM=backend) if backend else None
+    if backend == "direct":  # the im2col/GEMM path without Winograd (CONVTOOL_WINOGRAD=0)
+        env = dict(os.environ, CONVTOOL_WINOGRAD="0")
+    else:
+        env = dict(os.environ, CONVTOOL_GEMM=backend) if backend else None
     out = subprocess.run(argv, stdout=subprocess.PIPE, text=True, check=True, env=env).stdout
     return {line.split()[0]: float(line.split()[1]) for line in out.splitlines() if " ms" in line}
 

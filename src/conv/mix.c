@@ -8,6 +8,7 @@
 
 #include "conv/mix_blocks.h"
 #include "conv/mix_depthwise.h"
+#include "conv/mix_winograd.h"
 
 convtool_status convtool_weight_alloc(convtool_weight *wt, int o, int c_per_group, int h, int w)
 {
@@ -66,6 +67,15 @@ static convtool_status run(const convtool_tensor *in, const convtool_weight *wt,
     /* Depthwise has no sum over channels: the banded core beats a GEMM of K = k_h·k_w. */
     if (wt->c_per_group == 1)
         return mix_depthwise_run(&p, pool);
+    /* 3×3 at stride 1 with enough channels: Winograd does 16 products per 2×2 outputs
+     * instead of 36 (mix_winograd.h has the rule). */
+    if (mix_winograd_suits(&p)) {
+        int spread = 0;
+        convtool_status st = mix_winograd_run(&p, pool, &spread);
+        if (st != CONVTOOL_OK || !spread)
+            return st;
+        /* NaN, infinity or huge values in the input: direct keeps torch's NaN positions */
+    }
     return mix_blocks_run(&p, pool);
 }
 

@@ -12,7 +12,6 @@
  */
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "conv/mix_blocks.h"
 #include "conv/mix_gemm.h"
@@ -33,7 +32,6 @@ struct blocks_job {
     int chunks, tiles;        /* tiles per row band; per group */
     float **scratch;  /* per thread, made on first use: B, then the padded rows */
     size_t b_floats, scratch_floats;
-    size_t wide_floats; /* stride 1, whole rows, by rows: the tile's outputs at padded width */
     atomic_int failed;
 };
 
@@ -86,50 +84,31 @@ static float *thread_scratch(struct blocks_job *job, int tid)
     return job->scratch[tid];
 }
 
-/*
- * At stride 1 the padded rows of a tile lie one after another, so B's row for
- * tap (c, i, j) runs on through the whole tile if each output row is computed
- * over the padded width: row_floats − out_w extra outputs per row (2 of 58 for
- * a 3×3 on 56 columns), thrown away, for one long GEMM instead of one per row
- * with a narrow tail. The sums are the same: bias, then one FMA per tap in order.
- */
-static void run_contiguous(struct blocks_job *job, const struct mix_tile *t, int o0,
-                           const float **b, const float *padded, float *wide)
-{
-    const struct mix_problem *p = job->p;
-    const convtool_geometry *g = p->g;
-    size_t plane = (size_t)g->out_h * g->out_w, stride = (size_t)job->rows.row_floats;
-    int n = (int)((size_t)(t->y1 - t->y0 - 1) * stride) + g->out_w;
-    mix_row_pointers(p, &job->rows, t, t->y0, padded, b);
-    fill_bias(p, o0, wide, n, (size_t)n);
-    mix_gemm_rows(p->o_per_group, n, job->k, p->wt->values + (size_t)o0 * job->k, job->k, b, wide,
-                  n);
-    for (int o = 0; o < p->o_per_group; o++)
-        for (int y = t->y0; y < t->y1; y++)
-            memcpy(p->out->data + (size_t)(o0 + o) * plane + (size_t)y * g->out_w,
-                   wide + (size_t)o * n + (size_t)(y - t->y0) * stride, (size_t)g->out_w * sizeof(float));
-}
-
-/* B's rows pointing into the tile's padded input rows: one tile at stride 1, else row by row. */
+/* B's rows pointing into the tile's padded input rows, two output rows at a time. */
 static void run_by_rows(struct blocks_job *job, const struct mix_tile *t, int c0, int o0,
                         float *scratch)
 {
     const struct mix_problem *p = job->p;
     const convtool_geometry *g = p->g;
     size_t plane = (size_t)g->out_h * g->out_w;
-    const float **b = (const float **)scratch; /* k pointers, then the padded rows */
+    const float **b = (const float **)scratch; /* 2k pointers, then the padded rows */
     float *padded = scratch + job->b_floats;
     mix_padded_rows(p, &job->rows, c0, t, padded);
-    if (job->wide_floats) {
-        run_contiguous(job, t, o0, b, padded, scratch + job->scratch_floats - job->wide_floats);
-        return;
-    }
     const float *a = p->wt->values + (size_t)o0 * job->k;
-    for (int y = t->y0; y < t->y1; y++) {
+    const float **b_next = b + job->k;
+    int n = t->x1 - t->x0;
+    for (int y = t->y0; y < t->y1; y += 2) {
         mix_row_pointers(p, &job->rows, t, y, padded, b);
         float *c = p->out->data + (size_t)o0 * plane + (size_t)y * g->out_w + t->x0;
-        fill_bias(p, o0, c, t->x1 - t->x0, plane);
-        mix_gemm_rows(p->o_per_group, t->x1 - t->x0, job->k, a, job->k, b, c, (int)plane);
+        fill_bias(p, o0, c, n, plane);
+        if (y + 1 < t->y1) { /* two rows at once: their narrow tails share one block */
+            mix_row_pointers(p, &job->rows, t, y + 1, padded, b_next);
+            fill_bias(p, o0, c + g->out_w, n, plane);
+            mix_gemm_rows2(p->o_per_group, n, job->k, a, job->k, b, b_next, c, c + g->out_w,
+                           (int)plane);
+        } else {
+            mix_gemm_rows(p->o_per_group, n, job->k, a, job->k, b, c, (int)plane);
+        }
     }
 }
 
@@ -193,13 +172,10 @@ convtool_status mix_blocks_run(const struct mix_problem *p, convtool_pool *pool)
         return st;
     size_t span = (size_t)job.rows.span * job.rows.row_floats;
     if (job.by_rows) {
-        /* k row pointers (as floats, rounded up), then every channel's padded rows and a line. */
-        job.b_floats = (k * sizeof(float *) + sizeof(float) - 1) / sizeof(float);
+        /* 2k row pointers (two output rows; as floats, rounded up), then every channel's
+         * padded rows and a line. */
+        job.b_floats = (2 * k * sizeof(float *) + sizeof(float) - 1) / sizeof(float);
         job.scratch_floats = job.b_floats + (size_t)p->wt->c_per_group * span + job.rows.row_floats;
-        if (g->stride_x == 1 && g->stride_y == 1 && job.chunks == 1 && job.band_rows > 1) {
-            job.wide_floats = (size_t)p->o_per_group * job.band_rows * job.rows.row_floats;
-            job.scratch_floats += job.wide_floats;
-        }
     } else {
         /* B (k × tile), then one channel's padded rows and a line for deinterleaving. */
         job.b_floats = k * (size_t)job.band_rows * (size_t)job.band_cols;

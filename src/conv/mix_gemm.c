@@ -196,6 +196,17 @@ void mix_gemm_rows(int m, int n, int k, const float *a, int lda, const float *co
 #endif
 }
 
+void mix_gemm_rows2(int m, int n, int k, const float *a, int lda, const float *const *b_first,
+                    const float *const *b_second, float *c_first, float *c_second, int ldc)
+{
+#if defined(CONVTOOL_X86_64)
+    mix_gemm_avx2_rows2(m, n, k, a, lda, b_first, b_second, c_first, c_second, ldc);
+#else
+    (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b_first, (void)b_second;
+    (void)c_first, (void)c_second, (void)ldc;
+#endif
+}
+
 const char *mix_gemm_backend(void)
 {
     switch (backend()) {

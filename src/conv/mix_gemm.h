@@ -29,6 +29,11 @@ int mix_gemm_takes_rows(void);
 void mix_gemm_rows(int m, int n, int k, const float *a, int lda, const float *const *b, float *c,
                    int ldc);
 
+/* Two output rows at once, B row tables b_first and b_second, C rows at
+ * c_first and c_second: the same values as two mix_gemm_rows calls. */
+void mix_gemm_rows2(int m, int n, int k, const float *a, int lda, const float *const *b_first,
+                    const float *const *b_second, float *c_first, float *c_second, int ldc);
+
 /* "OpenBLAS", "AVX2" or "portable": what runs now. */
 const char *mix_gemm_backend(void);
 

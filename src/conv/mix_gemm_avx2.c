@@ -17,17 +17,21 @@
 #define MR 6
 #define KC 256
 
-/* The last vector of a row: masked when the block is narrower than its vectors. */
-static inline __attribute__((always_inline)) __m256 load_last(const float *p, int masked,
-                                                             __m256i mask)
+/* Vector v of a block: masked when it is the last one of a narrow block (masked = 1),
+ * or always (masked = 2: two rows' tails side by side). */
+static inline __attribute__((always_inline)) int is_masked(int v, int vecs, int masked)
 {
-    return masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
+    return masked == 2 || (masked == 1 && v == vecs - 1);
 }
 
-static inline __attribute__((always_inline)) void store_last(float *p, int masked, __m256i mask,
-                                                            __m256 v)
+static inline __attribute__((always_inline)) __m256 load_vec(const float *p, int m, __m256i mask)
 {
-    if (masked)
+    return m ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
+}
+
+static inline __attribute__((always_inline)) void store_vec(float *p, int m, __m256i mask, __m256 v)
+{
+    if (m)
         _mm256_maskstore_ps(p, mask, v);
     else
         _mm256_storeu_ps(p, v);
@@ -36,12 +40,9 @@ static inline __attribute__((always_inline)) void store_last(float *p, int maske
 /* Row r's accumulators: named registers, not an array (GCC keeps an array in memory). */
 #define ROW_LOAD(r)                                                                                \
     if (rows > r) {                                                                                \
-        if (vecs == 2) {                                                                           \
-            a##r##0 = _mm256_loadu_ps(c + (size_t)r * ldc);                                        \
-            a##r##1 = load_last(c + (size_t)r * ldc + 8, masked, mask);                            \
-        } else {                                                                                   \
-            a##r##0 = load_last(c + (size_t)r * ldc, masked, mask);                                \
-        }                                                                                          \
+        a##r##0 = load_vec(c0 + (size_t)r * ldc, is_masked(0, vecs, masked), mask);                \
+        if (vecs == 2)                                                                             \
+            a##r##1 = load_vec(c1 + (size_t)r * ldc, is_masked(1, vecs, masked), mask);            \
     }
 #define ROW_FMA(r)                                                                                 \
     if (rows > r) {                                                                                \
@@ -52,29 +53,35 @@ static inline __attribute__((always_inline)) void store_last(float *p, int maske
     }
 #define ROW_STORE(r)                                                                               \
     if (rows > r) {                                                                                \
-        if (vecs == 2) {                                                                           \
-            _mm256_storeu_ps(c + (size_t)r * ldc, a##r##0);                                        \
-            store_last(c + (size_t)r * ldc + 8, masked, mask, a##r##1);                            \
-        } else {                                                                                   \
-            store_last(c + (size_t)r * ldc, masked, mask, a##r##0);                                \
-        }                                                                                          \
+        store_vec(c0 + (size_t)r * ldc, is_masked(0, vecs, masked), mask, a##r##0);                \
+        if (vecs == 2)                                                                             \
+            store_vec(c1 + (size_t)r * ldc, is_masked(1, vecs, masked), mask, a##r##1);            \
     }
 
-/* `rows` ≤ MR rows × `vecs` (1 or 2) vectors of 8 columns, the last one limited by
- * `mask` when `masked`. Every argument that shapes the loop is a constant in each instance. */
+/* Where a block's (up to) two vectors of 8 columns read B and keep C: usually
+ * side by side, or the tails of two output rows (mix_gemm_avx2_rows2). */
+struct block {
+    const float *const *b0, *const *b1; /* B row tables */
+    int x0, x1;                         /* column of each vector in its rows */
+    float *c0, *c1;                     /* C of each vector, row 0 of the block */
+};
+
+/* `rows` ≤ MR rows × `vecs` (1 or 2) vectors of 8 columns, masked as is_masked()
+ * says. Every argument that shapes the loop is a constant in each instance. */
 static inline __attribute__((always_inline)) void micro(int rows, int vecs, int masked,
                                                         __m256i mask, int k, const float *a,
-                                                        int lda, const float *const *b, int x,
-                                                        float *c, int ldc)
+                                                        int lda, const struct block *blk, int ldc)
 {
+    const float *const *bt0 = blk->b0, *const *bt1 = blk->b1;
+    int x0 = blk->x0, x1 = blk->x1;
+    float *c0 = blk->c0, *c1 = blk->c1;
     __m256 z = _mm256_setzero_ps();
     __m256 a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z;
     __m256 a30 = z, a31 = z, a40 = z, a41 = z, a50 = z, a51 = z;
     ROW_LOAD(0) ROW_LOAD(1) ROW_LOAD(2) ROW_LOAD(3) ROW_LOAD(4) ROW_LOAD(5)
     for (int p = 0; p < k; p++) {
-        const float *bp = b[p] + x;
-        __m256 b0 = vecs == 2 ? _mm256_loadu_ps(bp) : load_last(bp, masked, mask);
-        __m256 b1 = vecs == 2 ? load_last(bp + 8, masked, mask) : b0;
+        __m256 b0 = load_vec(bt0[p] + x0, is_masked(0, vecs, masked), mask);
+        __m256 b1 = vecs == 2 ? load_vec(bt1[p] + x1, is_masked(1, vecs, masked), mask) : b0;
         ROW_FMA(0) ROW_FMA(1) ROW_FMA(2) ROW_FMA(3) ROW_FMA(4) ROW_FMA(5)
     }
     ROW_STORE(0) ROW_STORE(1) ROW_STORE(2) ROW_STORE(3) ROW_STORE(4) ROW_STORE(5)
@@ -83,23 +90,24 @@ static inline __attribute__((always_inline)) void micro(int rows, int vecs, int 
 /* One instance per shape, so each keeps its accumulators in registers. */
 #define MICRO(R, V, M)                                                                             \
     static void micro_##R##_##V##_##M(__m256i mask, int k, const float *a, int lda,                \
-                                      const float *const *b, int x, float *c, int ldc)             \
+                                      const struct block *blk, int ldc)                            \
     {                                                                                              \
-        micro(R, V, M, mask, k, a, lda, b, x, c, ldc);                                             \
+        micro(R, V, M, mask, k, a, lda, blk, ldc);                                                 \
     }
 #define MICRO_ROWS(V, M) MICRO(1, V, M) MICRO(2, V, M) MICRO(3, V, M) MICRO(4, V, M) \
     MICRO(5, V, M) MICRO(6, V, M)
 MICRO_ROWS(2, 0)
 MICRO_ROWS(2, 1)
 MICRO_ROWS(1, 1)
+MICRO_ROWS(2, 2)
 
-typedef void (*micro_fn)(__m256i, int, const float *, int, const float *const *, int, float *,
-                         int);
+typedef void (*micro_fn)(__m256i, int, const float *, int, const struct block *, int);
 
 #define MICRO_TABLE(V, M) {micro_1_##V##_##M, micro_2_##V##_##M, micro_3_##V##_##M, \
                            micro_4_##V##_##M, micro_5_##V##_##M, micro_6_##V##_##M}
-/* [0]: 16 full columns; [1]: 9–15 columns; [2]: 1–8 columns. */
-static const micro_fn micros[3][MR] = {MICRO_TABLE(2, 0), MICRO_TABLE(2, 1), MICRO_TABLE(1, 1)};
+/* [0]: 16 full columns; [1]: 9–15 columns; [2]: 1–8 columns; [3]: two rows' tails of 1–8. */
+static const micro_fn micros[4][MR] = {MICRO_TABLE(2, 0), MICRO_TABLE(2, 1), MICRO_TABLE(1, 1),
+                                       MICRO_TABLE(2, 2)};
 
 /* All lanes for a full vector, the first `live` (1..8) otherwise. */
 static __m256i lane_mask(int live)
@@ -108,23 +116,67 @@ static __m256i lane_mask(int live)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(live), index);
 }
 
+/* Every row block of A against one block of B's columns, for k rows of B from p on. */
+static void row_blocks(int shape, __m256i mask, int m, int depth, const float *a, int lda,
+                       const struct block *blk, int ldc)
+{
+    for (int r = 0; r < m; r += MR) {
+        int rows = m - r < MR ? m - r : MR;
+        struct block at = *blk;
+        at.c0 += (size_t)r * ldc;
+        at.c1 += (size_t)r * ldc;
+        micros[shape][rows - 1](mask, depth, a + (size_t)r * lda, lda, &at, ldc);
+    }
+}
+
+/* The columns [0, full) of one output row in blocks of 16, for one slice of k. */
+static void full_strips(int m, int full, int depth, const float *a, int lda,
+                        const float *const *b, float *c, int ldc)
+{
+    __m256i all = _mm256_set1_epi32(-1);
+    for (int x = 0; x < full; x += 16) {
+        struct block blk = {b, b, x, x + 8, c + x, c + x + 8};
+        row_blocks(0, all, m, depth, a, lda, &blk, ldc);
+    }
+}
+
 void mix_gemm_avx2_rows(int m, int n, int k, const float *a, int lda, const float *const *b,
                         float *c, int ldc)
 {
     /* Slices of k outside, then column strips, then row blocks: one strip's slice of B
      * (KC × 16 floats, 16 KiB) stays in L1 for every row block of A. C holds the running
      * sums between slices, so each value is still one chain of FMAs in k order. */
+    int full = n / 16 * 16, tail = n - full;
     for (int p = 0; p < k; p += KC) {
         int depth = k - p < KC ? k - p : KC;
-        for (int x = 0; x < n; x += 16) {
-            int cols = n - x < 16 ? n - x : 16;
-            int shape = cols == 16 ? 0 : cols > 8 ? 1 : 2;
-            __m256i mask = lane_mask(cols > 8 ? cols - 8 : cols);
-            for (int r = 0; r < m; r += MR) {
-                int rows = m - r < MR ? m - r : MR;
-                micros[shape][rows - 1](mask, depth, a + (size_t)r * lda + p, lda, b + p, x,
-                                        c + (size_t)r * ldc + x, ldc);
-            }
+        full_strips(m, full, depth, a + p, lda, b + p, c, ldc);
+        if (tail) {
+            struct block blk = {b + p, b + p, full, full + 8, c + full, c + full + 8};
+            row_blocks(tail > 8 ? 1 : 2, lane_mask(tail > 8 ? tail - 8 : tail), m, depth, a + p,
+                       lda, &blk, ldc);
+        }
+    }
+}
+
+void mix_gemm_avx2_rows2(int m, int n, int k, const float *a, int lda,
+                         const float *const *b_first, const float *const *b_second,
+                         float *c_first, float *c_second, int ldc)
+{
+    int full = n / 16 * 16, tail = n - full;
+    if (tail > 8) { /* no room to pair: each row on its own */
+        mix_gemm_avx2_rows(m, n, k, a, lda, b_first, c_first, ldc);
+        mix_gemm_avx2_rows(m, n, k, a, lda, b_second, c_second, ldc);
+        return;
+    }
+    for (int p = 0; p < k; p += KC) {
+        int depth = k - p < KC ? k - p : KC;
+        full_strips(m, full, depth, a + p, lda, b_first + p, c_first, ldc);
+        full_strips(m, full, depth, a + p, lda, b_second + p, c_second, ldc);
+        if (tail) {
+            /* The two tails side by side: 16 lanes of work instead of 8 twice. */
+            struct block blk = {b_first + p, b_second + p, full, full, c_first + full,
+                                c_second + full};
+            row_blocks(3, lane_mask(tail), m, depth, a + p, lda, &blk, ldc);
         }
     }
 }

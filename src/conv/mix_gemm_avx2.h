@@ -13,4 +13,12 @@ void mix_gemm_avx2(int m, int n, int k, const float *a, int lda, const float *b,
 void mix_gemm_avx2_rows(int m, int n, int k, const float *a, int lda, const float *const *b,
                         float *c, int ldc);
 
+/* Two output rows of n columns at once (C rows at c_first and c_second, B row
+ * tables b_first and b_second): the same values as two mix_gemm_avx2_rows
+ * calls, with the tails of n past a multiple of 16 (up to 8) paired into one
+ * block of 16 lanes. */
+void mix_gemm_avx2_rows2(int m, int n, int k, const float *a, int lda,
+                         const float *const *b_first, const float *const *b_second,
+                         float *c_first, float *c_second, int ldc);
+
 #endif

@@ -16,6 +16,8 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mix_depthwise.c
   ${CMAKE_CURRENT_LIST_DIR}/mix_gemm.c
   ${CMAKE_CURRENT_LIST_DIR}/mix_im2col.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_winograd.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_winograd_transforms.c
   ${CMAKE_CURRENT_LIST_DIR}/method.c
   ${CMAKE_CURRENT_LIST_DIR}/method_choice.c
   ${CMAKE_CURRENT_LIST_DIR}/pad.c

@@ -186,6 +186,16 @@ static int install_filter(int request_fd, int reply_fd)
         NR_IS(SYS_gettid, 0),
         NR_IS(SYS_getpid, 0),
 #endif
+        /* Opening a file fails (EACCES) instead of killing: glibc's malloc opens
+         * /proc/sys/vm/overcommit_memory the first time it shrinks a thread arena's heap
+         * (a worker forked from a batch thread) and copes with a failed open; nothing is
+         * ever opened. */
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+#ifdef SYS_open
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_open, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+#endif
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_read, 0, 4),
         /* read: the request pipe only. */
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,11 +72,13 @@ static void spin(const void *params, const unsigned char *input, size_t len,
         ;
 }
 
-static void open_file(const void *params, const unsigned char *input, size_t len,
+/* Any call outside the filter's list, say a socket, kills the worker (an open fails
+ * with EACCES instead: glibc's malloc may try one /proc file and copes). */
+static void open_socket(const void *params, const unsigned char *input, size_t len,
                       struct sandbox_out *out)
 {
     (void)params, (void)input, (void)len;
-    int fd = open("/etc/hostname", O_RDONLY);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     struct reply r = {fd, fd < 0 ? errno : 0};
     sandbox_out_reply(out, &r, sizeof r);
 }
@@ -205,7 +208,7 @@ static void test_syscall_filter(void **state)
     (void)state;
     if (SANITIZED) /* there a refused call fails with ENOSYS instead of killing */
         skip();
-    fails_alone(open_file, &quick, CONVTOOL_EHOSTILE);
+    fails_alone(open_socket, &quick, CONVTOOL_EHOSTILE);
 }
 
 /* A worker killed while idle is not the next job's fault: it is replaced, the job runs. */
