@@ -197,6 +197,26 @@ CONVTOOL_API convtool_status convtool_write_file_atomic_ex(const char *path, con
                                                            size_t len,
                                                            convtool_write_detail *detail);
 
+/*
+ * A file written as it is made, with convtool_write_file_atomic's promise:
+ * the bytes go to a temp file beside the destination (same link policy,
+ * owner and mode kept), which commit fsyncs and renames into place and abort
+ * removes, so the destination is untouched until the whole file is there.
+ * open is CONVTOOL_EUNSUPPORTED for destinations that are not a new or
+ * regular file (stdout, a FIFO, a device): those take the whole-buffer writer.
+ * write and commit are CONVTOOL_EIO with errno; after commit or abort the
+ * stream is gone. Signals: the temp is in convtool_atomic_cleanup's registry.
+ */
+typedef struct convtool_write_stream convtool_write_stream;
+CONVTOOL_API convtool_status convtool_write_stream_open(const char *path,
+                                                        convtool_write_stream **out,
+                                                        convtool_write_detail *detail);
+CONVTOOL_API convtool_status convtool_write_stream_write(convtool_write_stream *s,
+                                                         const void *data, size_t len);
+CONVTOOL_API convtool_status convtool_write_stream_commit(convtool_write_stream *s,
+                                                          convtool_write_detail *detail);
+CONVTOOL_API void convtool_write_stream_abort(convtool_write_stream *s);
+
 /* ======== conv (src/conv/): geometry, conv2d, the fused pixel pass, value maps, combining === */
 
 /* A kernel: h×w taps, defined with the rest of the kernel API below (src/kernel/). */
@@ -382,6 +402,33 @@ CONVTOOL_API convtool_status convtool_conv2d_pixels(const convtool_pixels *in,
                                                     const convtool_geometry *g, float bias,
                                                     convtool_pool *pool, convtool_pixels *out,
                                                     size_t *clipped);
+
+/*
+ * The strip engine's step: output rows [y0, y0 + strip->height) of the job
+ * convtool_conv2d_pixels would run, written into `strip` (g->out_w wide, its
+ * row 0 is output row y0), reading `window`, whose row 0 is input row
+ * window_first and which holds every row convtool_conv2d_rows_needed names
+ * for those outputs. Each row's bytes equal convtool_conv2d_pixels's.
+ * CONVTOOL_EUNSUPPORTED when the job runs on the FFT tiles, which need the
+ * whole image (convtool_conv2d_rows_streamable says so beforehand).
+ */
+CONVTOOL_API convtool_status convtool_conv2d_pixels_rows(
+    const convtool_pixels *window, int window_first, const convtool_pixel_pass *pass,
+    const convtool_kernel *k, const convtool_geometry *g, float bias, convtool_pool *pool,
+    convtool_pixels *strip, int y0, size_t *clipped);
+
+/*
+ * The input rows [*lo, *hi) that output rows [y0, y1) read, padding mapped
+ * to the rows it copies (circular padding's first rows read the last ones);
+ * *lo == *hi when they read only zero padding.
+ */
+CONVTOOL_API convtool_status convtool_conv2d_rows_needed(const convtool_geometry *g, int y0,
+                                                         int y1, int *lo, int *hi);
+
+/* Whether the job runs strip by strip (the direct or separable core, not the FFT tiles). */
+CONVTOOL_API int convtool_conv2d_rows_streamable(const convtool_kernel *k,
+                                                 const convtool_geometry *g, int channels,
+                                                 convtool_pool *pool);
 
 typedef enum convtool_map {
     CONVTOOL_MAP_CLAMP = 0, /* v */

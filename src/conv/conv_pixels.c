@@ -20,6 +20,7 @@
 
 struct pixel_source {
     const convtool_pixels *px;
+    int first_row; /* the image row px's row 0 holds (a strip's window) */
     const convtool_pixel_pass *pass;
     float *table; /* sample value → float, (float)s / 255 or / 65535 */
     int vector;   /* use the AVX2 row conversions (pixel_rows.h) */
@@ -64,7 +65,8 @@ static void read_pixel_row(const struct conv_source *s, int ch, int r, float *ds
     const convtool_pixels *px = ps->px;
     size_t sample = px->depth == 16 ? 2 : 1;
     const unsigned char *row =
-        (const unsigned char *)px->data + (size_t)r * (size_t)s->w * (size_t)px->channels * sample;
+        (const unsigned char *)px->data +
+        (size_t)(r - ps->first_row) * (size_t)s->w * (size_t)px->channels * sample;
     int c = ps->pass->in_channel + ch, done = 0;
     if (ps->vector && ps->pass->luma)
         done = pixel_luma_avx2(row, px->depth, px->channels, c, s->w, dst);
@@ -112,6 +114,7 @@ static size_t quantize16_run(const float *restrict m, uint16_t *restrict q, int 
 
 struct pixel_sink {
     const convtool_pixels *out;
+    int first_row; /* the output row out's row 0 holds (a strip) */
     int vector; /* the pass writes every channel of `out`: use pixel_emit_avx2 */
 };
 
@@ -120,6 +123,7 @@ static size_t emit_pixel_row16(const struct conv_sink *s, int ch, int y, const f
 {
     const convtool_pixels *out = ((const struct pixel_sink *)s->data)->out;
     size_t n = (size_t)out->channels, clipped = 0;
+    y -= ((const struct pixel_sink *)s->data)->first_row;
     uint16_t *dst = (uint16_t *)out->data + (size_t)y * (size_t)out->width * n +
                     (size_t)(s->pixel_stride + ch);
     float m[EMIT_CHUNK];
@@ -141,7 +145,8 @@ static size_t emit_pixel_row(const struct conv_sink *s, int ch, int y, const flo
     const struct pixel_sink *ps = s->data;
     const convtool_pixels *out = ps->out;
     size_t n = (size_t)out->channels, clipped = 0;
-    unsigned char *pixels = (unsigned char *)out->data + (size_t)y * (size_t)out->width * n;
+    unsigned char *pixels =
+        (unsigned char *)out->data + (size_t)(y - ps->first_row) * (size_t)out->width * n;
     unsigned char *dst = pixels + (size_t)(s->pixel_stride + ch);
     int done = 0;
     if (ps->vector)
@@ -170,38 +175,43 @@ static float *sample_table(int depth)
     return table;
 }
 
-static int pass_fits(const convtool_pixels *in, const convtool_pixel_pass *pass,
-                     const convtool_pixels *out, const convtool_geometry *g)
+/* in holds image rows from in_first, out output rows [y0, y1) (whole images: 0, 0, out_h). */
+static int pass_fits(const convtool_pixels *in, int in_first, const convtool_pixel_pass *pass,
+                     const convtool_pixels *out, const convtool_geometry *g, int y0, int y1)
 {
     int read = pass->luma ? 3 : pass->channels;
     return in->data && out->data && (out->depth == 8 || out->depth == 16) &&
            pass->channels >= 1 && (!pass->luma || pass->channels == 1) && pass->in_channel >= 0 &&
            pass->in_channel + read <= in->channels && pass->out_channel >= 0 &&
            pass->out_channel + pass->channels <= out->channels && g->in_w == in->width &&
-           g->in_h == in->height && g->out_w == out->width && g->out_h == out->height &&
+           in_first >= 0 && in->height <= g->in_h - in_first && g->out_w == out->width &&
+           y0 >= 0 && y0 < y1 && y1 <= g->out_h && out->height == y1 - y0 &&
            pass->map != CONVTOOL_MAP_NORMALIZE;
 }
 
-convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool_pixel_pass *pass,
-                                       const convtool_kernel *k, const convtool_geometry *g,
-                                       float bias, convtool_pool *pool, convtool_pixels *out,
-                                       size_t *clipped)
+/* Output rows [y0, y1) into out from the window `in` of image rows [in_first, …); whole: the lot. */
+static convtool_status run_pixels(const convtool_pixels *in, int in_first,
+                                  const convtool_pixel_pass *pass, const convtool_kernel *k,
+                                  const convtool_geometry *g, float bias, convtool_pool *pool,
+                                  convtool_pixels *out, int y0, int y1, int whole, size_t *clipped)
 {
     if (clipped)
         *clipped = 0;
-    if (!pass_fits(in, pass, out, g) || g->k_h != k->h || g->k_w != k->w)
+    if (!pass_fits(in, in_first, pass, out, g, y0, y1) || g->k_h != k->h || g->k_w != k->w ||
+        (whole && (in_first != 0 || in->height != g->in_h)))
         return CONVTOOL_EINVAL;
     /* The vector code follows the instruction-set choice, so forcing sse2 or scalar tests
      * the portable code. */
     int vector = convtool_simd_active() >= CONVTOOL_SIMD_AVX2 && pixel_rows_avx2_usable();
-    struct pixel_source ps = {in, pass, sample_table(in->depth), vector};
+    struct pixel_source ps = {in, in_first, pass, sample_table(in->depth), vector};
     /* Vector stores rewrite whole pixels: only when this pass owns every channel. */
-    struct pixel_sink sink_data = {out, vector && out->depth == 8 && pass->out_channel == 0 &&
-                                            pass->channels == out->channels};
+    struct pixel_sink sink_data = {out, y0,
+                                   vector && out->depth == 8 && pass->out_channel == 0 &&
+                                       pass->channels == out->channels};
     convtool_status st = ps.table ? CONVTOOL_OK : CONVTOOL_ENOMEM;
     if (st == CONVTOOL_OK) {
         struct conv_source src = {.c = pass->channels,
-                                  .h = in->height,
+                                  .h = g->in_h,
                                   .w = in->width,
                                   .read_row = read_pixel_row,
                                   .data = &ps};
@@ -210,8 +220,27 @@ convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool
                                  .data = &sink_data,
                                  .pixel_stride = pass->out_channel,
                                  .map = pass->map};
-        st = conv_run(k, g, bias, 1, &src, &sink, pool, clipped);
+        st = whole ? conv_run(k, g, bias, 1, &src, &sink, pool, clipped)
+                   : conv_run_rows(k, g, bias, 1, &src, &sink, pool, y0, y1, clipped);
     }
     free(ps.table);
     return st;
+}
+
+convtool_status convtool_conv2d_pixels(const convtool_pixels *in, const convtool_pixel_pass *pass,
+                                       const convtool_kernel *k, const convtool_geometry *g,
+                                       float bias, convtool_pool *pool, convtool_pixels *out,
+                                       size_t *clipped)
+{
+    return run_pixels(in, 0, pass, k, g, bias, pool, out, 0, g->out_h, 1, clipped);
+}
+
+convtool_status convtool_conv2d_pixels_rows(const convtool_pixels *window, int window_first,
+                                            const convtool_pixel_pass *pass,
+                                            const convtool_kernel *k, const convtool_geometry *g,
+                                            float bias, convtool_pool *pool,
+                                            convtool_pixels *strip, int y0, size_t *clipped)
+{
+    return run_pixels(window, window_first, pass, k, g, bias, pool, strip, y0,
+                      y0 + strip->height, 0, clipped);
 }

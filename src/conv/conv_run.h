@@ -14,4 +14,14 @@ convtool_status conv_run(const convtool_kernel *k, const convtool_geometry *g, f
                          int finite_input, const struct conv_source *src,
                          const struct conv_sink *sink, convtool_pool *pool, size_t *clipped);
 
+/*
+ * Output rows [y_begin, y_end) by the direct or separable core (the strip
+ * engine); CONVTOOL_EUNSUPPORTED when the method chosen is the FFT, whose
+ * tiles run whole images. Same bytes per row as conv_run.
+ */
+convtool_status conv_run_rows(const convtool_kernel *k, const convtool_geometry *g, float bias,
+                              int finite_input, const struct conv_source *src,
+                              const struct conv_sink *sink, convtool_pool *pool, int y_begin,
+                              int y_end, size_t *clipped);
+
 #endif

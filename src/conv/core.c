@@ -42,6 +42,7 @@ struct core_job {
     int check_finite; /* zero taps are skipped for rows found finite (core.h) */
     finite_scan_fn all_finite;
     int wp, phase_len, row_floats, rows_cap, band_rows, bands;
+    int y_begin, y_end; /* the output rows this run makes */
     struct scratch *scratch; /* one per thread */
     size_t *clipped;         /* one per band, summed in order at the end */
     atomic_int failed;
@@ -185,8 +186,8 @@ static void run_band(void *ctx, size_t item, int tid)
         return;
     }
     const struct conv_sink *sink = job->sink;
-    int y0 = (int)item * job->band_rows;
-    int y1 = y0 + job->band_rows < job->g->out_h ? y0 + job->band_rows : job->g->out_h;
+    int y0 = job->y_begin + (int)item * job->band_rows;
+    int y1 = y0 + job->band_rows < job->y_end ? y0 + job->band_rows : job->y_end;
     size_t clipped = 0;
     for (int ch = 0; ch < job->src->c; ch++) {
         for (int s = 0; s < job->rows_cap; s++)
@@ -216,7 +217,8 @@ static int choose_band_rows(const struct core_job *job, int threads)
     long budget = (long)(CACHE_TARGET_BYTES / (row_bytes ? row_bytes : 1));
     long reach = (long)(g->k_h - 1) * g->dilation_y + 1;
     long band = (budget - reach) / g->stride_y + 1;
-    long share = ((long)g->out_h + 4L * threads - 1) / (4L * threads);
+    long rows = (long)job->y_end - job->y_begin;
+    long share = (rows + 4L * threads - 1) / (4L * threads);
     if (band > share)
         band = share;
     if (band > MAX_BAND_ROWS)
@@ -239,16 +241,26 @@ static convtool_status size_job(struct core_job *job, int threads)
     if (cap > INT32_MAX || cap * job->row_floats > (int64_t)(SIZE_MAX / 8))
         return CONVTOOL_EOVERFLOW;
     job->rows_cap = (int)cap;
-    job->bands = (g->out_h + job->band_rows - 1) / job->band_rows;
+    job->bands = (job->y_end - job->y_begin + job->band_rows - 1) / job->band_rows;
     return CONVTOOL_OK;
 }
 
 convtool_status core_run(const struct conv_plan *plan, const struct conv_source *src,
                          const struct conv_sink *sink, convtool_pool *pool, size_t *clipped)
 {
+    return core_run_rows(plan, src, sink, pool, 0, plan->g->out_h, clipped);
+}
+
+convtool_status core_run_rows(const struct conv_plan *plan, const struct conv_source *src,
+                              const struct conv_sink *sink, convtool_pool *pool, int y_begin,
+                              int y_end, size_t *clipped)
+{
     int threads = convtool_pool_threads(pool);
     struct core_job job = {.plan = plan, .g = plan->g, .src = src, .sink = sink,
-                           .rowconv = simd_rowconv(), .all_finite = simd_finite_scan()};
+                           .rowconv = simd_rowconv(), .all_finite = simd_finite_scan(),
+                           .y_begin = y_begin, .y_end = y_end};
+    if (y_begin < 0 || y_end > plan->g->out_h || y_begin >= y_end)
+        return CONVTOOL_EINVAL;
     /* Only outputs far bigger than the caches gain from bypassing them. */
     job.stream = sink->row_ptr != NULL &&
                  (size_t)plan->g->out_h * (size_t)plan->g->out_w * (size_t)src->c > STREAM_MIN_VALUES;

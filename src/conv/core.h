@@ -39,4 +39,14 @@ struct conv_sink {
 convtool_status core_run(const struct conv_plan *plan, const struct conv_source *src,
                          const struct conv_sink *sink, convtool_pool *pool, size_t *clipped);
 
+/*
+ * core_run for output rows [y_begin, y_end) only (0 ≤ y_begin < y_end ≤
+ * out_h): the strip engine's step. Each row's bytes are those core_run gives
+ * it, whatever the range. The source is only asked for the rows those
+ * outputs read (convtool_conv2d_rows_needed).
+ */
+convtool_status core_run_rows(const struct conv_plan *plan, const struct conv_source *src,
+                              const struct conv_sink *sink, convtool_pool *pool, int y_begin,
+                              int y_end, size_t *clipped);
+
 #endif

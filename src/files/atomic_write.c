@@ -364,24 +364,6 @@ static mode_t keep_owner(int fd, const struct stat *old, mode_t mode)
     return (mode & ~(mode_t)070) | (mode & ((mode & 07) << 3));
 }
 
-/*
- * Owner (of `old`, the file replaced, when there is one), mode, data,
- * fsync, close: 0 or the first errno.
- */
-static int fill_temp(int fd, const void *data, size_t len, const struct stat *old, mode_t mode)
-{
-    int err = 0;
-
-    if (old)
-        mode = keep_owner(fd, old, mode);
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0)
-        err = errno;
-    /* After a successful fsync an interrupted close has lost nothing. */
-    if (close(fd) != 0 && !err && errno != EINTR)
-        err = errno;
-    return err;
-}
-
 /* Best effort: makes the rename itself durable. The file is already in place. */
 static void sync_dir(int dir)
 {
@@ -401,36 +383,74 @@ static void note_leftover(convtool_write_detail *detail, const struct write_targ
     detail->leftover_errno = err;
 }
 
-/* old: the file replaced (its owner is kept), or NULL for a new file. */
-static convtool_status replace_via_temp(const struct write_target *t, const void *data, size_t len,
-                                        const struct stat *old, mode_t mode,
-                                        convtool_write_detail *detail)
+/* A temp file being filled beside its destination (whole writes and streams alike). */
+struct temp_write {
+    const struct write_target *t;
+    char name[WRITE_TARGET_NAME_MAX + 1];
+    int slot, fd, err;
+};
+
+/* old: the file replaced (its owner is kept), or NULL for a new file. 0 or −1 (errno). */
+static int temp_begin(struct temp_write *w, const struct write_target *t, const struct stat *old,
+                      mode_t mode)
 {
-    char tmp[WRITE_TARGET_NAME_MAX + 1];
+    w->t = t, w->slot = -1, w->err = 0;
+    w->fd = create_temp(t->dir, t->name, w->name, &w->slot);
+    if (w->fd < 0)
+        return -1;
+    if (old)
+        mode = keep_owner(w->fd, old, mode);
+    if (fchmod(w->fd, mode) != 0)
+        w->err = errno;
+    return 0;
+}
+
+static void temp_append(struct temp_write *w, const void *data, size_t len)
+{
+    if (!w->err && write_all(w->fd, data, len) != 0)
+        w->err = errno;
+}
+
+/*
+ * fsync, close, then rename over the destination when everything before went
+ * well and `keep`; otherwise the temp is removed. CONVTOOL_OK or EIO (errno).
+ */
+static convtool_status temp_end(struct temp_write *w, int keep, convtool_write_detail *detail)
+{
     sigset_t old_mask;
-    int slot = -1, err;
-
-    int fd = create_temp(t->dir, t->name, tmp, &slot);
-    if (fd < 0)
-        return CONVTOOL_EIO;
-
-    err = fill_temp(fd, data, len, old, mode);
-
+    int err = w->err;
+    if (!err && keep && fsync(w->fd) != 0)
+        err = errno;
+    /* After a successful fsync an interrupted close has lost nothing. */
+    if (close(w->fd) != 0 && !err && errno != EINTR)
+        err = errno;
+    if (!keep && !err)
+        err = ECANCELED;
     /* Rename and unregister as one step, so a signal never unlinks a renamed file. */
     block_signals(&old_mask);
-    if (!err && renameat(t->dir, tmp, t->dir, t->name) != 0)
+    if (!err && renameat(w->t->dir, w->name, w->t->dir, w->t->name) != 0)
         err = errno;
-    if (err && unlinkat(t->dir, tmp, 0) != 0)
-        note_leftover(detail, t, tmp, errno);
-    unregister_temp(slot);
+    if (err && unlinkat(w->t->dir, w->name, 0) != 0 && detail)
+        note_leftover(detail, w->t, w->name, errno);
+    unregister_temp(w->slot);
     restore_signals(&old_mask);
-
     if (err) {
         errno = err;
         return CONVTOOL_EIO;
     }
-    sync_dir(t->dir);
+    sync_dir(w->t->dir);
     return CONVTOOL_OK;
+}
+
+static convtool_status replace_via_temp(const struct write_target *t, const void *data, size_t len,
+                                        const struct stat *old, mode_t mode,
+                                        convtool_write_detail *detail)
+{
+    struct temp_write w;
+    if (temp_begin(&w, t, old, mode) != 0)
+        return CONVTOOL_EIO;
+    temp_append(&w, data, len);
+    return temp_end(&w, 1, detail);
 }
 
 static void clear_detail(convtool_write_detail *detail)
@@ -491,4 +511,101 @@ convtool_status convtool_write_file_atomic_ex(const char *path, const void *data
 convtool_status convtool_write_file_atomic(const char *path, const void *data, size_t len)
 {
     return convtool_write_file_atomic_ex(path, data, len, NULL);
+}
+
+/* ---------------------------------------------------------- streaming */
+
+struct convtool_write_stream {
+    struct write_target t;
+    struct temp_write w;
+};
+
+/* The destination as write_found sees it, for a temp: its old stat and mode, or a refusal. */
+static int stream_mode(const struct write_target *t, const struct stat **old, mode_t *mode)
+{
+    *old = NULL;
+    *mode = new_file_mode();
+    if (t->kind == TARGET_NEW)
+        return 0;
+    if (S_ISDIR(t->st.st_mode)) {
+        errno = EISDIR;
+        return -1;
+    }
+    if (faccessat(t->dir, t->name, W_OK, 0) != 0)
+        return -1;
+    *old = &t->st;
+    *mode = t->st.st_mode & 0777;
+    return 0;
+}
+
+convtool_status convtool_write_stream_open(const char *path, convtool_write_stream **out,
+                                           convtool_write_detail *detail)
+{
+    convtool_write_detail scratch;
+    *out = NULL;
+    if (!detail)
+        detail = &scratch;
+    clear_detail(detail);
+    if (!path || write_target_fd(path) >= 0)
+        return CONVTOOL_EUNSUPPORTED; /* a descriptor: the whole-buffer writer's case */
+    convtool_write_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return CONVTOOL_ENOMEM;
+    if (write_target_resolve(path, &s->t, detail) != 0) {
+        free(s);
+        return CONVTOOL_EIO;
+    }
+    const struct stat *old;
+    mode_t mode;
+    convtool_status st = CONVTOOL_OK;
+    if (s->t.kind == TARGET_FD || (s->t.kind == TARGET_EXISTS && !S_ISREG(s->t.st.st_mode) &&
+                                   !S_ISDIR(s->t.st.st_mode)))
+        st = CONVTOOL_EUNSUPPORTED; /* FIFOs, devices: written whole, in place */
+    else if (stream_mode(&s->t, &old, &mode) != 0 || temp_begin(&s->w, &s->t, old, mode) != 0)
+        st = CONVTOOL_EIO;
+    if (st != CONVTOOL_OK) {
+        int err = errno;
+        write_target_close(&s->t);
+        free(s);
+        errno = err;
+        return st;
+    }
+    *out = s;
+    return CONVTOOL_OK;
+}
+
+convtool_status convtool_write_stream_write(convtool_write_stream *s, const void *data, size_t len)
+{
+    temp_append(&s->w, data, len);
+    if (s->w.err) {
+        errno = s->w.err;
+        return CONVTOOL_EIO;
+    }
+    return CONVTOOL_OK;
+}
+
+static convtool_status stream_end(convtool_write_stream *s, int keep, convtool_write_detail *detail)
+{
+    convtool_status st = temp_end(&s->w, keep, detail);
+    int err = errno;
+    write_target_close(&s->t);
+    free(s);
+    errno = err;
+    return st;
+}
+
+convtool_status convtool_write_stream_commit(convtool_write_stream *s,
+                                             convtool_write_detail *detail)
+{
+    convtool_write_detail scratch;
+    if (!detail)
+        detail = &scratch;
+    clear_detail(detail);
+    return stream_end(s, 1, detail);
+}
+
+void convtool_write_stream_abort(convtool_write_stream *s)
+{
+    if (s)
+        (void)stream_end(s, 0, NULL);
 }
