@@ -35,20 +35,28 @@ long long sandbox_cpu_ms(clockid_t clock)
  * child that waits on nothing, out of CPU's sight. Returns whether fd is
  * readable (or closed).
  */
-static int wait_readable(int fd, struct time_left *left)
+int sandbox_wait_io(int fd, int out_fd, struct time_left *left)
 {
     int limited = left->limited || left->cpu_limited;
     int wait = !limited ? -1 : left->limited && left->ms < SLICE_MS ? (int)left->ms : SLICE_MS;
-    struct pollfd p = {fd, POLLIN, 0};
+    struct pollfd p[2] = {{fd, POLLIN, 0}, {out_fd, POLLOUT, 0}};
     long long start = now_ms();
-    int r = poll(&p, 1, wait);
+    int r = poll(p, out_fd >= 0 ? 2 : 1, wait);
     if (left->limited) {
         long long spent = now_ms() - start;
         left->ms -= spent > (long long)wait + SLICE_MS ? wait : spent;
     }
     if (r <= 0 && left->cpu_limited && sandbox_cpu_ms(left->cpu_clock) >= left->cpu_end_ms)
         left->limited = 1, left->ms = 0; /* its CPU time is spent: as good as timed out */
-    return r > 0;
+    if (r <= 0)
+        return 0;
+    return (p[0].revents ? SANDBOX_READABLE : 0) |
+           (out_fd >= 0 && p[1].revents ? SANDBOX_WRITABLE : 0);
+}
+
+static int wait_readable(int fd, struct time_left *left)
+{
+    return sandbox_wait_io(fd, -1, left) & SANDBOX_READABLE;
 }
 
 size_t sandbox_read_full(int fd, unsigned char *buf, size_t size, struct time_left *left)

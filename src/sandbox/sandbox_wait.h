@@ -32,4 +32,13 @@ long long sandbox_cpu_ms(clockid_t clock);
  */
 size_t sandbox_read_full(int fd, unsigned char *buf, size_t size, struct time_left *left);
 
+/*
+ * Waits up to one slice of the time left (charged as sandbox_read_full
+ * charges it) for fd to be readable or, when out_fd ≥ 0, out_fd writable.
+ * Returns SANDBOX_READABLE | SANDBOX_WRITABLE bits (closed or failed
+ * descriptors count as ready), 0 when the slice passed with neither.
+ */
+enum { SANDBOX_READABLE = 1, SANDBOX_WRITABLE = 2 };
+int sandbox_wait_io(int fd, int out_fd, struct time_left *left);
+
 #endif

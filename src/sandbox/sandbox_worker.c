@@ -20,6 +20,8 @@
 #include "sandbox/sanitized.h"
 #include "sandbox/sandbox_worker.h"
 
+#define FEED_PIECE ((size_t)256 << 10) /* a streamed job's input goes in pieces of this */
+
 #define PIPE_BIG (1 << 20) /* the default /proc/sys/fs/pipe-max-size */
 /* A worker's address space is sized in powers of two: few restarts as jobs grow. */
 #define MEMORY_FLOOR ((uint64_t)256 << 20)
@@ -256,10 +258,11 @@ static int send_quietly(int fd, const void *data, size_t size, int splice)
 static int send_request(struct worker *w, const struct sandbox_job *job)
 {
     struct worker_request rq = {(uintptr_t)job->fn, (uint32_t)job->params_size,
-                                (uint32_t)job->reply_size, (uint64_t)job->input_len};
+                                (uint32_t)job->reply_size, (uint64_t)job->input_len,
+                                job->input == NULL, 0};
     return send_quietly(w->request, &rq, sizeof rq, 0) ||
            send_quietly(w->request, job->params, job->params_size, 0) ||
-           send_quietly(w->request, job->input, job->input_len, 1);
+           (job->input && send_quietly(w->request, job->input, job->input_len, 1));
 }
 
 /* The job's time: its deadline in ms of our running, its CPU time on the worker's clock. */
@@ -370,4 +373,187 @@ convtool_status sandbox_worker_run(struct sandbox_job *job, const struct sandbox
         return CONVTOOL_EHOSTILE;
     memcpy(job->reply, reply, job->reply_size);
     return CONVTOOL_OK;
+}
+
+/* ------------------------------------------------------ streamed jobs */
+
+struct sandbox_stream {
+    struct worker *w;
+    struct time_left left;
+    sandbox_feed_fn feed;
+    void *feed_ctx;
+    uint64_t input_left;       /* not yet taken from feed */
+    unsigned char *piece;      /* taken, partly written */
+    size_t piece_len, piece_off;
+    uint64_t data_left;        /* of the DATA frame being read */
+    int failed;                /* the worker broke down: EHOSTILE */
+    int feed_failed;           /* our input could not be read: EIO */
+    int feed_closed;           /* the worker stopped reading (it ended, or died: the answer says) */
+};
+
+/* One write of the pending input without blocking (the pipe is O_NONBLOCK meanwhile). */
+static void feed_some(struct sandbox_stream *s)
+{
+    if (s->piece_off == s->piece_len) {
+        size_t want = s->input_left < FEED_PIECE ? (size_t)s->input_left : FEED_PIECE;
+        ssize_t got = s->feed(s->feed_ctx, s->piece, want);
+        if (got <= 0) {
+            s->feed_failed = 1; /* a read error, or the file got shorter */
+            return;
+        }
+        s->piece_len = (size_t)got, s->piece_off = 0;
+        s->input_left -= (uint64_t)got;
+    }
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    sigpending(&pending);
+    int was_pending = sigismember(&pending, SIGPIPE);
+    ssize_t n = write(s->w->request, s->piece + s->piece_off, s->piece_len - s->piece_off);
+    if (n > 0)
+        s->piece_off += (size_t)n;
+    else if (n < 0 && errno != EINTR && errno != EAGAIN)
+        s->feed_closed = 1;
+    if (n < 0 && errno == EPIPE && !was_pending) {
+        struct timespec zero = {0, 0};
+        (void)sigtimedwait(&pipe_only, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static int feeding(const struct sandbox_stream *s)
+{
+    return !s->failed && !s->feed_failed && !s->feed_closed &&
+           (s->input_left > 0 || s->piece_off < s->piece_len);
+}
+
+/* Reads size bytes of the answer, sending input whenever the worker takes it. 0 or −1. */
+static int pump(struct sandbox_stream *s, unsigned char *buf, size_t size)
+{
+    size_t got = 0;
+    while (got < size && !s->failed && !s->feed_failed) {
+        if (s->left.limited && s->left.ms <= 0) {
+            s->failed = 1;
+            break;
+        }
+        int ready = sandbox_wait_io(s->w->reply, feeding(s) ? s->w->request : -1, &s->left);
+        if (ready & SANDBOX_WRITABLE)
+            feed_some(s);
+        if (!(ready & SANDBOX_READABLE))
+            continue;
+        ssize_t n = read(s->w->reply, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            s->failed = 1;
+        else
+            got += (size_t)n;
+    }
+    return got == size ? 0 : -1;
+}
+
+static int read_frame(struct sandbox_stream *s, struct worker_frame *f)
+{
+    return pump(s, (unsigned char *)f, sizeof *f);
+}
+
+static convtool_status stream_status(const struct sandbox_stream *s)
+{
+    return s->feed_failed ? CONVTOOL_EIO : CONVTOOL_EHOSTILE;
+}
+
+static void stream_free(struct sandbox_stream *s, int keep_worker)
+{
+    if (s->w) {
+        int flags = fcntl(s->w->request, F_GETFL);
+        if (flags >= 0)
+            (void)fcntl(s->w->request, F_SETFL, flags & ~O_NONBLOCK);
+        if (!keep_worker)
+            forget(s->w);
+    }
+    free(s->piece);
+    free(s);
+}
+
+convtool_status sandbox_stream_open(struct sandbox_job *job, sandbox_feed_fn feed, void *feed_ctx,
+                                    const struct sandbox_limits *limits,
+                                    struct sandbox_stream **out)
+{
+    *out = NULL;
+    if (job->input || job->params_size > SANDBOX_PARAMS_MAX ||
+        job->reply_size > SANDBOX_REPLY_MAX)
+        return CONVTOOL_EINVAL;
+    struct sandbox_stream *s = calloc(1, sizeof *s);
+    unsigned char *piece = malloc(FEED_PIECE);
+    if (!s || !piece) {
+        free(s), free(piece);
+        return CONVTOOL_ENOMEM;
+    }
+    *s = (struct sandbox_stream){.feed = feed, .feed_ctx = feed_ctx,
+                                 .input_left = job->input_len, .piece = piece};
+    convtool_status st = deliver(job, limits, &s->w);
+    if (st != CONVTOOL_OK) {
+        s->w = NULL;
+        stream_free(s, 0);
+        return st;
+    }
+    int flags = fcntl(s->w->request, F_GETFL);
+    if (flags < 0 || fcntl(s->w->request, F_SETFL, flags | O_NONBLOCK) != 0) {
+        stream_free(s, 0);
+        return CONVTOOL_EIO;
+    }
+    s->left = job_time(s->w, limits);
+    struct worker_frame f;
+    unsigned char reply[SANDBOX_REPLY_MAX];
+    if (read_frame(s, &f) != 0 || f.kind != FRAME_REPLY || f.size != job->reply_size ||
+        pump(s, reply, job->reply_size) != 0) {
+        st = s->failed || s->feed_failed ? stream_status(s) : CONVTOOL_EHOSTILE;
+        stream_free(s, 0);
+        return st;
+    }
+    memcpy(job->reply, reply, job->reply_size);
+    *out = s;
+    return CONVTOOL_OK;
+}
+
+convtool_status sandbox_stream_read(struct sandbox_stream *s, void *dst, size_t n)
+{
+    unsigned char *to = dst;
+    while (n > 0) {
+        if (s->data_left == 0) {
+            struct worker_frame f;
+            if (read_frame(s, &f) != 0)
+                return stream_status(s);
+            if (f.kind != FRAME_DATA || f.size == 0) {
+                s->failed = 1; /* END before the rows, or nonsense */
+                return CONVTOOL_EHOSTILE;
+            }
+            s->data_left = f.size;
+        }
+        size_t take = n < s->data_left ? n : (size_t)s->data_left;
+        if (pump(s, to, take) != 0)
+            return stream_status(s);
+        to += take, n -= take, s->data_left -= take;
+    }
+    return CONVTOOL_OK;
+}
+
+convtool_status sandbox_stream_close(struct sandbox_stream *s, int complete)
+{
+    if (!s)
+        return CONVTOOL_OK;
+    struct worker_frame f;
+    convtool_status st = CONVTOOL_OK;
+    int keep = 0;
+    if (!complete || s->failed || s->feed_failed || s->data_left) {
+        st = complete ? stream_status(s) : CONVTOOL_OK;
+    } else if (read_frame(s, &f) != 0 || f.kind != FRAME_END) {
+        st = stream_status(s);
+    } else {
+        /* The worker keeps going only if it took every byte and did not retire. */
+        keep = !f.retire && !s->feed_closed && s->input_left == 0 && s->piece_off == s->piece_len;
+    }
+    stream_free(s, keep);
+    return st;
 }

@@ -40,6 +40,7 @@
 #define CONVTOOL_SANDBOX_WORKER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "convtool/convtool.h"
 #include "sandbox/sandbox_child.h"
@@ -67,6 +68,29 @@ struct sandbox_job {
  * no descriptor was left for the pipes; ENOMEM/EIO when it could not start.
  */
 convtool_status sandbox_worker_run(struct sandbox_job *job, const struct sandbox_limits *limits);
+
+/*
+ * A streamed job: its input is pulled from the parent's feed (up to n bytes
+ * into dst; returns how many, ≤ 0 when it cannot read any) while the worker
+ * reads it (sandbox_in_read), and the answer's data is read as the caller
+ * wants it, so neither side holds the whole input or the whole answer.
+ *
+ * sandbox_stream_open: job->input must be NULL and job->input_len the
+ * input's total; sends the request and returns once the job's REPLY came
+ * (copied into job->reply; bulk is not used). sandbox_stream_read: exactly n
+ * more bytes of DATA. sandbox_stream_close(complete = 1) after the last byte
+ * the job sends: expects END; complete = 0 abandons the job (the worker is
+ * killed). Failures: EHOSTILE (crash, timeout, nonsense: the worker is
+ * killed), EIO (feed failed), as sandbox_worker_run otherwise. The deadline
+ * and CPU time of `limits` run from open to close.
+ */
+typedef ssize_t (*sandbox_feed_fn)(void *ctx, unsigned char *dst, size_t n);
+struct sandbox_stream;
+convtool_status sandbox_stream_open(struct sandbox_job *job, sandbox_feed_fn feed, void *feed_ctx,
+                                    const struct sandbox_limits *limits,
+                                    struct sandbox_stream **out);
+convtool_status sandbox_stream_read(struct sandbox_stream *s, void *dst, size_t n);
+convtool_status sandbox_stream_close(struct sandbox_stream *s, int complete);
 
 /* Ends this thread's worker, if any (kills and reaps it). Thread exit does this too. */
 void sandbox_worker_end(void);

@@ -19,6 +19,8 @@ struct sandbox_out {
     size_t reply_size;
     int replied;
     int retire;
+    int in_fd;        /* a streamed job's request pipe */
+    uint64_t in_left; /* its input bytes not read yet */
 };
 
 static void write_all(int fd, const void *data, size_t size)
@@ -91,6 +93,34 @@ void sandbox_out_data(struct sandbox_out *out, const void *data, size_t size)
     write_all(out->fd, p, size);
 }
 
+void sandbox_out_data_copy(struct sandbox_out *out, const void *data, size_t size)
+{
+    static const unsigned char none[SANDBOX_REPLY_MAX];
+    if (!out->replied)
+        sandbox_out_reply(out, none, out->reply_size);
+    if (size == 0)
+        return;
+    send_frame(out->fd, FRAME_DATA, 0, size);
+    write_all(out->fd, data, size);
+}
+
+size_t sandbox_in_read(struct sandbox_out *out, void *dst, size_t n)
+{
+    if (n > out->in_left)
+        n = (size_t)out->in_left;
+    for (;;) {
+        if (n == 0)
+            return 0;
+        ssize_t got = read(out->in_fd, dst, n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            _exit(0); /* the parent is gone or gave up on the job */
+        out->in_left -= (uint64_t)got;
+        return (size_t)got;
+    }
+}
+
 void sandbox_out_retire(struct sandbox_out *out)
 {
     out->retire = 1;
@@ -107,13 +137,20 @@ static void run_job(int request_fd, int reply_fd)
         rq.input_len > SIZE_MAX)
         _exit(123);
     read_all(request_fd, params, rq.params_size);
-    unsigned char *input = malloc(rq.input_len ? (size_t)rq.input_len : 1);
-    if (!input)
-        _exit(122); /* out of memory before the job: the parent sees a worker that died */
-    read_all(request_fd, input, (size_t)rq.input_len);
-    struct sandbox_out out = {reply_fd, rq.reply_size, 0, 0};
-    ((sandbox_job_fn)rq.fn)(params, input, (size_t)rq.input_len, &out);
-    free(input);
+    struct sandbox_out out = {reply_fd, rq.reply_size, 0, 0, request_fd, 0};
+    if (rq.streamed) {
+        out.in_left = rq.input_len;
+        ((sandbox_job_fn)rq.fn)(params, NULL, (size_t)rq.input_len, &out);
+        if (out.in_left)
+            out.retire = 1;
+    } else {
+        unsigned char *input = malloc(rq.input_len ? (size_t)rq.input_len : 1);
+        if (!input)
+            _exit(122); /* out of memory before the job: the parent sees a worker that died */
+        read_all(request_fd, input, (size_t)rq.input_len);
+        ((sandbox_job_fn)rq.fn)(params, input, (size_t)rq.input_len, &out);
+        free(input);
+    }
     if (!out.replied)
         sandbox_out_reply(&out, none, rq.reply_size);
     send_frame(reply_fd, FRAME_END, (uint32_t)out.retire, 0);

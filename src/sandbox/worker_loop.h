@@ -27,6 +27,15 @@ typedef void (*sandbox_job_fn)(const void *params, const unsigned char *input, s
 
 void sandbox_out_reply(struct sandbox_out *out, const void *reply, size_t size);
 void sandbox_out_data(struct sandbox_out *out, const void *data, size_t size);
+/* sandbox_out_data by copy (write), for a buffer the job reuses at once (rows of a strip). */
+void sandbox_out_data_copy(struct sandbox_out *out, const void *data, size_t size);
+/*
+ * A streamed job's input (input is NULL, input_len its total): the next bytes,
+ * up to n, as the parent sends them; 0 once all input_len bytes were read. A
+ * job that returns before reading them all retires its worker (the parent
+ * stops sending at END; what is left in the pipe would be the next request).
+ */
+size_t sandbox_in_read(struct sandbox_out *out, void *dst, size_t n);
 /* The job failed: the worker exits after answering, and the next job gets a fresh one. */
 void sandbox_out_retire(struct sandbox_out *out);
 
@@ -36,6 +45,8 @@ struct worker_request {
     uint32_t params_size;
     uint32_t reply_size;
     uint64_t input_len;
+    uint32_t streamed; /* input read by the job as it goes (sandbox_in_read) */
+    uint32_t unused;
 };
 
 /* READY: sent once, before the first job, in sanitizer builds only (see worker_loop.c). */

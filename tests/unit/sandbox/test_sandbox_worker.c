@@ -343,6 +343,116 @@ static void test_four_threads(void **state)
     }
 }
 
+/* ------------------------------------------------------ streamed jobs */
+
+/* The byte at offset i of a streamed input. */
+static unsigned char input_byte(uint64_t i)
+{
+    return (unsigned char)(i * 2654435761u >> 13);
+}
+
+struct feed {
+    uint64_t at, len;
+    uint64_t fail_at; /* the feed fails here (0: never) */
+};
+
+static ssize_t feed_bytes(void *ctx, unsigned char *dst, size_t n)
+{
+    struct feed *f = ctx;
+    if (f->fail_at && f->at >= f->fail_at)
+        return -1;
+    if (n > f->len - f->at)
+        n = (size_t)(f->len - f->at);
+    for (size_t i = 0; i < n; i++)
+        dst[i] = input_byte(f->at + i);
+    f->at += n;
+    return (ssize_t)n;
+}
+
+/*
+ * Reads its input in small pieces as it comes and sends each byte + 1 back at
+ * once by copy, reusing one buffer; params->value > 0 stops after that many bytes.
+ */
+static void stream_echo(const void *params, const unsigned char *input, size_t len,
+                        struct sandbox_out *out)
+{
+    const struct params *p = params;
+    unsigned char buf[3001];
+    size_t done = 0, n;
+    struct reply r = {input == NULL, (int)(len & 0x7fffffff)};
+    sandbox_out_reply(out, &r, sizeof r);
+    size_t want = sizeof buf;
+    while ((n = sandbox_in_read(out, buf, want)) > 0) {
+        for (size_t i = 0; i < n; i++)
+            buf[i]++;
+        sandbox_out_data_copy(out, buf, n);
+        done += n;
+        if (p->value > 0 && done >= (size_t)p->value)
+            return;
+        if (p->value > 0 && (size_t)p->value - done < want)
+            want = (size_t)p->value - done;
+    }
+}
+
+/* Streams len bytes through stream_echo, reading the answer in pieces of `piece`. */
+static convtool_status stream_once(uint64_t len, size_t piece, int stop, uint64_t fail_at)
+{
+    struct params p = {stop, 0, 0};
+    struct reply r = {0, 0};
+    struct sandbox_job job = {stream_echo, &p, sizeof p, NULL, len, &r, sizeof r, NULL, 0, 0};
+    struct feed f = {0, len, fail_at};
+    struct sandbox_stream *s;
+    convtool_status st = sandbox_stream_open(&job, feed_bytes, &f, &quick, &s);
+    if (st != CONVTOOL_OK)
+        return st;
+    assert_int_equal(r.value, 1); /* the job saw no input buffer: it streams */
+    assert_int_equal(r.err, (int)len);
+    uint64_t expect = stop > 0 && (uint64_t)stop < len ? (uint64_t)stop : len;
+    unsigned char *buf = malloc(piece);
+    for (uint64_t at = 0; at < expect && st == CONVTOOL_OK; at += piece) {
+        size_t n = expect - at < piece ? (size_t)(expect - at) : piece;
+        st = sandbox_stream_read(s, buf, n);
+        for (size_t i = 0; st == CONVTOOL_OK && i < n; i++)
+            assert_int_equal(buf[i], (unsigned char)(input_byte(at + i) + 1));
+    }
+    free(buf);
+    convtool_status closed = sandbox_stream_close(s, st == CONVTOOL_OK);
+    return st != CONVTOOL_OK ? st : closed;
+}
+
+static void test_stream_input_and_rows(void **state)
+{
+    (void)state;
+    sandbox_worker_end();
+    assert_int_equal(stream_once(10, 3, 0, 0), CONVTOOL_OK);
+    int pid = sandbox_worker_pid();
+    assert_true(pid > 0);
+    /* Far more than both pipes hold, read in odd pieces: input and answer interleave. */
+    assert_int_equal(stream_once((uint64_t)5 << 20, 4093, 0, 0), CONVTOOL_OK);
+    assert_int_equal(stream_once(0, 1, 0, 0), CONVTOOL_OK);
+    assert_int_equal(sandbox_worker_pid(), pid); /* every byte taken: the worker stays */
+    assert_true(echo_ok(3, 1000)); /* and a whole-input job after streamed ones */
+    assert_int_equal(sandbox_worker_pid(), pid);
+}
+
+static void test_stream_stopping_early_retires(void **state)
+{
+    (void)state;
+    assert_int_equal(stream_once(10, 1, 0, 0), CONVTOOL_OK);
+    int pid = sandbox_worker_pid();
+    /* The job ends with input unread: its worker is not reused, the next job still works. */
+    assert_int_equal(stream_once((uint64_t)3 << 20, 65536, 100000, 0), CONVTOOL_OK);
+    assert_true(echo_ok(4, 5000));
+    assert_true(sandbox_worker_pid() != pid);
+}
+
+static void test_stream_feed_failure(void **state)
+{
+    (void)state;
+    assert_int_equal(stream_once((uint64_t)4 << 20, 65536, 0, (uint64_t)1 << 20), CONVTOOL_EIO);
+    assert_true(echo_ok(5, 5000)); /* a fresh worker for the next job */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +467,9 @@ int main(void)
         cmocka_unit_test(test_worker_fits_its_job),
         cmocka_unit_test(test_fork_gets_its_own_worker),
         cmocka_unit_test(test_four_threads),
+        cmocka_unit_test(test_stream_input_and_rows),
+        cmocka_unit_test(test_stream_stopping_early_retires),
+        cmocka_unit_test(test_stream_feed_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
