@@ -394,8 +394,7 @@ static void unfilter_pair(int f0, int f1, const struct row_pair *p, int bpp)
 
 #endif
 
-/* PNG's big-endian 16-bit samples to native uint16_t, in place, as stb returns them. */
-static void samples16_native(unsigned char *row, size_t n)
+void png_unfilter_native16(unsigned char *row, size_t n)
 {
     for (size_t i = 0; i + 1 < n; i += 2) {
         uint16_t v = (uint16_t)(row[i] << 8 | row[i + 1]);
@@ -408,7 +407,7 @@ static void rows_native(const struct png_header *h, unsigned char *pixels, uint3
                         uint32_t to)
 {
     for (uint32_t y = from; h->depth == 16 && y < to; y++)
-        samples16_native(pixels + (size_t)y * h->row_bytes, h->row_bytes);
+        png_unfilter_native16(pixels + (size_t)y * h->row_bytes, h->row_bytes);
 }
 
 /*
@@ -444,5 +443,40 @@ convtool_status png_unfilter_image(const struct png_header *h, unsigned char *ra
         unfilter_row(src[0], src + 1, raw + (size_t)(y - 1) * n, raw + (size_t)y * n, n, h->bpp);
     }
     rows_native(h, raw, y - 1, h->height);
+    return CONVTOOL_OK;
+}
+
+/*
+ * Rows for a decoder that streams them: the same filters, two rows at a
+ * time where it can, from src into a separate dst; the row above the first
+ * is prev (another buffer), or zeros for the image's first row.
+ */
+convtool_status png_unfilter_rows(const struct png_header *h, const unsigned char *prev,
+                                  const unsigned char *src, unsigned char *dst, uint32_t rows)
+{
+    const size_t n = h->row_bytes;
+    uint32_t y = 0;
+    if (rows > 0 && !prev) { /* the image's first row: no row above, alone */
+        if (src[0] > F_PAETH)
+            return CONVTOOL_ECORRUPT;
+        unfilter_row(src[0], src + 1, NULL, dst, n, h->bpp);
+        prev = dst;
+        y = 1;
+    }
+    for (; y + 1 < rows; y += 2) {
+        const unsigned char *s = src + (size_t)y * (n + 1);
+        unsigned char *d = dst + (size_t)y * n;
+        struct row_pair p = {s + 1, s + n + 2, prev, d, d + n, n};
+        if (s[0] > F_PAETH || s[n + 1] > F_PAETH)
+            return CONVTOOL_ECORRUPT;
+        unfilter_pair(s[0], s[n + 1], &p, h->bpp);
+        prev = d + n;
+    }
+    if (y < rows) {
+        const unsigned char *s = src + (size_t)y * (n + 1);
+        if (s[0] > F_PAETH)
+            return CONVTOOL_ECORRUPT;
+        unfilter_row(s[0], s + 1, prev, dst + (size_t)y * n, n, h->bpp);
+    }
     return CONVTOOL_OK;
 }

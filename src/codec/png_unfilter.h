@@ -1,4 +1,7 @@
-/* Undoing PNG's row filters, in place (png_unfilter.c), for png_read.c. */
+/*
+ * Undoing PNG's row filters (png_unfilter.c): in place for png_read.c, a few
+ * rows at a time for png_stream_read.c.
+ */
 #ifndef CONVTOOL_PNG_UNFILTER_H
 #define CONVTOOL_PNG_UNFILTER_H
 
@@ -22,5 +25,20 @@ struct png_header {
  * filter type above 4.
  */
 convtool_status png_unfilter_image(const struct png_header *h, unsigned char *raw);
+
+/*
+ * For a decoder that hands on rows (png_stream_read.c): unfilters `rows`
+ * consecutive rows, src holding each as its filter type byte and row_bytes
+ * bytes, into dst, rows row_bytes apart, in PNG's byte order (16-bit samples
+ * stay big-endian: the next row's filters need them so). prev is the
+ * unfiltered row above the first (PNG's order), NULL for the image's first
+ * row. Neither prev nor dst may overlap src; prev may lie just before dst.
+ * CONVTOOL_ECORRUPT for a filter type above 4.
+ */
+convtool_status png_unfilter_rows(const struct png_header *h, const unsigned char *prev,
+                                  const unsigned char *src, unsigned char *dst, uint32_t rows);
+
+/* A row's n bytes of big-endian 16-bit samples to native uint16_t, in place, as stb returns them. */
+void png_unfilter_native16(unsigned char *row, size_t n);
 
 #endif
