@@ -666,6 +666,38 @@ typedef struct convtool_load_options {
     int no_autorotate;
 } convtool_load_options;
 
+/*
+ * A PNG or JPEG decoded strip by strip, for the strip engine: the file behind
+ * fd (len bytes from offset 0, read with pread, never held whole) is decoded
+ * as rows are asked for — in this thread's contained worker unless
+ * opts->no_sandbox, as convtool_image_decode_pixels would be — so memory is a
+ * few rows, not the image. info is the probe's (e.g. of the file's skeleton,
+ * convtool_image_skeleton). Rows are interleaved samples as
+ * convtool_image_decode_pixels gives them (8-bit bytes, 16-bit native
+ * uint16_t), w·channels·depth/8 bytes apart.
+ *
+ * open: CONVTOOL_EUNSUPPORTED for a file the streaming decoders leave to the
+ * whole-image path (a palette, tRNS, interlacing, bit depths below 8, CMYK,
+ * a build without them, an orientation to apply): decode it whole instead.
+ * rows: the next `rows` rows; ECORRUPT for damaged data where it is met;
+ * EUNSUPPORTED when a chunk the whole-image path must judge appears between
+ * the image data (throw the rows away and decode whole). finish: after the
+ * last row, the verdict on the rest of the file (a bad CRC further on is
+ * ECORRUPT: the rows must not be kept). close releases the reader at any
+ * point (after finish too).
+ */
+typedef struct convtool_image_reader convtool_image_reader;
+CONVTOOL_API convtool_status convtool_image_reader_open(int fd, uint64_t len,
+                                                        const convtool_image_info *info,
+                                                        const convtool_load_options *opts,
+                                                        convtool_image_reader **out);
+CONVTOOL_API void convtool_image_reader_shape(const convtool_image_reader *r, int *w, int *h,
+                                              int *channels, int *depth);
+CONVTOOL_API convtool_status convtool_image_reader_rows(convtool_image_reader *r, void *dst,
+                                                        int rows);
+CONVTOOL_API convtool_status convtool_image_reader_finish(convtool_image_reader *r);
+CONVTOOL_API void convtool_image_reader_close(convtool_image_reader *r);
+
 #define CONVTOOL_DEFAULT_MAX_PIXELS 100000000ull
 
 /*

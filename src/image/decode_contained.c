@@ -207,8 +207,8 @@ static unsigned wall_ms_for(unsigned wall_ms)
  * CPU seconds for a decode: generous (stb decodes some 50 megapixels a
  * second), so only a decoder caught in a loop meets them.
  */
-static void sandbox_limits_for(const convtool_image_info *info, uint64_t memory,
-                               struct sandbox_limits *lim)
+void decode_sandbox_limits(const convtool_image_info *info, uint64_t memory,
+                           struct sandbox_limits *lim)
 {
     uint64_t mpix = ((uint64_t)info->width * (uint64_t)info->height >> 20) + 1;
     uint64_t cpu = SANDBOX_CPU_BASE + SANDBOX_CPU_PER_MPIXEL * mpix;
@@ -247,7 +247,7 @@ static convtool_status decode_to_buffer(const unsigned char *bytes, size_t len,
         struct decode_reply reply = {CONVTOOL_OK};
         struct sandbox_limits lim;
         struct worker_params params = {*info, job.arena_cap, out_bytes};
-        sandbox_limits_for(info, (uint64_t)job.arena_cap + estimate + len + SANDBOX_SLACK, &lim);
+        decode_sandbox_limits(info, (uint64_t)job.arena_cap + estimate + len + SANDBOX_SLACK, &lim);
         struct sandbox_job call = {decode_in_worker, &params, sizeof params, bytes, len,
                                    &reply, sizeof reply, out, out_bytes, 0};
         st = sandbox_worker_run(&call, &lim);

@@ -24,4 +24,13 @@ convtool_status decode_contained(const unsigned char *bytes, size_t len,
                                  struct raw_image *raw);
 void raw_image_release(struct raw_image *raw);
 
+struct sandbox_limits;
+/*
+ * A decode's limits in the worker: memory its address-space need, CPU time
+ * generous for the image's size (a decoder caught in a loop meets it), the
+ * deadline twice that (CONVTOOL_DECODE_WALL_MS may lower it, for tests).
+ */
+void decode_sandbox_limits(const convtool_image_info *info, uint64_t memory,
+                           struct sandbox_limits *lim);
+
 #endif
