@@ -2,13 +2,14 @@
  * Internal: a fast 8- and 16-bit PNG writer (IHDR, IDAT, IEND): convtool's own
  * deflate encoder (deflate_fast.h) for the fast levels, zlib for the others.
  *
- * The image is cut into strips of a fixed number of rows. Each strip is
+ * The whole-image entry points here run the streaming writer (png_writer.h),
+ * which cuts the image into strips of a fixed number of rows. Each strip is
  * filtered and raw-deflated on its own, in parallel on the pool, primed with
  * the history its encoder can reach and ended with a sync flush, so the
  * strips join into one valid zlib stream (the pigz technique); their Adler-32
- * checksums are combined with adler32_combine. Each strip is one IDAT chunk.
- * Strip sizes depend only on the image, never on the number of threads, so
- * the file is the same bytes for any pool.
+ * checksums are combined with adler32_combine. Each strip is one IDAT chunk
+ * (png_strip.h). Strip sizes depend only on the image, never on the number
+ * of threads, so the file is the same bytes for any pool.
  */
 #ifndef CONVTOOL_PNG_WRITE_H
 #define CONVTOOL_PNG_WRITE_H

@@ -19,7 +19,9 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/png_read.c
   ${CMAKE_CURRENT_LIST_DIR}/png_rules.c
   ${CMAKE_CURRENT_LIST_DIR}/png_stream_read.c
+  ${CMAKE_CURRENT_LIST_DIR}/png_strip.c
   ${CMAKE_CURRENT_LIST_DIR}/png_unfilter.c
   ${CMAKE_CURRENT_LIST_DIR}/png_write.c
+  ${CMAKE_CURRENT_LIST_DIR}/png_writer.c
   ${CMAKE_CURRENT_LIST_DIR}/stb_codec.c
 )
