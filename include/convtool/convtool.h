@@ -945,6 +945,27 @@ CONVTOOL_API convtool_status convtool_pixels_encode(const convtool_pixels *px,
                                                     convtool_buffer *out);
 
 /*
+ * convtool_pixels_encode strip by strip: the same file, byte for byte (the
+ * metadata of o spliced in alike), pushed out through push(ctx, bytes, n) —
+ * 0 on success, −1 stops the writer with CONVTOOL_EIO — as it is made, so
+ * neither the image nor the file is ever whole in memory. rows: the next n
+ * rows of w·channels interleaved samples (8-bit bytes, 16-bit native
+ * uint16_t); finish: after the last row (EINVAL if rows are missing). open is
+ * CONVTOOL_EUNSUPPORTED for formats encoded whole (JPEG without libjpeg, BMP,
+ * TGA). o->pool compresses PNG strips in parallel.
+ */
+typedef int (*convtool_image_push_fn)(void *ctx, const unsigned char *bytes, size_t n);
+typedef struct convtool_image_writer convtool_image_writer;
+CONVTOOL_API convtool_status convtool_image_writer_open(int w, int h, int channels, int depth,
+                                                        const convtool_save_options *o,
+                                                        convtool_image_push_fn push, void *ctx,
+                                                        convtool_image_writer **out);
+CONVTOOL_API convtool_status convtool_image_writer_rows(convtool_image_writer *wr,
+                                                        const void *rows, int n);
+CONVTOOL_API convtool_status convtool_image_writer_finish(convtool_image_writer *wr);
+CONVTOOL_API void convtool_image_writer_close(convtool_image_writer *wr);
+
+/*
  * For messages: "shape (64, 1, 28, 28), float32" from a .npy's header, also
  * for an array convtool does not take (another rank or dtype); "" when the
  * header cannot be read.

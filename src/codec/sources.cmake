@@ -18,6 +18,7 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/png_precheck.c
   ${CMAKE_CURRENT_LIST_DIR}/png_read.c
   ${CMAKE_CURRENT_LIST_DIR}/png_rules.c
+  ${CMAKE_CURRENT_LIST_DIR}/png_skeleton.c
   ${CMAKE_CURRENT_LIST_DIR}/png_stream_read.c
   ${CMAKE_CURRENT_LIST_DIR}/png_strip.c
   ${CMAKE_CURRENT_LIST_DIR}/png_unfilter.c

@@ -14,6 +14,7 @@
 #include "codec/jpeg_turbo.h"
 #include "codec/npy.h"
 #include "codec/png_write.h"
+#include "codec/png_writer.h"
 #include "codec/stb_codec.h"
 #include "image/metadata_embed.h"
 
@@ -305,4 +306,86 @@ convtool_status convtool_pixels_encode(const convtool_pixels *px, const convtool
         st = metadata_embed(o->metadata, o->format, start, px->width, px->height, px->channels,
                             out);
     return st;
+}
+
+/* ------------------------------------------------- strip by strip */
+
+struct convtool_image_writer {
+    int w, h, channels, depth;
+    convtool_format format;
+    const convtool_metadata *metadata;
+    convtool_image_push_fn push;
+    void *ctx;
+    int head_done; /* the metadata went in after the first push (the file's head) */
+    struct png_writer *png;
+};
+
+/*
+ * The encoders push their head first (PNG: signature and IHDR in one push),
+ * so the metadata is spliced into that first piece as into a whole file.
+ */
+static int push_spliced(void *ctx, const unsigned char *bytes, size_t n)
+{
+    convtool_image_writer *wr = ctx;
+    if (wr->head_done)
+        return wr->push(wr->ctx, bytes, n);
+    wr->head_done = 1;
+    convtool_buffer head = {0};
+    int rc = -1;
+    if (convtool_buffer_append(&head, bytes, n) == CONVTOOL_OK &&
+        metadata_embed(wr->metadata, wr->format, 0, wr->w, wr->h, wr->channels, &head) ==
+            CONVTOOL_OK)
+        rc = wr->push(wr->ctx, head.data, head.len);
+    convtool_buffer_free(&head);
+    return rc;
+}
+
+convtool_status convtool_image_writer_open(int w, int h, int channels, int depth,
+                                           const convtool_save_options *o,
+                                           convtool_image_push_fn push, void *ctx,
+                                           convtool_image_writer **out)
+{
+    *out = NULL;
+    if (!o || !push || w < 1 || h < 1 || channels < 1 || channels > 4)
+        return CONVTOOL_EINVAL;
+    if ((depth != 8 && depth != 16) || o->format != CONVTOOL_FORMAT_PNG)
+        return CONVTOOL_EUNSUPPORTED; /* JPEG, BMP, TGA: encoded whole */
+    convtool_status st = check_writable(w, h, channels, o->format);
+    if (st == CONVTOOL_OK)
+        st = check_depth_sampling(o, depth);
+    if (st == CONVTOOL_OK && (o->png_level < 0 || o->png_level > CONVTOOL_PNG_LEVEL_MAX))
+        st = CONVTOOL_EINVAL;
+    if (st != CONVTOOL_OK)
+        return st;
+    convtool_image_writer *wr = calloc(1, sizeof *wr);
+    if (!wr)
+        return CONVTOOL_ENOMEM;
+    *wr = (convtool_image_writer){w, h, channels, depth, o->format, o->metadata, push, ctx, 0, NULL};
+    png_writer_params p = {w, h, channels, depth, o->png_level, o->pool, 1};
+    st = png_writer_open(&p, push_spliced, wr, &wr->png);
+    if (st != CONVTOOL_OK) {
+        free(wr);
+        return st;
+    }
+    *out = wr;
+    return CONVTOOL_OK;
+}
+
+convtool_status convtool_image_writer_rows(convtool_image_writer *wr, const void *rows, int n)
+{
+    size_t stride = (size_t)wr->w * (size_t)wr->channels * (size_t)(wr->depth / 8);
+    return png_writer_rows(wr->png, rows, stride, n);
+}
+
+convtool_status convtool_image_writer_finish(convtool_image_writer *wr)
+{
+    return png_writer_finish(wr->png);
+}
+
+void convtool_image_writer_close(convtool_image_writer *wr)
+{
+    if (!wr)
+        return;
+    png_writer_close(wr->png);
+    free(wr);
 }
