@@ -302,7 +302,7 @@ static int explain_missing_parent(const char *path, int err)
 }
 
 /* Why the writer refused path (d->problem), or what it failed with (err) and left behind. */
-static void explain_write_failure(const char *path, const convtool_write_detail *d, int err)
+void apply_explain_write_failure(const char *path, const convtool_write_detail *d, int err)
 {
     if (d->problem == CONVTOOL_WRITE_DANGLING_LINK)
         cli_error("%s: is a symbolic link to a missing file (%s); convtool does not create "
@@ -330,6 +330,6 @@ int apply_write(const char *path, const convtool_buffer *encoded)
     convtool_write_detail detail;
     if (convtool_write_file_atomic_ex(path, encoded->data, encoded->len, &detail) == CONVTOOL_OK)
         return EXIT_OK;
-    explain_write_failure(path, &detail, errno);
+    apply_explain_write_failure(path, &detail, errno);
     return EXIT_RUNTIME;
 }

@@ -53,5 +53,7 @@ convtool_status apply_delta_kernel(const convtool_geometry *g, convtool_kernel *
 
 /* Writes an encoded file atomically, printing any failure. */
 int apply_write(const char *path, const convtool_buffer *encoded);
+/* The message for a failed write to path (a refused link, a FIFO, errno's reason). */
+void apply_explain_write_failure(const char *path, const convtool_write_detail *d, int err);
 
 #endif

@@ -53,19 +53,11 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
     return 1;
 }
 
-/* Which input channels become which output channels (as split_planes does). */
-struct channel_plan {
-    convtool_pixel_pass color;
-    int keep_alpha; /* carried as a delta into the last output channel */
-    int out_channels;
-};
-
-static struct channel_plan plan_channels(const struct apply_options *o,
-                                         const convtool_pixels *px)
+struct channel_plan apply_plan_channels(const struct apply_options *o, int channels)
 {
-    int has_alpha = px->channels == 2 || px->channels == 4;
+    int has_alpha = channels == 2 || channels == 4;
     int carry = has_alpha && o->alpha != ALPHA_FILTER;
-    int colors = carry ? px->channels - 1 : px->channels;
+    int colors = carry ? channels - 1 : channels;
     int luma = o->gray && colors >= 3;
     struct channel_plan cp = {.color = {.in_channel = 0, .channels = luma ? 1 : colors,
                                         .luma = luma, .out_channel = 0, .map = o->map},
@@ -74,13 +66,18 @@ static struct channel_plan plan_channels(const struct apply_options *o,
     return cp;
 }
 
+convtool_pixel_pass apply_alpha_pass(const struct channel_plan *cp, int in_channels)
+{
+    return (convtool_pixel_pass){.in_channel = in_channels - 1, .channels = 1,
+                                 .out_channel = cp->color.channels, .map = CONVTOOL_MAP_CLAMP};
+}
+
 static convtool_status carry_alpha(const struct apply_job *job, const convtool_pixels *px,
                                    const struct channel_plan *cp, const convtool_geometry *g,
                                    convtool_pixels *out)
 {
     convtool_kernel delta;
-    convtool_pixel_pass pass = {.in_channel = px->channels - 1, .channels = 1,
-                                .out_channel = cp->color.channels, .map = CONVTOOL_MAP_CLAMP};
+    convtool_pixel_pass pass = apply_alpha_pass(cp, px->channels);
     convtool_geometry direct = *g; /* one tap: exact, whatever --method the colours use */
     direct.method = CONVTOOL_METHOD_DIRECT;
     convtool_status st = apply_delta_kernel(g, &delta);
@@ -94,7 +91,7 @@ static convtool_status carry_alpha(const struct apply_job *job, const convtool_p
 static int run_kernel(const struct apply_job *job, const struct prepared_kernel *pk,
                       const struct output_file *out, const convtool_pixels *px)
 {
-    const struct channel_plan cp = plan_channels(job->opts, px);
+    const struct channel_plan cp = apply_plan_channels(job->opts, px->channels);
     convtool_geometry g;
     int rc = apply_geometry(job, pk, px->height, px->width, &g);
     if (rc == EXIT_OK)

@@ -16,4 +16,14 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
 int apply_run_fused(const struct apply_job *job, convtool_buffer *file,
                     const convtool_image_info *info);
 
+/* Which input channels become which output channels (as split_planes does). */
+struct channel_plan {
+    convtool_pixel_pass color;
+    int keep_alpha; /* carried as a delta into the last output channel */
+    int out_channels;
+};
+struct channel_plan apply_plan_channels(const struct apply_options *o, int channels);
+/* The pass that carries alpha (the input's last channel) into the output's last. */
+convtool_pixel_pass apply_alpha_pass(const struct channel_plan *cp, int in_channels);
+
 #endif

@@ -222,9 +222,44 @@ static void add_chain(const struct apply_job *job, const convtool_image_info *in
     n->buffers = add(n, n->buffers, add(n, held, mul(n, last, 2, 1, 1)));
 }
 
-static void compute(const struct apply_job *job, const convtool_image_info *info, size_t file_len,
-                    int fused, struct need *n)
+/*
+ * The strip engine's footprint (apply_stream.c): the decoder's rows and input
+ * pieces, the window of input rows a strip reads, the strip, and the PNG
+ * writer's strips in flight (2 per thread, each up to ~3 times its 512 KiB
+ * of rows: rows, filtered rows, worst-case compressed) — all by the width.
+ */
+static void add_stream(const struct apply_job *job, const convtool_image_info *info,
+                       struct need *n)
 {
+    const convtool_kernel *kn = &job->kernels[0].k;
+    convtool_geometry g;
+    if (convtool_geometry_resolve(&job->opts->geometry, info->height, info->width, kn->h, kn->w,
+                                  &g) != CONVTOOL_OK) {
+        n->buffers = n->work = 0; /* the pipeline explains the geometry */
+        return;
+    }
+    uint64_t sample = info->bit_depth == 16 || job->opts->depth == 16 ? 2 : 1;
+    uint64_t in_row = mul(n, (uint64_t)info->width, (uint64_t)info->channels, sample, 1);
+    uint64_t out_row = mul(n, (uint64_t)g.out_w, (uint64_t)info->channels, sample, 1);
+    uint64_t strip = out_row ? ((uint64_t)1 << 20) / out_row : 1024;
+    strip = strip < 8 ? 8 : strip > 1024 ? 1024 : strip;
+    uint64_t window = strip * (uint64_t)g.stride_y + (uint64_t)(g.k_h - 1) * g.dilation_y + 1;
+    uint64_t piece = out_row > ((uint64_t)512 << 10) ? out_row : (uint64_t)512 << 10;
+    uint64_t threads = (uint64_t)convtool_pool_threads(job->pool);
+    n->decode = add(n, (uint64_t)1 << 20, mul(n, in_row, 4, 1, 1));
+    n->buffers = add(n, mul(n, window, in_row, 1, 1), mul(n, strip, out_row, 1, 1));
+    n->buffers = add(n, n->buffers, mul(n, 2 * threads, 3, piece, 1));
+    n->work = mul(n, mul(n, (uint64_t)g.out_h, (uint64_t)g.out_w, (uint64_t)info->channels, 1),
+                  (uint64_t)kn->h, (uint64_t)kn->w, 1);
+}
+
+static void compute(const struct apply_job *job, const convtool_image_info *info, size_t file_len,
+                    int fused, int streaming, struct need *n)
+{
+    if (streaming) {
+        add_stream(job, info, n);
+        return;
+    }
     if (convtool_decode_memory_estimate(info, file_len, &n->decode) != CONVTOOL_OK)
         n->overflow = 1;
     n->decode = add(n, n->decode, file_len); /* the file stays in memory while it decodes */
@@ -266,11 +301,11 @@ static int refuse_work(const struct apply_job *job, const convtool_image_info *i
 }
 
 int apply_check_limits(const struct apply_job *job, const convtool_image_info *info,
-                       size_t file_len, int fused)
+                       size_t file_len, int fused, int streaming)
 {
     const struct apply_options *o = job->opts;
     struct need n = {0, 0, 0, 0};
-    compute(job, info, file_len, fused, &n);
+    compute(job, info, file_len, fused, streaming, &n);
     uint64_t total = add(&n, n.decode, n.buffers);
     if (o->max_memory && (n.overflow || total > o->max_memory))
         return refuse_memory(job, &n, total);

@@ -42,12 +42,14 @@ int apply_read_limited(const struct apply_options *o, const char *path, convtool
  * Checks the whole run of one input against --max-memory and --max-work,
  * from its header (info) and the file's size: the decoder's memory
  * (convtool_decode_memory_estimate), the tensors or 8-bit buffers of the
- * path the job takes (fused: the 8-bit path, as apply_fused_fits decided), the outputs, and the multiply-adds of every kernel.
+ * path the job takes (fused: the 8-bit path, as apply_fused_fits decided;
+ * streaming: the strip engine's few strips, apply_stream.c), the outputs,
+ * and the multiply-adds of every kernel.
  * Over a limit it prints the numbers and the option to change, and returns
  * EXIT_RUNTIME; a geometry that does not resolve is left to the pipeline.
  */
 int apply_check_limits(const struct apply_job *job, const convtool_image_info *info,
-                       size_t file_len, int fused);
+                       size_t file_len, int fused, int streaming);
 
 /* Reads the input and its header, refusing it (with the numbers) over --max-pixels. */
 int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,

@@ -9,10 +9,12 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apply/apply_bias.h"
 #include "apply/apply_common.h"
 #include "apply/apply_fused.h"
+#include "apply/apply_stream.h"
 #include "apply/apply_grid.h"
 #include "apply/apply_limits.h"
 #include "apply/apply_meta.h"
@@ -431,7 +433,9 @@ int apply_run_file(const struct apply_job *given)
     with_choice.choice->made = 0;
     convtool_buffer file = {0};
     convtool_image_info info;
-    int rc = apply_read_input(job->opts, job->input, &file, &info);
+    struct stream_input stream;
+    int streaming = apply_stream_probe(job, &file, &info, &stream); /* a skeleton in file */
+    int rc = streaming ? EXIT_OK : apply_read_input(job->opts, job->input, &file, &info);
     if (rc == EXIT_OK) /* from the raw bytes: the JPEG's tables are gone once decoded */
         save_choice_make(job->opts, &file, &info, job->choice);
     convtool_metadata meta = {0}; /* read here, from the raw bytes; pixels decode contained */
@@ -443,9 +447,23 @@ int apply_run_file(const struct apply_job *given)
     /* The route is decided once: the limits count the buffers of the path that runs. */
     int fused = rc == EXIT_OK && apply_fused_fits(job, &info);
     if (rc == EXIT_OK)
-        rc = apply_check_limits(job, &info, file.len, fused);
-    if (rc == EXIT_OK)
+        rc = apply_check_limits(job, &info, streaming ? stream.len : file.len, fused, streaming);
+    if (rc == EXIT_OK && streaming) {
+        rc = apply_run_stream(job, &stream, &info);
+        if (rc == APPLY_STREAM_FALLBACK) { /* a part that cannot stream: the file whole */
+            convtool_buffer_free(&file);
+            rc = apply_read_input(job->opts, job->input, &file, &info);
+            if (rc == EXIT_OK)
+                apply_meta_shown_size(job, &info);
+            if (rc == EXIT_OK)
+                rc = apply_check_limits(job, &info, file.len, fused, 0);
+            streaming = 0;
+        }
+    }
+    if (rc == EXIT_OK && !streaming)
         rc = fused ? apply_run_fused(job, &file, &info) : run_float(job, &file);
+    if (stream.fd >= 0)
+        close(stream.fd);
     convtool_buffer_free(&file);
     convtool_metadata_free(&meta);
     return rc;

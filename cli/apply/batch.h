@@ -92,6 +92,13 @@ void progress_file_started(struct progress *p, const char *input);
 void progress_file_done(struct progress *p);
 /* Clears the line, unhooks and frees; NULL-safe. */
 void progress_finish(struct progress *p);
+/*
+ * One long image's progress in rows (the strip engine, apply_stream.c): the
+ * same line with "rows" and rows/s, redrawn as rows_done reports the rows
+ * written so far.
+ */
+struct progress *progress_start_rows(size_t rows, int tty, const char *input);
+void progress_rows_done(struct progress *p, size_t done);
 
 /* ------------------------------------------------------------ report.c */
 

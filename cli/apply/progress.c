@@ -26,6 +26,7 @@
 
 struct progress {
     size_t total, done;
+    int rows; /* one image's rows, not files */
     int tty, columns;
     double start, last_draw;
     size_t shown; /* characters of the line now on the terminal */
@@ -76,8 +77,10 @@ static size_t format_line(const struct progress *p, char *line, size_t size)
     bar[BAR_WIDTH] = '\0';
     if (rate > 0)
         format_duration(eta, sizeof eta, (double)(p->total - p->done) / rate);
-    int n = snprintf(line, size, "convtool: [%s] %zu/%zu %.1f/s ETA %s %s", bar, p->done, p->total,
-                     rate, eta, p->current);
+    int n = p->rows ? snprintf(line, size, "convtool: [%s] %zu/%zu rows %.0f rows/s ETA %s %s", bar,
+                               p->done, p->total, rate, eta, p->current)
+                    : snprintf(line, size, "convtool: [%s] %zu/%zu %.1f/s ETA %s %s", bar, p->done,
+                               p->total, rate, eta, p->current);
     size_t len = n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
     if (p->tty && p->columns > 1 && len > (size_t)p->columns - 1)
         len = (size_t)p->columns - 1; /* a wrapped line could not be redrawn in place */
@@ -147,6 +150,32 @@ struct progress *progress_start(size_t total, int tty)
         draw(p);
     unlock_all();
     return p;
+}
+
+struct progress *progress_start_rows(size_t rows, int tty, const char *input)
+{
+    struct progress *p = progress_start(rows, 0); /* drawn from the first rows on */
+    if (!p)
+        return NULL;
+    lock_all();
+    p->rows = 1;
+    p->tty = tty;
+    p->columns = tty ? terminal_columns() : 0;
+    cli_escape(input, p->current, sizeof p->current);
+    unlock_all();
+    return p;
+}
+
+void progress_rows_done(struct progress *p, size_t done)
+{
+    if (!p)
+        return;
+    lock_all();
+    p->done = done;
+    double wait = p->tty ? TTY_REDRAW_SECONDS : LOG_LINE_SECONDS;
+    if (now_seconds() - p->last_draw >= wait)
+        draw(p);
+    unlock_all();
 }
 
 void progress_file_started(struct progress *p, const char *input)

@@ -758,6 +758,17 @@ CONVTOOL_API convtool_status convtool_read_image(const char *path, uint64_t max_
                                                  convtool_buffer *out);
 
 /*
+ * For the strip engine: the skeleton of the PNG open at fd (len bytes) —
+ * every chunk but the image data, read with pread — into out, which
+ * convtool_image_probe and convtool_metadata_read answer on as on the whole
+ * file; the pixels are then read from fd by convtool_image_reader. So the
+ * compressed file is never in memory. CONVTOOL_EUNSUPPORTED for other
+ * formats (read them whole), ECORRUPT for a cut or damaged chunk list,
+ * ELIMIT for over 64 MiB of chunks besides the image data.
+ */
+CONVTOOL_API convtool_status convtool_image_skeleton(int fd, uint64_t len, convtool_buffer *out);
+
+/*
  * Metadata carried from an input to its outputs (README, "What is kept"). It is
  * read from the raw bytes in this process by small container parsers (fuzzed:
  * fuzz/fuzz_metadata.c); the pixels are decoded apart, in the contained child.

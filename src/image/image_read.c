@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "convtool/convtool.h"
+#include "codec/png_skeleton.h"
 
 /* Enough for every magic number convtool_format_sniff knows. */
 #define SNIFF_BYTES 16
@@ -75,4 +76,15 @@ convtool_status convtool_read_image(const char *path, uint64_t max_bytes, convto
         errno = saved;
     }
     return st;
+}
+
+convtool_status convtool_image_skeleton(int fd, uint64_t len, convtool_buffer *out)
+{
+    unsigned char head[8];
+    ssize_t got = pread(fd, head, sizeof head, 0);
+    if (got < 0)
+        return CONVTOOL_EIO;
+    if ((size_t)got < sizeof head || memcmp(head, "\x89PNG\r\n\x1a\n", 8) != 0)
+        return CONVTOOL_EUNSUPPORTED; /* only PNGs have a skeleton (JPEG: read whole) */
+    return png_skeleton_read(fd, len, out);
 }

@@ -1,0 +1,326 @@
+/*
+ * The strip engine of `apply`: a large PNG going to PNG with one kernel on
+ * the fused path runs strip by strip. The parent probes the file's skeleton
+ * (every chunk but the image data, convtool_image_skeleton); the contained
+ * worker decodes rows as they are asked for, reading the file in pieces; a
+ * window of input rows slides down the image; each strip of output rows is
+ * convolved from it (convtool_conv2d_pixels_rows) and handed to the PNG
+ * writer, which compresses strips on the pool and pushes IDAT chunks into the
+ * output's temp file. Memory is a few strips wide, never the image; the
+ * bytes are those of the whole-image fused path (tests/cli/cases/stream.sh).
+ *
+ * Decoding overlaps the rest: the worker is another process, a pipe's worth
+ * of rows ahead. What this path does not take goes whole (apply_fused.c):
+ * several kernels or outputs, JPEG, BMP and TGA outputs, files under
+ * STREAM_MIN_BYTES, a picture to turn upright, a kernel for the FFT tiles,
+ * circular padding (its first rows read the last), and any file the strip
+ * decoder leaves to stb (palette, tRNS, interlaced, under 8 bits).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apply/apply_common.h"
+#include "apply/apply_fused.h"
+#include "apply/apply_limits.h"
+#include "apply/apply_meta.h"
+#include "apply/apply_stream.h"
+#include "apply/batch.h"
+#include "apply/save_choice.h"
+#include "common/messages.h"
+
+/* Smaller files go whole: for them the skeleton and the stream cost more than they save. */
+#define STREAM_MIN_BYTES ((uint64_t)1 << 20)
+/* A strip of output rows is about this many bytes (8 to 1024 rows). */
+#define STRIP_BYTES ((size_t)1 << 20)
+/* Long single images show progress on a terminal from this many rows on. */
+#define PROGRESS_MIN_ROWS 4096
+
+/* CONVTOOL_STREAM=0 turns the strip engine off, =1 takes files of any size (tests). */
+static int stream_setting(void)
+{
+    const char *env = getenv("CONVTOOL_STREAM");
+    return env && strcmp(env, "0") == 0 ? 0 : env && strcmp(env, "1") == 0 ? 2 : 1;
+}
+
+/* What the options allow, before the file is looked at. */
+static int options_fit(const struct apply_job *job)
+{
+    return stream_setting() != 0 && strcmp(job->input, "-") != 0 && job->kernel_count == 1 &&
+           job->output_count == 1 && job->outputs[0].format == CONVTOOL_FORMAT_PNG;
+}
+
+static int open_regular(const char *path, uint64_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
+        close(fd);
+        return -1;
+    }
+    *len = (uint64_t)st.st_size;
+    return fd;
+}
+
+int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
+                       convtool_image_info *info, struct stream_input *in)
+{
+    const struct apply_options *o = job->opts;
+    in->fd = -1;
+    if (!options_fit(job))
+        return 0;
+    int fd = open_regular(job->input, &in->len);
+    if (fd < 0)
+        return 0; /* the whole-file path opens it again and says what is wrong */
+    int fits = (stream_setting() == 2 || in->len >= STREAM_MIN_BYTES) &&
+               (!o->max_input_bytes || in->len <= o->max_input_bytes) &&
+               convtool_image_skeleton(fd, in->len, file) == CONVTOOL_OK &&
+               convtool_image_probe(file->data, file->len, info) == CONVTOOL_OK &&
+               info->format == CONVTOOL_FORMAT_PNG &&
+               (uint64_t)info->width * (uint64_t)info->height <= o->max_pixels &&
+               (info->orientation <= 1 || o->no_autorotate) && apply_fused_fits(job, info);
+    if (!fits) {
+        close(fd);
+        convtool_buffer_free(file);
+        return 0;
+    }
+    in->fd = fd;
+    return 1;
+}
+
+/* ------------------------------------------------------------- a run */
+
+struct strip_run {
+    const struct apply_job *job;
+    const struct prepared_kernel *pk;
+    convtool_geometry g;
+    struct channel_plan cp;
+    convtool_pixel_pass alpha;
+    convtool_kernel delta; /* carries alpha; values NULL when there is none */
+    convtool_geometry delta_g;
+    convtool_image_reader *reader;
+    int in_w, in_h, in_c, depth;
+    size_t in_row;
+    convtool_pixels window; /* input rows [wlo, whi) */
+    int wlo, whi;
+    convtool_pixels strip;
+    int strip_rows;
+    convtool_write_stream *out;
+    convtool_image_writer *writer;
+    size_t clipped;
+    struct progress *progress;
+};
+
+/* The most input rows a strip reads, or −1 when that is most of the image (circular). */
+static int window_rows(const convtool_geometry *g, int strip_rows)
+{
+    int most = 0;
+    for (int y0 = 0; y0 < g->out_h; y0 += strip_rows) {
+        int y1 = y0 + strip_rows < g->out_h ? y0 + strip_rows : g->out_h, lo, hi;
+        convtool_conv2d_rows_needed(g, y0, y1, &lo, &hi);
+        most = hi - lo > most ? hi - lo : most;
+    }
+    int reach = (g->k_h - 1) * g->dilation_y + 1;
+    return most > 2 * (strip_rows * g->stride_y + reach) ? -1 : most;
+}
+
+static int strip_rows_for(const convtool_geometry *g, const struct channel_plan *cp, int depth)
+{
+    size_t row = (size_t)g->out_w * (size_t)cp->out_channels * (size_t)(depth / 8);
+    size_t rows = row ? STRIP_BYTES / row : 1024;
+    rows = rows < 8 ? 8 : rows > 1024 ? 1024 : rows;
+    return rows > (size_t)g->out_h ? g->out_h : (int)rows;
+}
+
+/* Reads input rows up to `hi` into the window, first dropping those below `lo`. */
+static convtool_status slide_window(struct strip_run *r, int lo, int hi)
+{
+    unsigned char *base = r->window.data;
+    if (lo > r->wlo) {
+        int keep = r->whi > lo ? r->whi - lo : 0;
+        if (keep)
+            memmove(base, base + (size_t)(lo - r->wlo) * r->in_row, (size_t)keep * r->in_row);
+        r->wlo = lo;
+        /* rows no strip reads (a stride past a small kernel) are read and dropped */
+        while (r->whi < lo) {
+            convtool_status st = convtool_image_reader_rows(r->reader, base, 1);
+            if (st != CONVTOOL_OK)
+                return st;
+            r->whi++;
+        }
+    }
+    if (hi > r->whi) {
+        unsigned char *to = base + (size_t)(r->whi - r->wlo) * r->in_row;
+        convtool_status st = convtool_image_reader_rows(r->reader, to, hi - r->whi);
+        if (st != CONVTOOL_OK)
+            return st;
+        r->whi = hi;
+    }
+    return CONVTOOL_OK;
+}
+
+/* One strip: its window, the colours (and alpha), into the writer. */
+static convtool_status run_strip(struct strip_run *r, int y0, int y1, convtool_status *read_st)
+{
+    int lo, hi;
+    convtool_conv2d_rows_needed(&r->g, y0, y1, &lo, &hi);
+    if (hi > lo && (*read_st = slide_window(r, lo, hi)) != CONVTOOL_OK)
+        return *read_st;
+    convtool_pixels win = r->window;
+    win.height = r->whi - r->wlo > 0 ? r->whi - r->wlo : 1;
+    convtool_pixels strip = r->strip;
+    strip.height = y1 - y0;
+    size_t clipped = 0;
+    convtool_status st = convtool_conv2d_pixels_rows(&win, r->wlo, &r->cp.color, &r->pk->k, &r->g,
+                                                     r->pk->bias, r->job->pool, &strip, y0,
+                                                     &clipped);
+    r->clipped += clipped;
+    if (st == CONVTOOL_OK && r->delta.values)
+        st = convtool_conv2d_pixels_rows(&win, r->wlo, &r->alpha, &r->delta, &r->delta_g, 0.0f,
+                                         r->job->pool, &strip, y0, NULL);
+    if (st == CONVTOOL_OK)
+        st = convtool_image_writer_rows(r->writer, strip.data, y1 - y0);
+    return st;
+}
+
+static int push_to_file(void *ctx, const unsigned char *bytes, size_t n)
+{
+    return convtool_write_stream_write(ctx, bytes, n) == CONVTOOL_OK ? 0 : -1;
+}
+
+/* Buffers, the reader and the output; APPLY_STREAM_FALLBACK when a part cannot stream. */
+static int open_run(struct strip_run *r, const struct stream_input *in,
+                    const convtool_image_info *info)
+{
+    const struct apply_job *job = r->job;
+    const struct output_file *out = &job->outputs[0];
+    convtool_save_options so = save_choice_options(job, job->choice, out);
+    so.metadata = job->metadata;
+    int out_depth = so.depth == 16 ? 16 : 8;
+    r->strip_rows = strip_rows_for(&r->g, &r->cp, out_depth);
+    int win_rows = window_rows(&r->g, r->strip_rows);
+    if (win_rows < 0 || !convtool_conv2d_rows_streamable(&r->pk->k, &r->g, r->cp.color.channels,
+                                                         job->pool))
+        return APPLY_STREAM_FALLBACK;
+    convtool_load_options lo = apply_load_options(job->opts);
+    convtool_status st = convtool_image_reader_open(in->fd, in->len, info, &lo, &r->reader);
+    if (st == CONVTOOL_EUNSUPPORTED)
+        return APPLY_STREAM_FALLBACK;
+    if (st != CONVTOOL_OK)
+        return cli_report(job->input, st);
+    convtool_image_reader_shape(r->reader, &r->in_w, &r->in_h, &r->in_c, &r->depth);
+    r->in_row = (size_t)r->in_w * (size_t)r->in_c * (size_t)(r->depth / 8);
+    if (convtool_pixels_alloc(&r->window, r->in_w, win_rows > 0 ? win_rows : 1, r->in_c,
+                              r->depth) != CONVTOOL_OK ||
+        convtool_pixels_alloc(&r->strip, r->g.out_w, r->strip_rows, r->cp.out_channels,
+                              out_depth) != CONVTOOL_OK)
+        return cli_report(job->input, CONVTOOL_ENOMEM);
+    convtool_write_detail detail;
+    st = convtool_write_stream_open(out->path, &r->out, &detail);
+    if (st == CONVTOOL_EUNSUPPORTED)
+        return APPLY_STREAM_FALLBACK; /* stdout, a FIFO, a device: written whole */
+    if (st != CONVTOOL_OK) {
+        apply_explain_write_failure(out->path, &detail, errno);
+        return EXIT_RUNTIME;
+    }
+    st = convtool_image_writer_open(r->g.out_w, r->g.out_h, r->cp.out_channels, out_depth, &so,
+                                    push_to_file, r->out, &r->writer);
+    if (st == CONVTOOL_EUNSUPPORTED)
+        return APPLY_STREAM_FALLBACK;
+    if (st != CONVTOOL_OK)
+        return cli_report(out->path, st);
+    save_choice_tell(job, job->choice, out, r->cp.out_channels);
+    apply_meta_note_output(job, out, r->cp.out_channels);
+    return EXIT_OK;
+}
+
+/* Every strip; then the rows no output reads, and the verdicts of both ends. */
+static int run_strips(struct strip_run *r)
+{
+    const char *out_path = r->job->outputs[0].path;
+    convtool_status read_st = CONVTOOL_OK, st = CONVTOOL_OK;
+    for (int y0 = 0; y0 < r->g.out_h && st == CONVTOOL_OK; y0 += r->strip_rows) {
+        int y1 = y0 + r->strip_rows < r->g.out_h ? y0 + r->strip_rows : r->g.out_h;
+        st = run_strip(r, y0, y1, &read_st);
+        progress_rows_done(r->progress, (size_t)y1);
+    }
+    if (st == CONVTOOL_OK)
+        st = read_st = slide_window(r, r->in_h, r->in_h); /* the rest, unread */
+    if (st == CONVTOOL_OK)
+        st = read_st = convtool_image_reader_finish(r->reader);
+    if (read_st == CONVTOOL_EUNSUPPORTED)
+        return APPLY_STREAM_FALLBACK; /* a chunk after the data that stb must judge */
+    if (read_st != CONVTOOL_OK)
+        return cli_report(r->job->input, read_st);
+    if (st == CONVTOOL_OK)
+        st = convtool_image_writer_finish(r->writer);
+    if (st != CONVTOOL_OK)
+        return cli_report(out_path, st);
+    convtool_write_detail detail;
+    st = convtool_write_stream_commit(r->out, &detail);
+    r->out = NULL;
+    if (st != CONVTOOL_OK) {
+        apply_explain_write_failure(out_path, &detail, errno);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
+
+static void close_run(struct strip_run *r)
+{
+    progress_finish(r->progress);
+    convtool_image_writer_close(r->writer);
+    convtool_write_stream_abort(r->out); /* nothing is left of a run that failed */
+    convtool_image_reader_close(r->reader);
+    convtool_pixels_free(&r->window);
+    convtool_pixels_free(&r->strip);
+    convtool_kernel_free(&r->delta);
+}
+
+/* A progress line for a long image on a terminal (or with --progress), in rows. */
+static struct progress *maybe_progress(const struct apply_job *job, int rows)
+{
+    enum progress_mode mode = job->opts->batch.progress;
+    int tty = isatty(STDERR_FILENO);
+    if (job->opts->output_dir) /* a batch shows its own line, in files */
+        return NULL;
+    if (mode == PROGRESS_OFF || (mode == PROGRESS_AUTO && (!tty || rows < PROGRESS_MIN_ROWS)))
+        return NULL;
+    return progress_start_rows((size_t)rows, tty, job->input);
+}
+
+int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
+                     const convtool_image_info *info)
+{
+    struct strip_run r;
+    memset(&r, 0, sizeof r);
+    r.job = job, r.pk = &job->kernels[0];
+    r.cp = apply_plan_channels(job->opts, info->channels);
+    int rc = apply_geometry(job, r.pk, info->height, info->width, &r.g);
+    if (rc == EXIT_OK)
+        rc = apply_method(job, r.pk, &r.g, r.cp.color.channels);
+    if (rc == EXIT_OK && r.cp.keep_alpha) {
+        r.alpha = apply_alpha_pass(&r.cp, info->channels);
+        r.delta_g = r.g;
+        r.delta_g.method = CONVTOOL_METHOD_DIRECT; /* one tap: exact, whatever the colours use */
+        if (apply_delta_kernel(&r.g, &r.delta) != CONVTOOL_OK)
+            rc = cli_report(job->input, CONVTOOL_ENOMEM);
+    }
+    if (rc == EXIT_OK)
+        rc = open_run(&r, in, info);
+    if (rc == EXIT_OK) {
+        r.progress = maybe_progress(job, r.g.out_h);
+        rc = run_strips(&r);
+    }
+    if (rc == EXIT_OK)
+        apply_warn_clipped(job->outputs[0].path, r.clipped,
+                           (size_t)r.g.out_w * (size_t)r.g.out_h * (size_t)r.cp.color.channels,
+                           convtool_kernel_sum(&r.pk->k), 0);
+    close_run(&r);
+    return rc;
+}
