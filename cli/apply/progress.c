@@ -173,7 +173,7 @@ void progress_rows_done(struct progress *p, size_t done)
     lock_all();
     p->done = done;
     double wait = p->tty ? TTY_REDRAW_SECONDS : LOG_LINE_SECONDS;
-    if (now_seconds() - p->last_draw >= wait)
+    if (p->done == p->total || now_seconds() - p->last_draw >= wait)
         draw(p);
     unlock_all();
 }
