@@ -22,6 +22,7 @@
 #include "codec/jpeg_turbo.h"
 #include "codec/stb_codec.h"
 #include "convtool/convtool.h"
+#include "sandbox/sandbox_worker.h"
 #include "test_helpers.h"
 
 /* ---- the callbacks: memory in pieces of at most `piece` bytes, failing on request ---- */
@@ -417,6 +418,62 @@ static void test_odd_frames(void **state)
     free(px);
 }
 
+/*
+ * In the contained decoder's worker (seccomp, rlimits, no files): the reader
+ * needs nothing the allowlist refuses, its first use (libjpeg's SIMD set-up)
+ * included, as this is the first test to touch libjpeg. The worker sends its
+ * reply (status, shape), then the image (kept until its next job: data goes
+ * by reference).
+ */
+struct worker_reply {
+    int status, w, h, c;
+};
+
+static void decode_in_worker(const void *params, const unsigned char *input, size_t len,
+                             struct sandbox_out *out)
+{
+    static struct decoded last;
+    free(last.px);
+    last = decode_scan(input, len, *(const int *)params, JPEG_SCAN_BUFFER);
+    struct worker_reply r = {last.st, last.w, last.h, last.c};
+    sandbox_out_reply(out, &r, sizeof r);
+    if (last.st == CONVTOOL_OK)
+        sandbox_out_data(out, last.px, (size_t)last.w * last.h * last.c);
+}
+
+static void test_in_sandbox(void **state)
+{
+    (void)state;
+    need_scan();
+    static const struct sandbox_limits limits = {256u << 20, 10, 20000};
+    for (int comp = 1; comp <= 3; comp += 2) {
+        unsigned char *px = picture(300, 200, comp, 12);
+        for (int progressive = 0; progressive <= 1; progressive++) {
+            if (progressive)
+                setenv("TJ_PROGRESSIVE", "1", 1);
+            convtool_buffer b = encode_turbo(300, 200, comp, px, 90, CONVTOOL_SAMPLING_420);
+            unsetenv("TJ_PROGRESSIVE");
+            struct decoded want = decode_turbo(b.data, b.len);
+            assert_int_equal(want.st, CONVTOOL_OK);
+            size_t bytes = (size_t)300 * 200 * comp;
+            unsigned char *got = malloc(bytes);
+            int strip = 16;
+            struct worker_reply r = {-1, 0, 0, 0};
+            struct sandbox_job job = {decode_in_worker, &strip, sizeof strip, b.data, b.len,
+                                      &r, sizeof r, got, bytes, 0};
+            assert_int_equal(sandbox_worker_run(&job, &limits), CONVTOOL_OK);
+            assert_int_equal(r.status, CONVTOOL_OK);
+            assert_int_equal(job.got_bulk, bytes);
+            assert_memory_equal(got, want.px, bytes);
+            free(got);
+            free(want.px);
+            convtool_buffer_free(&b);
+        }
+        free(px);
+    }
+    sandbox_worker_end();
+}
+
 /* ---- failures ---- */
 
 /* Where the first scan's entropy-coded data starts (after the SOS header). */
@@ -748,6 +805,7 @@ static int setup(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_in_sandbox, setup), /* first: libjpeg not yet set up */
         cmocka_unit_test_setup(test_made_files, setup),
         cmocka_unit_test_setup(test_small_pieces, setup),
         cmocka_unit_test_setup(test_turbojpeg_environment, setup),
