@@ -1,10 +1,12 @@
 /*
  * JPEG through TurboJPEG, whole images (jpeg_turbo.c), against libjpeg's
  * scanline API a strip at a time (jpeg_scan.c), in one process, alternating
- * run by run, on a photo-like RGB picture made here: decoding (into a whole
+ * run by run (every other run in reverse order), on a photo-like RGB picture
+ * made here: decoding (into a whole
  * image, and into one 16-row strip buffer reused) and encoding (16-row strips
  * pushed into a growing buffer, as TurboJPEG grows its own). Medians, ranges
- * and ratios; the outputs are checked equal first.
+ * and ratios, of wall time and of this thread's CPU time (steadier on a
+ * loaded machine); the outputs are checked equal first.
  *
  *   jpeg_scan_bench [-s SIZE] [-r RUNS] [-q QUALITY]   (4096, 7, 90; 4:2:0)
  *
@@ -21,11 +23,21 @@
 #define MAX_RUNS 101
 #define STRIP 16
 
-static double now(void)
+static double seconds(clockid_t clock)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Wall time, and this thread's CPU time (steadier on a loaded machine; page faults included). */
+struct stamp {
+    double wall, cpu;
+};
+
+static struct stamp now(void)
+{
+    return (struct stamp){seconds(CLOCK_MONOTONIC), seconds(CLOCK_THREAD_CPUTIME_ID)};
 }
 
 static int by_value(const void *a, const void *b)
@@ -153,9 +165,42 @@ static void check_equal(const unsigned char *px, int n, int q, const convtool_bu
     free(whole);
 }
 
+struct job {
+    const convtool_buffer *jpeg;
+    const unsigned char *px;
+    int n, q;
+    unsigned char *strip;
+    convtool_buffer *out;
+};
+
+/* One timed piece: k = 0 TurboJPEG decode, 1 scanline into an image, 2 into a strip, 3 TurboJPEG encode, 4 scanline encode. */
+static void measure(const struct job *j, int k)
+{
+    unsigned char *image = NULL;
+    switch (k) {
+    case 0:
+        decode_whole(j->jpeg, &image);
+        break;
+    case 1:
+        if (!(image = malloc((size_t)j->n * (size_t)j->n * 3)))
+            die("out of memory");
+        decode_strips(j->jpeg, image, NULL);
+        break;
+    case 2:
+        decode_strips(j->jpeg, NULL, j->strip);
+        break;
+    case 3:
+        encode_whole(j->px, j->n, j->q, j->out);
+        break;
+    default:
+        encode_strips(j->px, j->n, j->q, j->out);
+    }
+    free(image); /* timed too, on both sides */
+}
+
 static void print_pair(const char *what, double a, double b, const char *bname)
 {
-    printf("%-28s TurboJPEG whole %8.1f ms   %-22s %8.1f ms   ratio %.3f\n", what, a * 1e3, bname,
+    printf("%-8s TurboJPEG whole %8.1f ms   %-22s %8.1f ms   ratio %.3f\n", what, a * 1e3, bname,
            b * 1e3, b / a);
 }
 
@@ -181,34 +226,28 @@ int main(int argc, char **argv)
     convtool_buffer jpeg = {0}, out = {0};
     encode_whole(px, n, q, &jpeg);
     check_equal(px, n, q, &jpeg);
-    static double t[5][MAX_RUNS];
-    for (int r = 0; r < runs; r++) {
-        double t0 = now();
-        unsigned char *whole;
-        decode_whole(&jpeg, &whole);
-        double t1 = now();
-        free(whole);
-        double t2 = now();
-        unsigned char *image = malloc((size_t)n * (size_t)n * 3);
-        decode_strips(&jpeg, image, NULL);
-        double t3 = now();
-        free(image);
-        double t4 = now();
-        decode_strips(&jpeg, NULL, strip);
-        double t5 = now();
-        encode_whole(px, n, q, &out);
-        double t6 = now();
-        encode_strips(px, n, q, &out);
-        double t7 = now();
-        t[0][r] = t1 - t0, t[1][r] = t3 - t2, t[2][r] = t5 - t4, t[3][r] = t6 - t5,
-        t[4][r] = t7 - t6;
-    }
+    static double wall[5][MAX_RUNS], cpu[5][MAX_RUNS];
+    struct job job = {&jpeg, px, n, q, strip, &out};
+    for (int r = 0; r < runs; r++)
+        for (int i = 0; i < 5; i++) {
+            int k = r % 2 ? 4 - i : i; /* every other run backwards: no one always goes first */
+            struct stamp a = now();
+            measure(&job, k);
+            struct stamp b = now();
+            wall[k][r] = b.wall - a.wall;
+            cpu[k][r] = b.cpu - a.cpu;
+        }
     printf("%dx%d RGB, quality %d, 4:2:0, %zu-byte file; medians of %d alternating runs\n", n, n,
            q, jpeg.len, runs);
-    double dec = median(t[0], runs), enc = median(t[3], runs);
-    print_pair("decode", dec, median(t[1], runs), "scanline, whole image");
-    print_pair("decode", dec, median(t[2], runs), "scanline, 16-row strip");
-    print_pair("encode", enc, median(t[4], runs), "scanline, 16-row strips");
+    static const char *const what[2] = {"wall", "CPU"};
+    for (int m = 0; m < 2; m++) {
+        double(*t)[MAX_RUNS] = m ? cpu : wall;
+        double dec = median(t[0], runs), enc = median(t[3], runs);
+        printf("%s:\n", what[m]);
+        print_pair("  decode", dec, median(t[1], runs), "scanline, whole image");
+        print_pair("  decode", dec, median(t[2], runs), "scanline, 16-row strip");
+        print_pair("  encode", enc, median(t[4], runs), "scanline, 16-row strips");
+    }
     convtool_buffer_free(&jpeg);
     convtool_buffer_free(&out);
     free(strip);
