@@ -2,11 +2,11 @@
  * JPEG through TurboJPEG, whole images (jpeg_turbo.c), against libjpeg's
  * scanline API a strip at a time (jpeg_scan.c), in one process, alternating
  * run by run (every other run in reverse order), on a photo-like RGB picture
- * made here: decoding (into a whole
- * image, and into one 16-row strip buffer reused) and encoding (16-row strips
- * pushed into a growing buffer, as TurboJPEG grows its own). Medians, ranges
- * and ratios, of wall time and of this thread's CPU time (steadier on a
- * loaded machine); the outputs are checked equal first.
+ * made here: decoding (into a whole image, and into one 16-row strip buffer
+ * reused) and encoding (16-row strips pushed into a growing buffer, as
+ * TurboJPEG grows its own). Medians and ratios of wall time and of this
+ * thread's CPU time (steadier on a loaded machine); the outputs are checked
+ * equal first.
  *
  *   jpeg_scan_bench [-s SIZE] [-r RUNS] [-q QUALITY]   (4096, 7, 90; 4:2:0)
  *
