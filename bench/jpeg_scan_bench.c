@@ -6,12 +6,13 @@
  * reused) and encoding (16-row strips pushed into a growing buffer, as
  * TurboJPEG grows its own). Medians and ratios of wall time and of this
  * thread's CPU time (steadier on a loaded machine); the outputs are checked
- * equal first.
+ * equal first. Then the heap the reader holds, baseline and progressive.
  *
  *   jpeg_scan_bench [-s SIZE] [-r RUNS] [-q QUALITY]   (4096, 7, 90; 4:2:0)
  *
  * Figures only: nothing here is asserted.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,47 @@ static void check_equal(const unsigned char *px, int n, int q, const convtool_bu
     free(whole);
 }
 
+/* glibc's count of heap in use: small blocks, and the big ones it maps one by one. */
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+/* The most heap the reader holds while decoding jpeg in strips (glibc's count; libjpeg's included). */
+static size_t reader_heap(const convtool_buffer *jpeg, unsigned char *strip)
+{
+    size_t before = heap_in_use(), most = 0;
+    struct source src = {jpeg->data, jpeg->len, 0};
+    struct jpeg_scan_reader *r;
+    int w, h, c;
+    if (jpeg_scan_open(pull, &src, &r, &w, &h, &c) != CONVTOOL_OK)
+        die("jpeg_scan_open failed");
+    for (int y = 0; y < h; y += STRIP) {
+        size_t now = heap_in_use() - before;
+        most = now > most ? now : most;
+        if (jpeg_scan_read(r, strip, h - y < STRIP ? h - y : STRIP) != CONVTOOL_OK)
+            die("jpeg_scan_read failed");
+    }
+    jpeg_scan_close(r);
+    return most;
+}
+
+/* Heap of the reader for the file and for the same picture progressive (TurboJPEG's TJ_PROGRESSIVE). */
+static void print_heap(const unsigned char *px, int n, int q, const convtool_buffer *jpeg,
+                       unsigned char *strip)
+{
+    convtool_buffer progressive = {0};
+    setenv("TJ_PROGRESSIVE", "1", 1);
+    encode_whole(px, n, q, &progressive);
+    unsetenv("TJ_PROGRESSIVE");
+    printf("reader heap in 16-row strips: baseline %.2f MB, progressive %.2f MB "
+           "(the image: %.2f MB)\n",
+           (double)reader_heap(jpeg, strip) / 1e6, (double)reader_heap(&progressive, strip) / 1e6,
+           (double)n * n * 3 / 1e6);
+    convtool_buffer_free(&progressive);
+}
+
 struct job {
     const convtool_buffer *jpeg;
     const unsigned char *px;
@@ -248,6 +290,7 @@ int main(int argc, char **argv)
         print_pair("  decode", dec, median(t[2], runs), "scanline, 16-row strip");
         print_pair("  encode", enc, median(t[4], runs), "scanline, 16-row strips");
     }
+    print_heap(px, n, q, &jpeg, strip);
     convtool_buffer_free(&jpeg);
     convtool_buffer_free(&out);
     free(strip);
