@@ -6,6 +6,9 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/exif_tiff.c
   ${CMAKE_CURRENT_LIST_DIR}/huffman.c
   ${CMAKE_CURRENT_LIST_DIR}/jpeg_quality.c
+  ${CMAKE_CURRENT_LIST_DIR}/jpeg_scan.c
+  ${CMAKE_CURRENT_LIST_DIR}/jpeg_scan_error.c
+  ${CMAKE_CURRENT_LIST_DIR}/jpeg_scan_write.c
   ${CMAKE_CURRENT_LIST_DIR}/jpeg_markers.c
   ${CMAKE_CURRENT_LIST_DIR}/jpeg_markers_write.c
   ${CMAKE_CURRENT_LIST_DIR}/jpeg_turbo.c
