@@ -126,7 +126,7 @@ static const int mcu_height[6] = {8, 8, 16, 8, 16, 8};
 static const int sample_size[6] = {3, 3, 3, 1, 3, 3};
 enum { SAMP_444, SAMP_422, SAMP_420, SAMP_GRAY, SAMP_440, SAMP_411, SAMP_COUNT };
 
-/* Whether component k (of a CMYK/YCCK file when cmyk) has the factors TurboJPEG expects. */
+/* Whether a component has these sampling factors. */
 static int factors_are(const jpeg_component_info *c, int h, int v)
 {
     return c->h_samp_factor == h && c->v_samp_factor == v;
