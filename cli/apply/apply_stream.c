@@ -1,18 +1,21 @@
 /*
- * The strip engine of `apply`: a large PNG going to PNG with one kernel on
- * the fused path runs strip by strip. The parent probes the file's skeleton
- * (every chunk but the image data, convtool_image_skeleton); the contained
+ * The strip engine of `apply`: a large PNG or JPEG going to one PNG or JPEG
+ * with one kernel on the fused path runs strip by strip. The parent probes a
+ * PNG's skeleton (every chunk but the image data, convtool_image_skeleton) or
+ * a JPEG whole (a few MB, whose probe walks every scan); the contained
  * worker decodes rows as they are asked for, reading the file in pieces; a
  * window of input rows slides down the image; each strip of output rows is
  * convolved from it (convtool_conv2d_pixels_rows) and handed to the PNG
  * writer, which compresses strips on the pool and pushes IDAT chunks into the
- * output's temp file. Memory is a few strips wide, never the image; the
+ * output's temp file (libjpeg's scanline encoder for JPEG). Memory is a few
+ * strips wide, never the image (a progressive JPEG's coefficients excepted:
+ * libjpeg holds them whole); the
  * bytes are those of the whole-image fused path (tests/cli/cases/stream.sh).
  *
  * Decoding overlaps the rest: the worker is another process, a pipe's worth
  * of rows ahead. What this path does not take goes whole (apply_fused.c):
- * several kernels or outputs, JPEG, BMP and TGA outputs, files under
- * STREAM_MIN_BYTES, a picture to turn upright, a kernel for the FFT tiles,
+ * several kernels or outputs, BMP and TGA outputs, JPEG through stb, pictures
+ * under STREAM_MIN_PIXEL_BYTES, a picture to turn upright, a kernel for the FFT tiles,
  * circular padding (its first rows read the last), and any file the strip
  * decoder leaves to stb (palette, tRNS, interlaced, under 8 bits).
  */
@@ -32,8 +35,8 @@
 #include "apply/save_choice.h"
 #include "common/messages.h"
 
-/* Smaller files go whole: for them the skeleton and the stream cost more than they save. */
-#define STREAM_MIN_BYTES ((uint64_t)1 << 20)
+/* Smaller pictures go whole: for them the stream costs more than it saves. */
+#define STREAM_MIN_PIXEL_BYTES ((uint64_t)4 << 20)
 /* A strip of output rows is about this many bytes (8 to 1024 rows). */
 #define STRIP_BYTES ((size_t)1 << 20)
 /* Long single images show progress on a terminal from this many rows on. */
@@ -49,8 +52,39 @@ static int stream_setting(void)
 /* What the options allow, before the file is looked at. */
 static int options_fit(const struct apply_job *job)
 {
+    convtool_format out = job->outputs[0].format;
     return stream_setting() != 0 && strcmp(job->input, "-") != 0 && job->kernel_count == 1 &&
-           job->output_count == 1 && job->outputs[0].format == CONVTOOL_FORMAT_PNG;
+           job->output_count == 1 && (out == CONVTOOL_FORMAT_PNG || out == CONVTOOL_FORMAT_JPEG);
+}
+
+/* A JPEG is read whole (a few MB; its probe walks every scan), from the descriptor the
+ * worker then reads again, so both see the same file. */
+static convtool_status read_whole(int fd, uint64_t len, convtool_buffer *file)
+{
+    unsigned char piece[1 << 16];
+    convtool_status st = CONVTOOL_OK;
+    for (uint64_t at = 0; st == CONVTOOL_OK && at < len;) {
+        size_t want = len - at < sizeof piece ? (size_t)(len - at) : sizeof piece;
+        ssize_t got = pread(fd, piece, want, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            st = CONVTOOL_EIO;
+        else
+            st = convtool_buffer_append(file, piece, (size_t)got), at += (uint64_t)got;
+    }
+    return st;
+}
+
+/* The file's skeleton (PNG) or the file (JPEG): what the probe and the metadata read. */
+static convtool_status probe_bytes(int fd, uint64_t len, convtool_buffer *file)
+{
+    unsigned char magic[3];
+    if (pread(fd, magic, sizeof magic, 0) != (ssize_t)sizeof magic)
+        return CONVTOOL_EUNSUPPORTED;
+    if (magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF)
+        return read_whole(fd, len, file);
+    return convtool_image_skeleton(fd, len, file);
 }
 
 static int open_regular(const char *path, uint64_t *len)
@@ -67,6 +101,12 @@ static int open_regular(const char *path, uint64_t *len)
     return fd;
 }
 
+static uint64_t pixel_bytes(const convtool_image_info *info)
+{
+    return (uint64_t)info->width * (uint64_t)info->height * (uint64_t)info->channels *
+           (uint64_t)(info->bit_depth / 8);
+}
+
 int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
                        convtool_image_info *info, struct stream_input *in)
 {
@@ -77,11 +117,10 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
     int fd = open_regular(job->input, &in->len);
     if (fd < 0)
         return 0; /* the whole-file path opens it again and says what is wrong */
-    int fits = (stream_setting() == 2 || in->len >= STREAM_MIN_BYTES) &&
-               (!o->max_input_bytes || in->len <= o->max_input_bytes) &&
-               convtool_image_skeleton(fd, in->len, file) == CONVTOOL_OK &&
+    int fits = (!o->max_input_bytes || in->len <= o->max_input_bytes) &&
+               probe_bytes(fd, in->len, file) == CONVTOOL_OK &&
                convtool_image_probe(file->data, file->len, info) == CONVTOOL_OK &&
-               info->format == CONVTOOL_FORMAT_PNG &&
+               (stream_setting() == 2 || pixel_bytes(info) >= STREAM_MIN_PIXEL_BYTES) &&
                (uint64_t)info->width * (uint64_t)info->height <= o->max_pixels &&
                (info->orientation <= 1 || o->no_autorotate) && apply_fused_fits(job, info);
     if (!fits) {
@@ -112,6 +151,7 @@ struct strip_run {
     int strip_rows;
     convtool_write_stream *out;
     convtool_image_writer *writer;
+    int write_errno; /* why the output's temp could not take more bytes, or 0 */
     size_t clipped;
     struct progress *progress;
 };
@@ -190,7 +230,21 @@ static convtool_status run_strip(struct strip_run *r, int y0, int y1, convtool_s
 
 static int push_to_file(void *ctx, const unsigned char *bytes, size_t n)
 {
-    return convtool_write_stream_write(ctx, bytes, n) == CONVTOOL_OK ? 0 : -1;
+    struct strip_run *r = ctx;
+    if (convtool_write_stream_write(r->out, bytes, n) == CONVTOOL_OK)
+        return 0;
+    r->write_errno = errno;
+    return -1;
+}
+
+/* A failed write of the output: its temp removed, the reason and any leftover named. */
+static int write_failed(struct strip_run *r)
+{
+    convtool_write_detail detail;
+    convtool_write_stream_abort(r->out, &detail);
+    r->out = NULL;
+    apply_explain_write_failure(r->job->outputs[0].path, &detail, r->write_errno);
+    return EXIT_RUNTIME;
 }
 
 /* Buffers, the reader and the output; APPLY_STREAM_FALLBACK when a part cannot stream. */
@@ -229,7 +283,7 @@ static int open_run(struct strip_run *r, const struct stream_input *in,
         return EXIT_RUNTIME;
     }
     st = convtool_image_writer_open(r->g.out_w, r->g.out_h, r->cp.out_channels, out_depth, &so,
-                                    push_to_file, r->out, &r->writer);
+                                    push_to_file, r, &r->writer);
     if (st == CONVTOOL_EUNSUPPORTED)
         return APPLY_STREAM_FALLBACK;
     if (st != CONVTOOL_OK)
@@ -259,6 +313,8 @@ static int run_strips(struct strip_run *r)
         return cli_report(r->job->input, read_st);
     if (st == CONVTOOL_OK)
         st = convtool_image_writer_finish(r->writer);
+    if (st != CONVTOOL_OK && r->write_errno)
+        return write_failed(r);
     if (st != CONVTOOL_OK)
         return cli_report(out_path, st);
     convtool_write_detail detail;
@@ -275,7 +331,7 @@ static void close_run(struct strip_run *r)
 {
     progress_finish(r->progress);
     convtool_image_writer_close(r->writer);
-    convtool_write_stream_abort(r->out); /* nothing is left of a run that failed */
+    convtool_write_stream_abort(r->out, NULL); /* nothing is left of a run that failed */
     convtool_image_reader_close(r->reader);
     convtool_pixels_free(&r->window);
     convtool_pixels_free(&r->strip);

@@ -19,7 +19,7 @@ struct stream_input {
  * (convtool_image_skeleton), *info the probe of it, and in->fd is open (the
  * caller closes it). 0: read the file whole as always (nothing printed, no
  * descriptor left open). CONVTOOL_STREAM=0 says no to everything, =1 takes
- * files of any size.
+ * pictures of any size.
  */
 int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
                        convtool_image_info *info, struct stream_input *in);

@@ -215,7 +215,9 @@ CONVTOOL_API convtool_status convtool_write_stream_write(convtool_write_stream *
                                                          const void *data, size_t len);
 CONVTOOL_API convtool_status convtool_write_stream_commit(convtool_write_stream *s,
                                                           convtool_write_detail *detail);
-CONVTOOL_API void convtool_write_stream_abort(convtool_write_stream *s);
+/* detail (may be NULL) names a temp that could not be removed; errno is kept. */
+CONVTOOL_API void convtool_write_stream_abort(convtool_write_stream *s,
+                                              convtool_write_detail *detail);
 
 /* ======== conv (src/conv/): geometry, conv2d, the fused pixel pass, value maps, combining === */
 

@@ -380,10 +380,9 @@ convtool_status png_stream_finish(struct png_stream *s)
     convtool_status st = png_inflate_end(s->z);
     if (s->failed != CONVTOOL_OK)
         return s->failed;
-    /* More image data than the rows need: accepted (png_stream_read.h). */
-    if (st != CONVTOOL_OK && st != CONVTOOL_EUNSUPPORTED)
+    /* More image data than the rows need: the whole-file path's (png_stream_read.h). */
+    if (st != CONVTOOL_OK)
         return fail(s, st);
-    st = CONVTOOL_OK;
     while (st == CONVTOOL_OK && !s->ended)
         st = step_chunk(s);
     return st == CONVTOOL_OK ? st : fail(s, st);

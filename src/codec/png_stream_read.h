@@ -11,9 +11,10 @@
  * CRC policy, then png_read_fast), with these differences:
  *
  *  - Image data beyond what the rows need: png_read_fast leaves that file to
- *    stb (EUNSUPPORTED), which decodes it to the same pixels; the rows are
- *    out by the time the extra data shows up, so it is accepted here, and
- *    not inflated (stb inflates it, and refuses the file if it is damaged).
+ *    stb (EUNSUPPORTED); the rows are out by the time the extra data shows
+ *    up, so png_stream_finish says EUNSUPPORTED then, and the caller throws
+ *    the rows away and lets the whole-file path judge the file (stb inflates
+ *    the rest, and refuses a zlib bomb there by its memory budget).
  *  - A chunk png_read_fast leaves to stb (tRNS, an unknown critical chunk,
  *    CgBI) is seen where it lies: before the first IDAT, png_stream_open says
  *    EUNSUPPORTED before any row is out; between or after the IDATs, a later
@@ -73,8 +74,8 @@ convtool_status png_stream_rows(struct png_stream *s, void *dst, int rows);
 /*
  * After the last row: reads on to IEND, as the whole-file path judges the
  * file: a bad CRC in a critical chunk anywhere (IDAT, IEND...) or a damaged
- * end of the image data is ECORRUPT, a chunk stb must decide EUNSUPPORTED,
- * image data beyond the rows is accepted. Nothing after IEND is read.
+ * end of the image data is ECORRUPT, a chunk stb must decide or image data
+ * beyond the rows EUNSUPPORTED. Nothing after IEND is read.
  * CONVTOOL_EINVAL when rows are left.
  */
 convtool_status png_stream_finish(struct png_stream *s);

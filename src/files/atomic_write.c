@@ -604,8 +604,13 @@ convtool_status convtool_write_stream_commit(convtool_write_stream *s,
     return stream_end(s, 1, detail);
 }
 
-void convtool_write_stream_abort(convtool_write_stream *s)
+void convtool_write_stream_abort(convtool_write_stream *s, convtool_write_detail *detail)
 {
-    if (s)
-        (void)stream_end(s, 0, NULL);
+    if (detail)
+        clear_detail(detail);
+    if (s) {
+        int err = errno;
+        (void)stream_end(s, 0, detail);
+        errno = err;
+    }
 }

@@ -15,6 +15,7 @@
 #include "codec/npy.h"
 #include "codec/png_write.h"
 #include "codec/png_writer.h"
+#include "codec/jpeg_scan.h"
 #include "codec/stb_codec.h"
 #include "image/metadata_embed.h"
 
@@ -318,6 +319,7 @@ struct convtool_image_writer {
     void *ctx;
     int head_done; /* the metadata went in after the first push (the file's head) */
     struct png_writer *png;
+    struct jpeg_scan_writer *jpeg;
 };
 
 /*
@@ -348,21 +350,28 @@ convtool_status convtool_image_writer_open(int w, int h, int channels, int depth
     *out = NULL;
     if (!o || !push || w < 1 || h < 1 || channels < 1 || channels > 4)
         return CONVTOOL_EINVAL;
-    if ((depth != 8 && depth != 16) || o->format != CONVTOOL_FORMAT_PNG)
-        return CONVTOOL_EUNSUPPORTED; /* JPEG, BMP, TGA: encoded whole */
+    int jpeg = o->format == CONVTOOL_FORMAT_JPEG && jpeg_scan_available();
+    if ((depth != 8 && depth != 16) || (o->format != CONVTOOL_FORMAT_PNG && !jpeg))
+        return CONVTOOL_EUNSUPPORTED; /* BMP, TGA, JPEG through stb: encoded whole */
     convtool_status st = check_writable(w, h, channels, o->format);
     if (st == CONVTOOL_OK)
         st = check_depth_sampling(o, depth);
-    if (st == CONVTOOL_OK && (o->png_level < 0 || o->png_level > CONVTOOL_PNG_LEVEL_MAX))
+    if (st == CONVTOOL_OK && !jpeg &&
+        (o->png_level < 0 || o->png_level > CONVTOOL_PNG_LEVEL_MAX))
+        st = CONVTOOL_EINVAL;
+    if (st == CONVTOOL_OK && jpeg && (o->jpeg_quality < 1 || o->jpeg_quality > 100))
         st = CONVTOOL_EINVAL;
     if (st != CONVTOOL_OK)
         return st;
     convtool_image_writer *wr = calloc(1, sizeof *wr);
     if (!wr)
         return CONVTOOL_ENOMEM;
-    *wr = (convtool_image_writer){w, h, channels, depth, o->format, o->metadata, push, ctx, 0, NULL};
+    *wr = (convtool_image_writer){w, h, channels, depth, o->format, o->metadata, push, ctx, 0, NULL,
+                                  NULL};
     png_writer_params p = {w, h, channels, depth, o->png_level, o->pool, 1};
-    st = png_writer_open(&p, push_spliced, wr, &wr->png);
+    st = jpeg ? jpeg_scan_writer_open(push_spliced, wr, w, h, channels, o->jpeg_quality,
+                                      jpeg_sampling(o), &wr->jpeg)
+              : png_writer_open(&p, push_spliced, wr, &wr->png);
     if (st != CONVTOOL_OK) {
         free(wr);
         return st;
@@ -374,12 +383,14 @@ convtool_status convtool_image_writer_open(int w, int h, int channels, int depth
 convtool_status convtool_image_writer_rows(convtool_image_writer *wr, const void *rows, int n)
 {
     size_t stride = (size_t)wr->w * (size_t)wr->channels * (size_t)(wr->depth / 8);
+    if (wr->jpeg)
+        return n == 0 ? CONVTOOL_OK : jpeg_scan_write(wr->jpeg, rows, n);
     return png_writer_rows(wr->png, rows, stride, n);
 }
 
 convtool_status convtool_image_writer_finish(convtool_image_writer *wr)
 {
-    return png_writer_finish(wr->png);
+    return wr->jpeg ? jpeg_scan_writer_finish(wr->jpeg) : png_writer_finish(wr->png);
 }
 
 void convtool_image_writer_close(convtool_image_writer *wr)
@@ -387,5 +398,6 @@ void convtool_image_writer_close(convtool_image_writer *wr)
     if (!wr)
         return;
     png_writer_close(wr->png);
+    jpeg_scan_writer_close(wr->jpeg);
     free(wr);
 }

@@ -2,7 +2,8 @@
  * convtool_image_reader (convtool.h): a PNG or JPEG decoded strip by strip.
  * The file is read in pieces (pread) and never held whole; the decoder is a
  * pull API (png_stream_read.h, jpeg_scan.h) that hands out rows as they are
- * asked for. Contained (the default), it runs as a streamed job in this
+ * asked for (a progressive JPEG's coefficients excepted: libjpeg keeps them
+ * whole). Contained (the default), it runs as a streamed job in this
  * thread's sandbox worker (sandbox_worker.h): the file's bytes go down the
  * request pipe as the worker asks for them and the rows come back in pieces,
  * each after a status word, so a damaged row is told in its place. With
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codec/jpeg_scan.h"
 #include "codec/png_stream_read.h"
 #include "image/decode_contained.h"
 #include "sandbox/decode_sandbox.h"
@@ -28,34 +30,42 @@
 /* One streaming decoder of either format (called in the worker or here). */
 struct row_decoder {
     struct png_stream *png;
+    struct jpeg_scan_reader *jpeg;
 };
 
 static convtool_status decoder_open(struct row_decoder *d, const convtool_image_info *info,
                                     byte_pull_fn pull, void *ctx, int shape[4])
 {
     memset(d, 0, sizeof *d);
-    if (info->format != CONVTOOL_FORMAT_PNG)
-        return CONVTOOL_EUNSUPPORTED;
-    convtool_status st = png_stream_open(pull, ctx, info, &d->png);
-    if (st == CONVTOOL_OK)
-        png_stream_shape(d->png, &shape[0], &shape[1], &shape[2], &shape[3]);
+    convtool_status st = CONVTOOL_EUNSUPPORTED;
+    if (info->format == CONVTOOL_FORMAT_PNG) {
+        st = png_stream_open(pull, ctx, info, &d->png);
+        if (st == CONVTOOL_OK)
+            png_stream_shape(d->png, &shape[0], &shape[1], &shape[2], &shape[3]);
+    } else if (info->format == CONVTOOL_FORMAT_JPEG) {
+        st = jpeg_scan_open(pull, ctx, &d->jpeg, &shape[0], &shape[1], &shape[2]);
+        shape[3] = 8;
+    }
     return st;
 }
 
 static convtool_status decoder_rows(struct row_decoder *d, void *dst, int rows)
 {
-    return png_stream_rows(d->png, dst, rows);
+    if (rows == 0)
+        return CONVTOOL_OK;
+    return d->png ? png_stream_rows(d->png, dst, rows) : jpeg_scan_read(d->jpeg, dst, rows);
 }
 
 static convtool_status decoder_finish(struct row_decoder *d)
 {
-    return png_stream_finish(d->png);
+    return d->png ? png_stream_finish(d->png) : jpeg_scan_finish(d->jpeg);
 }
 
 static void decoder_close(struct row_decoder *d)
 {
     png_stream_close(d->png);
-    d->png = NULL;
+    jpeg_scan_close(d->jpeg);
+    d->png = NULL, d->jpeg = NULL;
 }
 
 static size_t row_bytes_of(const int shape[4])
@@ -200,7 +210,8 @@ convtool_status convtool_image_reader_open(int fd, uint64_t len, const convtool_
                                            convtool_image_reader **out)
 {
     *out = NULL;
-    if (info->format != CONVTOOL_FORMAT_PNG)
+    if (info->format != CONVTOOL_FORMAT_PNG &&
+        !(info->format == CONVTOOL_FORMAT_JPEG && jpeg_scan_available()))
         return CONVTOOL_EUNSUPPORTED;
     if (info->orientation > 1 && !(opts && opts->no_autorotate))
         return CONVTOOL_EUNSUPPORTED; /* turning the picture upright needs it whole */

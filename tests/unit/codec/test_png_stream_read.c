@@ -350,10 +350,10 @@ static void test_more_data_than_rows(void **state)
                        : stb_codec_decode16(b.data, b.len, &w, &h, &n, (uint16_t **)&ref);
         assert_int_equal(st, CONVTOOL_OK);
         px = (convtool_pixels){w, h, n, depth, ref};
+        /* The rows come out, then finish leaves the file to the whole-file path (stb's). */
         for (int strip = 0; strip <= 2; strip++) {
             struct result r = stream_decode(b.data, b.len, strip == 2 ? 1 : 4096, strip);
-            assert_same(&r, &px);
-            free(r.pixels);
+            assert_int_equal(r.st, CONVTOOL_EUNSUPPORTED);
         }
         stb_codec_free(ref);
         convtool_buffer_free(&b);
