@@ -230,7 +230,7 @@ echo "convtool: $bin ($("$bin" --version 2>&1 | head -1); this checkout is git $
 [[ -z $baseline ]] || echo "baseline: $baseline ($("$baseline" --version 2>&1 | head -1))."
 echo "Peers: $(vips --version), $(mogrify -version | sed -n '1s/^Version: //p' | cut -d' ' -f1-3)."
 echo "Load average at start: $load_start; at end: $load_end."
-echo "Each tool: median of $runs alternating runs after a warm-up (the 1-gigapixel job: one run);"
+echo "Each tool: median of $runs alternating runs after a warm-up$(wanted huge && echo " (the ${huge}² job: one run)");"
 echo "peak RSS is the largest of the runs. Ratio columns: convtool's figure over that row's."
 echo
 echo "| job | tool | median s | min–max s | peak RSS MB | output MB | wall: convtool/this | RSS: convtool/this |"
