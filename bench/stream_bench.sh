@@ -26,6 +26,8 @@
 # repository; inputs are cached there between runs. Wall time is measured around each
 # process, peak RSS is GNU time's %M (the largest of the process and its children). Prints
 # the load average at the start and the end: figures from a busy machine are noisy.
+# Output: Markdown (table, goals, output checks, commands) on stdout, progress on stderr;
+# exit status 1 when a run failed (the table says which), 2 for usage errors.
 set -euo pipefail
 export LC_ALL=C
 self=$(realpath "$0")
@@ -47,7 +49,7 @@ while [[ $# -gt 0 ]]; do
     --baseline) [[ $# -ge 2 ]] || usage; baseline=$2; shift ;;
     --jobs) [[ $# -ge 2 && $2 =~ ^(noisy|mosaic|jpeg|blur|thumbs|huge)(,(noisy|mosaic|jpeg|blur|thumbs|huge))*$ ]] ||
               usage; want=$2; shift ;;
-    -h|--help) sed -n '2,30p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "stream_bench.sh: unknown option $1" >&2; usage ;;
     *) bin=$1 ;;
   esac
