@@ -343,7 +343,7 @@ static struct progress *maybe_progress(const struct apply_job *job, int rows)
 {
     enum progress_mode mode = job->opts->batch.progress;
     int tty = isatty(STDERR_FILENO);
-    if (job->opts->output_dir) /* a batch shows its own line, in files */
+    if (job->opts->output_dir || cli_quiet) /* a batch shows its own line, in files */
         return NULL;
     if (mode == PROGRESS_OFF || (mode == PROGRESS_AUTO && (!tty || rows < PROGRESS_MIN_ROWS)))
         return NULL;

@@ -17,6 +17,7 @@
 #include "codec/jpeg_scan.h"
 #include "codec/png_stream_read.h"
 #include "image/decode_contained.h"
+#include "image/row_prefetch.h"
 #include "sandbox/decode_sandbox.h"
 #include "sandbox/sandbox_worker.h"
 
@@ -154,8 +155,9 @@ struct convtool_image_reader {
     int shape[4];
     size_t row_bytes;
     int rows_done;
-    int piece_rows, piece_left; /* contained: the piece's rows, those not read yet */
-    struct sandbox_stream *stream;
+    int piece_rows;
+    struct sandbox_stream *stream; /* contained: the worker's rows, read ahead by prefetch */
+    struct row_prefetch *prefetch;
     struct row_decoder here;
     convtool_status failed;
 };
@@ -230,39 +232,12 @@ convtool_status convtool_image_reader_open(int fd, uint64_t len, const convtool_
     }
     r->row_bytes = row_bytes_of(r->shape);
     r->piece_rows = piece_rows_of(r->shape);
-    *out = r;
-    return CONVTOOL_OK;
-}
-
-/* The status word in front of the next piece. */
-static convtool_status next_piece(convtool_image_reader *r)
-{
-    int32_t word;
-    convtool_status st = sandbox_stream_read(r->stream, &word, sizeof word);
-    if (st != CONVTOOL_OK)
+    if (r->stream && (st = row_prefetch_start(r->stream, r->shape[1], r->piece_rows, r->row_bytes,
+                                              &r->prefetch)) != CONVTOOL_OK) {
+        convtool_image_reader_close(r);
         return st;
-    if (word < 0 || word > CONVTOOL_ESCANS)
-        return CONVTOOL_EHOSTILE;
-    int left = r->shape[1] - r->rows_done;
-    r->piece_left = left < r->piece_rows ? left : r->piece_rows;
-    return (convtool_status)word;
-}
-
-static convtool_status rows_contained(convtool_image_reader *r, unsigned char *dst, int rows)
-{
-    while (rows > 0) {
-        if (r->piece_left == 0) {
-            convtool_status st = next_piece(r);
-            if (st != CONVTOOL_OK)
-                return st;
-        }
-        int n = rows < r->piece_left ? rows : r->piece_left;
-        convtool_status st = sandbox_stream_read(r->stream, dst, (size_t)n * r->row_bytes);
-        if (st != CONVTOOL_OK)
-            return st;
-        dst += (size_t)n * r->row_bytes;
-        rows -= n, r->piece_left -= n, r->rows_done += n;
     }
+    *out = r;
     return CONVTOOL_OK;
 }
 
@@ -279,13 +254,10 @@ convtool_status convtool_image_reader_rows(convtool_image_reader *r, void *dst, 
     if (rows < 0 || rows > r->shape[1] - r->rows_done)
         return CONVTOOL_EINVAL;
     convtool_status st;
-    if (r->stream) {
-        st = rows_contained(r, dst, rows);
-    } else {
-        st = decoder_rows(&r->here, dst, rows);
-        if (st == CONVTOOL_OK)
-            r->rows_done += rows;
-    }
+    st = r->prefetch ? row_prefetch_rows(r->prefetch, dst, rows)
+                     : decoder_rows(&r->here, dst, rows);
+    if (st == CONVTOOL_OK)
+        r->rows_done += rows;
     r->failed = st;
     return st;
 }
@@ -296,7 +268,9 @@ convtool_status convtool_image_reader_finish(convtool_image_reader *r)
     if (st == CONVTOOL_OK && r->rows_done != r->shape[1])
         st = CONVTOOL_EINVAL;
     if (st == CONVTOOL_OK && r->stream) {
-        st = next_piece(r); /* the verdict on the rest of the file */
+        st = row_prefetch_verdict(r->prefetch); /* the verdict on the rest of the file */
+        row_prefetch_stop(r->prefetch, st == CONVTOOL_OK);
+        r->prefetch = NULL;
         convtool_status closed = sandbox_stream_close(r->stream, st == CONVTOOL_OK);
         r->stream = NULL;
         st = st != CONVTOOL_OK ? st : closed;
@@ -311,6 +285,7 @@ void convtool_image_reader_close(convtool_image_reader *r)
 {
     if (!r)
         return;
+    row_prefetch_stop(r->prefetch, 0);
     if (r->stream)
         (void)sandbox_stream_close(r->stream, 0);
     decoder_close(&r->here);

@@ -7,6 +7,7 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/image_probe.c
   ${CMAKE_CURRENT_LIST_DIR}/image_read.c
   ${CMAKE_CURRENT_LIST_DIR}/image_reader.c
+  ${CMAKE_CURRENT_LIST_DIR}/row_prefetch.c
   ${CMAKE_CURRENT_LIST_DIR}/limits.c
   ${CMAKE_CURRENT_LIST_DIR}/metadata.c
   ${CMAKE_CURRENT_LIST_DIR}/metadata_embed.c

@@ -539,6 +539,12 @@ convtool_status sandbox_stream_read(struct sandbox_stream *s, void *dst, size_t 
     return CONVTOOL_OK;
 }
 
+void sandbox_stream_cancel(struct sandbox_stream *s)
+{
+    if (s && s->w)
+        kill(s->w->pid, SIGKILL); /* a read waiting on it sees the pipe close */
+}
+
 convtool_status sandbox_stream_close(struct sandbox_stream *s, int complete)
 {
     if (!s)

@@ -91,6 +91,13 @@ convtool_status sandbox_stream_open(struct sandbox_job *job, sandbox_feed_fn fee
                                     struct sandbox_stream **out);
 convtool_status sandbox_stream_read(struct sandbox_stream *s, void *dst, size_t n);
 convtool_status sandbox_stream_close(struct sandbox_stream *s, int complete);
+/*
+ * For a caller whose reads run in another thread: kills the worker, so a
+ * sandbox_stream_read waiting on it returns EHOSTILE at once. Only read may
+ * run in another thread; open, cancel and close belong to the opening
+ * thread (its worker is that thread's).
+ */
+void sandbox_stream_cancel(struct sandbox_stream *s);
 
 /* Ends this thread's worker, if any (kills and reaps it). Thread exit does this too. */
 void sandbox_worker_end(void);
