@@ -356,6 +356,7 @@ static void test_cut(void **state)
         convtool_buffer skel = {0};
         assert_int_equal(skeleton_of(b.data, len, &skel), CONVTOOL_ECORRUPT);
         assert_int_equal(skel.len, 0);
+        convtool_buffer_free(&skel);
         check_same_answers(b.data, len);
     }
     convtool_buffer_free(&b);

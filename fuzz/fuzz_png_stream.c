@@ -1,0 +1,160 @@
+/*
+ * Fuzz target: the PNG strip decoder (src/codec/png_stream_read.c). One
+ * input is a file's bytes (so the image corpus serves as seeds); a hash of
+ * them chooses the strip height (1-7 rows, or all) and how many bytes each
+ * pull gives (1, 3, 64, 4096 or 65536). It is decoded in strips and
+ * compared with the whole-file path (png_precheck, then png_read_fast):
+ *
+ *  - a file the whole path decodes decodes here to the same bytes;
+ *  - a file decoded here is one the whole path decodes, or leaves to stb
+ *    (EUNSUPPORTED: a zlib stream longer than the rows), and then stb's
+ *    pixels, when stb takes it, are these;
+ *  - the status is OK, ECORRUPT, EUNSUPPORTED or ENOMEM, never anything else;
+ *  - run again with the pull failing at a byte the hash chooses: EIO, or a
+ *    verdict reached before that byte, or OK with the same pixels.
+ *
+ * Images over 4 Mpixels are skipped (the whole path holds them in memory).
+ */
+#include <string.h>
+
+#include "codec/png_precheck.h"
+#include "codec/png_read.h"
+#include "codec/png_stream_read.h"
+#include "codec/stb_codec.h"
+#include "fuzz_common.h"
+
+#define MAX_PIXELS ((uint64_t)4 << 20)
+
+struct source {
+    const uint8_t *data;
+    size_t size, at, step, fail_at;
+};
+
+static ssize_t pull(void *ctx, unsigned char *dst, size_t n)
+{
+    struct source *s = ctx;
+    if (s->at >= s->fail_at)
+        return -1;
+    size_t k = s->size - s->at;
+    k = k < n ? k : n;
+    k = k < s->step ? k : s->step;
+    k = k < s->fail_at - s->at ? k : s->fail_at - s->at;
+    memcpy(dst, s->data + s->at, k);
+    s->at += k;
+    return (ssize_t)k;
+}
+
+/* The strip decoder's status; its pixels in *out (malloc'ed, NULL on failure), *len bytes. */
+static convtool_status stream_decode(struct source *src, int strip, unsigned char **out,
+                                     size_t *len)
+{
+    struct png_stream *s = NULL;
+    *out = NULL;
+    *len = 0;
+    convtool_status st = png_stream_open(pull, src, NULL, &s);
+    if (st != CONVTOOL_OK)
+        return st;
+    int w, h, c, depth;
+    png_stream_shape(s, &w, &h, &c, &depth);
+    size_t row = (size_t)w * (size_t)c * (size_t)(depth / 8);
+    unsigned char *px = malloc(row * (size_t)h);
+    FUZZ_CHECK(px != NULL);
+    int step = strip ? strip : h;
+    for (int y = 0; y < h && st == CONVTOOL_OK; y += step)
+        st = png_stream_rows(s, px + (size_t)y * row, h - y < step ? h - y : step);
+    if (st == CONVTOOL_OK)
+        st = png_stream_finish(s);
+    png_stream_close(s);
+    if (st != CONVTOOL_OK) {
+        free(px);
+        return st;
+    }
+    *out = px;
+    *len = row * (size_t)h;
+    return st;
+}
+
+/* The whole-file path: CRCs and empty IDATs first, as decode_contained.c does. */
+static convtool_status whole_decode(const uint8_t *data, size_t size, convtool_pixels *px,
+                                    unsigned char **fixed, size_t *fixed_len)
+{
+    memset(px, 0, sizeof *px);
+    convtool_status st = png_precheck(data, size, fixed, fixed_len);
+    if (st == CONVTOOL_OK)
+        st = png_read_fast(*fixed ? *fixed : data, *fixed ? *fixed_len : size, NULL, px);
+    return st;
+}
+
+/* stb on the checked bytes: when it decodes them, its pixels must be ours. */
+static void check_stb_agrees(const uint8_t *bytes, size_t n, int depth, const unsigned char *ours,
+                             size_t len)
+{
+    int w = 0, h = 0, c = 0;
+    void *ref = NULL;
+    convtool_status st =
+        depth == 16 ? stb_codec_decode16(bytes, n, &w, &h, &c, (uint16_t **)&ref)
+                    : stb_codec_decode8(bytes, n, &w, &h, &c, (unsigned char **)&ref);
+    if (st == CONVTOOL_OK) {
+        FUZZ_CHECK((size_t)w * (size_t)h * (size_t)c * (size_t)(depth / 8) == len);
+        FUZZ_CHECK(memcmp(ref, ours, len) == 0);
+    }
+    stb_codec_free(ref);
+}
+
+static uint64_t be32(const uint8_t *p)
+{
+    return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+}
+
+static uint32_t hash(const uint8_t *data, size_t size)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 16777619u;
+    return h;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size >= 24 && be32(data + 16) * be32(data + 20) > MAX_PIXELS)
+        return 0;
+    static const size_t steps[] = {1, 3, 64, 4096, 65536};
+    uint32_t hv = hash(data, size);
+    int strip = (int)(hv % 8); /* 0: all rows */
+    struct source src = {data, size, 0, steps[(hv >> 3) % 5], SIZE_MAX};
+    unsigned char *ours = NULL;
+    size_t len = 0;
+    convtool_status st = stream_decode(&src, strip, &ours, &len);
+    FUZZ_CHECK(st == CONVTOOL_OK || st == CONVTOOL_ECORRUPT || st == CONVTOOL_EUNSUPPORTED ||
+               st == CONVTOOL_ENOMEM);
+
+    convtool_pixels px;
+    unsigned char *fixed = NULL;
+    size_t fixed_len = 0;
+    convtool_status whole = whole_decode(data, size, &px, &fixed, &fixed_len);
+    if (whole == CONVTOOL_OK && st != CONVTOOL_ENOMEM) {
+        FUZZ_CHECK(st == CONVTOOL_OK);
+        FUZZ_CHECK(len == (size_t)px.width * px.height * px.channels * (px.depth / 8));
+        FUZZ_CHECK(memcmp(ours, px.data, len) == 0);
+    }
+    if (st == CONVTOOL_OK && whole != CONVTOOL_OK && whole != CONVTOOL_ENOMEM) {
+        FUZZ_CHECK(whole == CONVTOOL_EUNSUPPORTED);
+        check_stb_agrees(fixed ? fixed : data, fixed ? fixed_len : size, data[24] == 16 ? 16 : 8,
+                         ours, len);
+    }
+
+    /* The same through a pull that fails at some byte. */
+    struct source failing = {data, size, 0, src.step, size ? (hv >> 6) % (size + 1) : 0};
+    unsigned char *again = NULL;
+    size_t again_len = 0;
+    convtool_status st2 = stream_decode(&failing, strip, &again, &again_len);
+    FUZZ_CHECK(st2 == CONVTOOL_EIO || st2 == st || st2 == CONVTOOL_ENOMEM);
+    if (st2 == CONVTOOL_OK)
+        FUZZ_CHECK(again_len == len && memcmp(again, ours, len) == 0);
+
+    free(again);
+    free(ours);
+    free(fixed);
+    convtool_pixels_free(&px);
+    return 0;
+}
