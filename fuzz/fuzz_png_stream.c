@@ -2,8 +2,10 @@
  * Fuzz target: the PNG strip decoder (src/codec/png_stream_read.c). One
  * input is a file's bytes (so the image corpus serves as seeds); a hash of
  * them chooses the strip height (1-7 rows, or all) and how many bytes each
- * pull gives (1, 3, 64, 4096 or 65536). It is decoded in strips and
- * compared with the whole-file path (png_precheck, then png_read_fast):
+ * pull gives (1, 3, 64, 4096 or 65536). It is decoded in strips and, when
+ * the probe and the completeness check take it (the pipeline runs them
+ * first), compared with the whole-file path (png_precheck, then
+ * png_read_fast, both given the probe's info):
  *
  *  - a file the whole path decodes decodes here to the same bytes;
  *  - a file decoded here is one the whole path decodes, or leaves to stb
@@ -17,11 +19,13 @@
  */
 #include <string.h>
 
+#include "codec/png_inflate.h"
 #include "codec/png_precheck.h"
 #include "codec/png_read.h"
 #include "codec/png_stream_read.h"
 #include "codec/stb_codec.h"
 #include "fuzz_common.h"
+#include "image/image_probe.h"
 
 #define MAX_PIXELS ((uint64_t)4 << 20)
 
@@ -45,13 +49,13 @@ static ssize_t pull(void *ctx, unsigned char *dst, size_t n)
 }
 
 /* The strip decoder's status; its pixels in *out (malloc'ed, NULL on failure), *len bytes. */
-static convtool_status stream_decode(struct source *src, int strip, unsigned char **out,
-                                     size_t *len)
+static convtool_status stream_decode(struct source *src, const convtool_image_info *info,
+                                     int strip, unsigned char **out, size_t *len)
 {
     struct png_stream *s = NULL;
     *out = NULL;
     *len = 0;
-    convtool_status st = png_stream_open(pull, src, NULL, &s);
+    convtool_status st = png_stream_open(pull, src, info, &s);
     if (st != CONVTOOL_OK)
         return st;
     int w, h, c, depth;
@@ -74,14 +78,14 @@ static convtool_status stream_decode(struct source *src, int strip, unsigned cha
     return st;
 }
 
-/* The whole-file path: CRCs and empty IDATs first, as decode_contained.c does. */
-static convtool_status whole_decode(const uint8_t *data, size_t size, convtool_pixels *px,
+/* The whole-file path after the probe: CRCs and empty IDATs first, as decode_contained.c does. */
+static convtool_status whole_decode(const uint8_t *data, size_t size,
+                                    const convtool_image_info *info, convtool_pixels *px,
                                     unsigned char **fixed, size_t *fixed_len)
 {
-    memset(px, 0, sizeof *px);
     convtool_status st = png_precheck(data, size, fixed, fixed_len);
     if (st == CONVTOOL_OK)
-        st = png_read_fast(*fixed ? *fixed : data, *fixed ? *fixed_len : size, NULL, px);
+        st = png_read_fast(*fixed ? *fixed : data, *fixed ? *fixed_len : size, info, px);
     return st;
 }
 
@@ -114,24 +118,22 @@ static uint32_t hash(const uint8_t *data, size_t size)
     return h;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* What the pipeline does before decoding: the probe and the completeness check. */
+static int probe_ok(const uint8_t *data, size_t size, convtool_image_info *info)
 {
-    if (size >= 24 && be32(data + 16) * be32(data + 20) > MAX_PIXELS)
-        return 0;
-    static const size_t steps[] = {1, 3, 64, 4096, 65536};
-    uint32_t hv = hash(data, size);
-    int strip = (int)(hv % 8); /* 0: all rows */
-    struct source src = {data, size, 0, steps[(hv >> 3) % 5], SIZE_MAX};
-    unsigned char *ours = NULL;
-    size_t len = 0;
-    convtool_status st = stream_decode(&src, strip, &ours, &len);
-    FUZZ_CHECK(st == CONVTOOL_OK || st == CONVTOOL_ECORRUPT || st == CONVTOOL_EUNSUPPORTED ||
-               st == CONVTOOL_ENOMEM);
+    return convtool_image_probe(data, size, info) == CONVTOOL_OK &&
+           info->format == CONVTOOL_FORMAT_PNG &&
+           image_check_complete(data, size, info) == CONVTOOL_OK;
+}
 
-    convtool_pixels px;
+/* The strip decoder's verdict st (and its pixels) against the whole path's on a probed file. */
+static void compare_with_whole(const uint8_t *data, size_t size, const convtool_image_info *info,
+                               convtool_status st, const unsigned char *ours, size_t len)
+{
+    convtool_pixels px = {0};
     unsigned char *fixed = NULL;
     size_t fixed_len = 0;
-    convtool_status whole = whole_decode(data, size, &px, &fixed, &fixed_len);
+    convtool_status whole = whole_decode(data, size, info, &px, &fixed, &fixed_len);
     if (whole == CONVTOOL_OK && st != CONVTOOL_ENOMEM) {
         FUZZ_CHECK(st == CONVTOOL_OK);
         FUZZ_CHECK(len == (size_t)px.width * px.height * px.channels * (px.depth / 8));
@@ -139,22 +141,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (st == CONVTOOL_OK && whole != CONVTOOL_OK && whole != CONVTOOL_ENOMEM) {
         FUZZ_CHECK(whole == CONVTOOL_EUNSUPPORTED);
-        check_stb_agrees(fixed ? fixed : data, fixed ? fixed_len : size, data[24] == 16 ? 16 : 8,
-                         ours, len);
+        check_stb_agrees(fixed ? fixed : data, fixed ? fixed_len : size, info->bit_depth, ours,
+                         len);
     }
+    free(fixed);
+    convtool_pixels_free(&px);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size >= 24 && be32(data + 16) * be32(data + 20) > MAX_PIXELS)
+        return 0;
+    static const size_t steps[] = {1, 3, 64, 4096, 65536};
+    uint32_t hv = hash(data, size);
+    int strip = (int)(hv % 8); /* 0: all rows */
+    /* The probe comes first, as in the real pipeline, whose order matters: png_precheck would
+     * drop a damaged ancillary "chunk" in IHDR's place, which the probe refuses. */
+    convtool_image_info info;
+    const convtool_image_info *known = probe_ok(data, size, &info) ? &info : NULL;
+    struct source src = {data, size, 0, steps[(hv >> 3) % 5], SIZE_MAX};
+    unsigned char *ours = NULL;
+    size_t len = 0;
+    convtool_status st = stream_decode(&src, known, strip, &ours, &len);
+    FUZZ_CHECK(st == CONVTOOL_OK || st == CONVTOOL_ECORRUPT || st == CONVTOOL_EUNSUPPORTED ||
+               st == CONVTOOL_ENOMEM);
+    if (!png_inflate_available(PNG_INFLATE_ISAL)) /* no strips: the whole path decodes them all */
+        FUZZ_CHECK(st != CONVTOOL_OK);
+    else if (known)
+        compare_with_whole(data, size, known, st, ours, len);
 
     /* The same through a pull that fails at some byte. */
     struct source failing = {data, size, 0, src.step, size ? (hv >> 6) % (size + 1) : 0};
     unsigned char *again = NULL;
     size_t again_len = 0;
-    convtool_status st2 = stream_decode(&failing, strip, &again, &again_len);
+    convtool_status st2 = stream_decode(&failing, known, strip, &again, &again_len);
     FUZZ_CHECK(st2 == CONVTOOL_EIO || st2 == st || st2 == CONVTOOL_ENOMEM);
     if (st2 == CONVTOOL_OK)
         FUZZ_CHECK(again_len == len && memcmp(again, ours, len) == 0);
-
     free(again);
     free(ours);
-    free(fixed);
-    convtool_pixels_free(&px);
     return 0;
 }
