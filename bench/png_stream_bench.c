@@ -163,8 +163,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "png_stream_bench: %s: %s\n", path, convtool_strerror(st));
         return 1;
     }
-    printf("%s: %dx%d, %d channels, %d bits; strips of %d rows give the whole path's bytes\n",
-           path, ref.width, ref.height, ref.channels, ref.depth, strip);
+    printf("%s: %dx%d, %d channels, %d bits; strips of %d rows give the whole path's bytes\n", path,
+           ref.width, ref.height, ref.channels, ref.depth, strip);
     convtool_pixels_free(&ref);
     static double t[2][MAX_RUNS];
     for (int r = 0; r < runs; r++)

@@ -49,8 +49,8 @@ static ssize_t pull(void *ctx, unsigned char *dst, size_t n)
 }
 
 /* The strip decoder's status; its pixels in *out (malloc'ed, NULL on failure), *len bytes. */
-static convtool_status stream_decode(struct source *src, const convtool_image_info *info,
-                                     int strip, unsigned char **out, size_t *len)
+static convtool_status stream_decode(struct source *src, const convtool_image_info *info, int strip,
+                                     unsigned char **out, size_t *len)
 {
     struct png_stream *s = NULL;
     *out = NULL;
@@ -95,9 +95,9 @@ static void check_stb_agrees(const uint8_t *bytes, size_t n, int depth, const un
 {
     int w = 0, h = 0, c = 0;
     void *ref = NULL;
-    convtool_status st =
-        depth == 16 ? stb_codec_decode16(bytes, n, &w, &h, &c, (uint16_t **)&ref)
-                    : stb_codec_decode8(bytes, n, &w, &h, &c, (unsigned char **)&ref);
+    convtool_status st = depth == 16
+                             ? stb_codec_decode16(bytes, n, &w, &h, &c, (uint16_t **)&ref)
+                             : stb_codec_decode8(bytes, n, &w, &h, &c, (unsigned char **)&ref);
     if (st == CONVTOOL_OK) {
         FUZZ_CHECK((size_t)w * (size_t)h * (size_t)c * (size_t)(depth / 8) == len);
         FUZZ_CHECK(memcmp(ref, ours, len) == 0);

@@ -189,12 +189,13 @@ static void test_project_writer(void **state)
                 for (int hi = 0; hi < 3; hi++) {
                     int w = widths[wi], h = heights[hi];
                     size_t n = (size_t)w * (size_t)h * (size_t)c;
-                    unsigned char *img = make_samples(n * (size_t)(depth / 8), (unsigned)(w + h + c));
+                    unsigned char *img =
+                        make_samples(n * (size_t)(depth / 8), (unsigned)(w + h + c));
                     convtool_buffer b = {0};
                     convtool_status st =
-                        depth == 8 ? png_write_interleaved(img, w, h, c, 0, NULL, &b)
-                                   : png_write_interleaved16((const uint16_t *)img, w, h, c, 0,
-                                                             NULL, &b);
+                        depth == 8
+                            ? png_write_interleaved(img, w, h, c, 0, NULL, &b)
+                            : png_write_interleaved16((const uint16_t *)img, w, h, c, 0, NULL, &b);
                     assert_int_equal(st, CONVTOOL_OK);
                     check_file(&b);
                     convtool_buffer_free(&b);
@@ -324,7 +325,7 @@ static void test_split_idat(void **state)
         for (int between = 0; between <= 2; between++)
             for (int depth = 8; depth <= 16; depth += 8) {
                 layout l = {i == 2 ? 333 : 31, i == 2 ? 257 : 9, depth, 6, FILTER_RANDOM, 0,
-                            splits[i], between, ""};
+                            splits[i],         between,          ""};
                 check_layout(&l);
                 l.level = 9;
                 check_layout(&l);
