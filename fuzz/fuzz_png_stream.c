@@ -13,15 +13,22 @@
  *    pixels, when stb takes it, are these;
  *  - the status is OK, ECORRUPT, EUNSUPPORTED or ENOMEM, never anything else;
  *  - run again with the pull failing at a byte the hash chooses: EIO, or a
- *    verdict reached before that byte, or OK with the same pixels.
+ *    verdict reached before that byte, or OK with the same pixels;
+ *  - the file's skeleton (png_skeleton.c, read from a memfd) gets the same
+ *    answers from the probe, the completeness check and the metadata reader
+ *    as the file, or is ECORRUPT where the file is refused too.
  *
  * Images over 4 Mpixels are skipped (the whole path holds them in memory).
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "codec/png_inflate.h"
 #include "codec/png_precheck.h"
 #include "codec/png_read.h"
+#include "codec/png_skeleton.h"
 #include "codec/png_stream_read.h"
 #include "codec/stb_codec.h"
 #include "fuzz_common.h"
@@ -148,6 +155,81 @@ static void compare_with_whole(const uint8_t *data, size_t size, const convtool_
     convtool_pixels_free(&px);
 }
 
+/* ------------------------------------------------------------ skeleton */
+
+/* What the parent asks of a file before decoding it. */
+struct answers {
+    convtool_status probe, complete;
+    convtool_image_info info;
+    convtool_metadata md;
+};
+
+static void ask(const unsigned char *b, size_t len, struct answers *a)
+{
+    a->probe = convtool_image_probe(b, len, &a->info);
+    a->complete = a->probe == CONVTOOL_OK ? image_check_complete(b, len, &a->info) : a->probe;
+    FUZZ_CHECK(convtool_metadata_read(b, len, &a->md) == CONVTOOL_OK);
+}
+
+static int same_bytes(const unsigned char *a, size_t na, const unsigned char *b, size_t nb)
+{
+    return na == nb && (na == 0 || memcmp(a, b, na) == 0);
+}
+
+static int same_text(const convtool_meta_text *x, const convtool_meta_text *y)
+{
+    return x->kind == y->kind && strcmp(x->keyword, y->keyword) == 0 &&
+           same_bytes(x->text, x->text_len, y->text, y->text_len) &&
+           (x->language == NULL) == (y->language == NULL) &&
+           (!x->language ||
+            (strcmp(x->language, y->language) == 0 && strcmp(x->translated, y->translated) == 0));
+}
+
+static void check_same_metadata(const convtool_metadata *a, const convtool_metadata *b)
+{
+    FUZZ_CHECK(a->orientation == b->orientation);
+    FUZZ_CHECK(same_bytes(a->icc, a->icc_len, b->icc, b->icc_len));
+    FUZZ_CHECK(strcmp(a->icc_name, b->icc_name) == 0);
+    FUZZ_CHECK(same_bytes(a->exif, a->exif_len, b->exif, b->exif_len));
+    FUZZ_CHECK(same_bytes(a->xmp, a->xmp_len, b->xmp, b->xmp_len));
+    FUZZ_CHECK(a->density_unit == b->density_unit && a->density_x == b->density_x &&
+               a->density_y == b->density_y);
+    FUZZ_CHECK(a->has_srgb == b->has_srgb && a->has_gama == b->has_gama &&
+               a->has_chrm == b->has_chrm && a->srgb_intent == b->srgb_intent &&
+               a->gama == b->gama && memcmp(a->chrm, b->chrm, sizeof a->chrm) == 0);
+    FUZZ_CHECK(a->text_count == b->text_count);
+    for (size_t i = 0; i < a->text_count; i++)
+        FUZZ_CHECK(same_text(&a->texts[i], &b->texts[i]));
+    FUZZ_CHECK(a->frames == b->frames && a->dropped == b->dropped);
+}
+
+static void check_skeleton(const uint8_t *data, size_t size)
+{
+    if (size < 8 || memcmp(data, "\x89PNG\r\n\x1a\n", 8) != 0)
+        return;
+    int fd = memfd_create("png", 0);
+    FUZZ_CHECK(fd >= 0);
+    FUZZ_CHECK(write(fd, data, size) == (ssize_t)size);
+    convtool_buffer skel = {0};
+    convtool_status st = png_skeleton_read(fd, size, &skel);
+    close(fd);
+    FUZZ_CHECK(st == CONVTOOL_OK || st == CONVTOOL_ECORRUPT);
+    struct answers whole, part;
+    ask(data, size, &whole);
+    if (st == CONVTOOL_ECORRUPT) {
+        FUZZ_CHECK(skel.len == 0 && whole.complete != CONVTOOL_OK);
+    } else {
+        FUZZ_CHECK(skel.len <= size);
+        ask(skel.data, skel.len, &part);
+        FUZZ_CHECK(whole.probe == part.probe && whole.complete == part.complete);
+        FUZZ_CHECK(memcmp(&whole.info, &part.info, sizeof whole.info) == 0);
+        check_same_metadata(&whole.md, &part.md);
+        convtool_metadata_free(&part.md);
+    }
+    convtool_metadata_free(&whole.md);
+    convtool_buffer_free(&skel);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size >= 24 && be32(data + 16) * be32(data + 20) > MAX_PIXELS)
@@ -180,5 +262,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(again_len == len && memcmp(again, ours, len) == 0);
     free(again);
     free(ours);
+    check_skeleton(data, size);
     return 0;
 }
