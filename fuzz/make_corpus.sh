@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Writes seed inputs for the four fuzz targets into OUT/kernel, OUT/image, OUT/cli and
-# OUT/pipeline (default: build-fuzz/seeds). fuzz/run.sh merges them, with what the
-# fuzzers find, into the small committed corpus fuzz/corpus/TARGET.
+# Writes seed inputs for the fuzz targets into OUT/kernel, OUT/image, OUT/cli, OUT/pipeline,
+# OUT/metadata and OUT/png_stream (default: build-fuzz/seeds). fuzz/run.sh merges them, with
+# what the fuzzers find, into the small committed corpus fuzz/corpus/TARGET.
 #   kernel:   the kernels/ library, inline matrices, nested lists, BOM/CRLF, near misses
 #   image:    tiny PNGs and JPEGs of every kind ImageMagick makes, .npy arrays, and the
 #             outputs of our own binary (CONVTOOL=path/to/convtool, optional)
 #   cli:      argument lists, one argument per NUL-terminated string
 #   pipeline: byte strings covering each padding kind and mode (see fuzz_pipeline.c)
+#   png_stream: the image PNGs, and hand-made ones with every filter and IDAT layout
 # Needs ImageMagick's convert and Debian's python3-numpy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -165,6 +166,52 @@ open(f"{d}/colour.png", "wb").write(head + chunk(b"sRGB", b"\0") + chunk(b"gAMA"
 open(f"{d}/apng.png", "wb").write(head + chunk(b"acTL", struct.pack(">II", 3, 0)) + rest)
 open(f"{d}/badcrc.png", "wb").write(head + chunk(b"iCCP", b"n\0\0" + zlib.compress(icc))[:-1] + b"\0" + rest)
 open(f"{d}/mpf.jpg", "wb").write(b"\xff\xd8\xff\xe2\0\x08MPF\0\0\0" + open(f"{d}/icc.jpg", "rb").read()[2:])
+PY
+
+# ---- png_stream: the image seeds' PNGs, and files of every filter type forced on every row,
+# 8 and 16 bits, 1-4 channels, the image data in IDATs of 1, 7 bytes or one, with empty IDATs
+# or a tEXt between them, and a zlib stream longer than the rows.
+mkdir -p "$out/png_stream"
+cp "$img"/*.png "$out/png_stream/"
+"$python" - "$out/png_stream" <<'PY'
+import struct, sys, zlib
+d = sys.argv[1]
+def chunk(t, body):
+    return struct.pack(">I", len(body)) + t + body + struct.pack(">I", zlib.crc32(t + body))
+def paeth(a, b, c):
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else b if pb <= pc else c
+def filtered(rows, bpp, f):
+    out, prev = b"", bytes(len(rows[0]))
+    for r in rows:
+        o = bytearray([f])
+        for i, x in enumerate(r):
+            a = r[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            p = [0, a, b, (a + b) // 2, paeth(a, b, c)][f]
+            o.append((x - p) & 255)
+        out += bytes(o)
+        prev = r
+    return out
+n = 0
+for color, ch in ((0, 1), (4, 2), (2, 3), (6, 4)):
+    for depth in (8, 16):
+        for f in range(5):
+            w, h = 3 + f, 2 + ch
+            bpp = ch * depth // 8
+            rows = [bytes((x * 37 + y * 11 + (x * y) % 7) & 255 for x in range(w * bpp)) for y in range(h)]
+            z = zlib.compress(filtered(rows, bpp, f) + (b"extra" if f == 3 and ch == 1 else b""), 6)
+            split = [len(z), 1, 7][(n // 2) % 3]
+            ihdr = struct.pack(">IIBBBBB", w, h, depth, color, 0, 0, 0)
+            body = b""
+            for i in range(0, len(z), split):
+                if i and n % 2:
+                    body += chunk(b"IDAT", b"") if n % 4 == 1 else chunk(b"tEXt", b"k\0v")
+                body += chunk(b"IDAT", z[i:i + split])
+            n += 1
+            open(f"{d}/filter{f}_c{ch}_d{depth}.png", "wb").write(
+                b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + body + chunk(b"IEND", b""))
 PY
 
 echo "make_corpus: seeds in $out: $(find "$out" -type f | wc -l) files, $(du -sh "$out" | cut -f1)"

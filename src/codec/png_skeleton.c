@@ -90,7 +90,7 @@ static convtool_status walk(int fd, uint64_t file_len, convtool_buffer *out)
             st = empty_idat(out);
         else if (!idat && !frame_data)
             st = (kept += size) > PNG_SKELETON_MAX_KEPT ? CONVTOOL_ELIMIT
-                                                         : copy_at(fd, off, size, out);
+                                                        : copy_at(fd, off, size, out);
         if (st != CONVTOOL_OK)
             return st;
         in_idat_run = idat || (frame_data && in_idat_run);

@@ -123,9 +123,9 @@ static convtool_status begin_chunk(struct png_stream *s)
         return fail(s, CONVTOOL_ECORRUPT);
     s->crc = checksum_crc32(0, s->chunk + 4, 4);
     int critical = !(s->chunk[4] & 0x20);
-    s->kind = chunk_is(s, "IDAT")                ? CHUNK_IDAT
+    s->kind = chunk_is(s, "IDAT")               ? CHUNK_IDAT
               : critical || chunk_is(s, "tRNS") ? CHUNK_CHECKED
-                                                 : CHUNK_SKIPPED;
+                                                : CHUNK_SKIPPED;
     return CONVTOOL_OK;
 }
 
@@ -348,8 +348,8 @@ convtool_status png_stream_rows(struct png_stream *s, void *dst, int rows)
             if (st != CONVTOOL_OK)
                 return st;
         }
-        uint32_t k = s->have - s->next < (uint32_t)rows - done ? s->have - s->next
-                                                                : (uint32_t)rows - done;
+        uint32_t k =
+            s->have - s->next < (uint32_t)rows - done ? s->have - s->next : (uint32_t)rows - done;
         const unsigned char *src = s->raw + (size_t)s->next * (n + 1);
         convtool_status st = png_unfilter_rows(&s->h, prev, src, strip + (size_t)done * n, k);
         if (st != CONVTOOL_OK)

@@ -67,7 +67,9 @@ void png_stream_shape(const struct png_stream *s, int *w, int *h, int *channels,
  * IDAT CRC, too little image data. CONVTOOL_EUNSUPPORTED: a chunk between the
  * IDATs that is stb's (see above). CONVTOOL_EIO: pull failed. After an error
  * the stream stays failed (every later call gives that error) and dst holds
- * nothing to keep.
+ * nothing to keep. A chunk's CRC is checked at the chunk's end, so damage
+ * in the IDAT that holds a row may show only in a later call or in
+ * png_stream_finish: the rows are the file's once png_stream_finish says OK.
  */
 convtool_status png_stream_rows(struct png_stream *s, void *dst, int rows);
 

@@ -38,7 +38,7 @@ convtool_status png_unfilter_image(const struct png_header *h, unsigned char *ra
 convtool_status png_unfilter_rows(const struct png_header *h, const unsigned char *prev,
                                   const unsigned char *src, unsigned char *dst, uint32_t rows);
 
-/* A row's n bytes of big-endian 16-bit samples to native uint16_t, in place, as stb returns them. */
+/* A row's n bytes of big-endian 16-bit samples to native uint16_t, in place, as stb gives them. */
 void png_unfilter_native16(unsigned char *row, size_t n);
 
 #endif

@@ -205,8 +205,8 @@ static void itxt(convtool_buffer *b, const char *keyword, const char *lang, cons
 /* EXIF (little-endian TIFF) with orientation `o`. */
 static void exif(convtool_buffer *b, int o)
 {
-    unsigned char e[] = {'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 1, 3, 0,
-                         1,   0,   0,  0, 0, 0, 0, 0, 0, 0, 0,    0};
+    unsigned char e[] = {'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 1, 3,
+                         0,   1,   0,  0, 0, 0, 0, 0, 0, 0, 0,    0, 0};
     e[18] = (unsigned char)o;
     chunk(b, "eXIf", e, sizeof e);
 }
@@ -356,6 +356,7 @@ static void test_cut(void **state)
         convtool_buffer skel = {0};
         assert_int_equal(skeleton_of(b.data, len, &skel), CONVTOOL_ECORRUPT);
         assert_int_equal(skel.len, 0);
+        convtool_buffer_free(&skel);
         check_same_answers(b.data, len);
     }
     convtool_buffer_free(&b);
@@ -471,14 +472,10 @@ static void test_fuzz_corpora(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_metadata_around_idat),
-        cmocka_unit_test(test_apng),
-        cmocka_unit_test(test_probe_cases),
-        cmocka_unit_test(test_cut),
-        cmocka_unit_test(test_bad_lengths),
-        cmocka_unit_test(test_sizes),
-        cmocka_unit_test(test_read_fails),
-        cmocka_unit_test(test_fuzz_corpora),
+        cmocka_unit_test(test_metadata_around_idat), cmocka_unit_test(test_apng),
+        cmocka_unit_test(test_probe_cases),          cmocka_unit_test(test_cut),
+        cmocka_unit_test(test_bad_lengths),          cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_read_fails),           cmocka_unit_test(test_fuzz_corpora),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
  * them), 8 and 16 bits, 1 to 4 channels, read in strips of 1, 5 and all rows
  * through pulls of 1, 7 and 100000 bytes, must give the same bytes. Damaged,
  * truncated and failing inputs give clear statuses (run under the Asan build).
+ * It also runs in the contained worker (seccomp-filtered), where it must call
+ * nothing the filter forbids.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +27,7 @@
 #include "codec/png_write.h"
 #include "codec/stb_codec.h"
 #include "png_builder.h"
+#include "sandbox/sandbox_worker.h"
 #include "test_helpers.h"
 
 #define ALL_ROWS 0
@@ -189,12 +192,13 @@ static void test_project_writer(void **state)
                 for (int hi = 0; hi < 3; hi++) {
                     int w = widths[wi], h = heights[hi];
                     size_t n = (size_t)w * (size_t)h * (size_t)c;
-                    unsigned char *img = make_samples(n * (size_t)(depth / 8), (unsigned)(w + h + c));
+                    unsigned char *img =
+                        make_samples(n * (size_t)(depth / 8), (unsigned)(w + h + c));
                     convtool_buffer b = {0};
                     convtool_status st =
-                        depth == 8 ? png_write_interleaved(img, w, h, c, 0, NULL, &b)
-                                   : png_write_interleaved16((const uint16_t *)img, w, h, c, 0,
-                                                             NULL, &b);
+                        depth == 8
+                            ? png_write_interleaved(img, w, h, c, 0, NULL, &b)
+                            : png_write_interleaved16((const uint16_t *)img, w, h, c, 0, NULL, &b);
                     assert_int_equal(st, CONVTOOL_OK);
                     check_file(&b);
                     convtool_buffer_free(&b);
@@ -324,7 +328,7 @@ static void test_split_idat(void **state)
         for (int between = 0; between <= 2; between++)
             for (int depth = 8; depth <= 16; depth += 8) {
                 layout l = {i == 2 ? 333 : 31, i == 2 ? 257 : 9, depth, 6, FILTER_RANDOM, 0,
-                            splits[i], between, ""};
+                            splits[i],         between,          ""};
                 check_layout(&l);
                 l.level = 9;
                 check_layout(&l);
@@ -679,6 +683,53 @@ static void test_no_image_data(void **state)
     }
 }
 
+/* In the contained worker: the input decoded in strips of 5 rows, the status as the reply,
+ * the pixels as the data. */
+static void decode_job(const void *params, const unsigned char *input, size_t len,
+                       struct sandbox_out *out)
+{
+    static unsigned char *pixels; /* sent by reference: kept until the next job */
+    (void)params;
+    free(pixels);
+    struct result r = stream_decode(input, len, 4096, 5);
+    pixels = r.pixels;
+    int st = (int)r.st;
+    sandbox_out_reply(out, &st, sizeof st);
+    if (r.st == CONVTOOL_OK)
+        sandbox_out_data(out, pixels, r.len);
+}
+
+/* The strip decoder inside the worker's syscall filter: the same pixels, the same verdicts. */
+static void test_in_sandbox_worker(void **state)
+{
+    (void)state;
+    NEEDS_ISAL();
+    static const struct sandbox_limits limits = {256u << 20, 10, 10000};
+    convtool_buffer b = {0};
+    layout l = {333, 257, 16, 6, FILTER_RANDOM, 6, 8192, 1, ""};
+    build(&b, &l);
+    convtool_pixels px;
+    assert_int_equal(whole_decode(b.data, b.len, &px), CONVTOOL_OK);
+    unsigned char *back = malloc(pixel_bytes(&px));
+    assert_non_null(back);
+    for (int damaged = 0; damaged <= 1; damaged++) {
+        if (damaged)
+            b.data[last_crc(&b, "IDAT")] ^= 1;
+        int st = -1;
+        struct sandbox_job job = {decode_job, NULL,      0,    b.data,           b.len,
+                                  &st,        sizeof st, back, pixel_bytes(&px), 0};
+        assert_int_equal(sandbox_worker_run(&job, &limits), CONVTOOL_OK);
+        assert_int_equal(st, damaged ? CONVTOOL_ECORRUPT : CONVTOOL_OK);
+        assert_int_equal(job.got_bulk, damaged ? 0 : pixel_bytes(&px));
+        if (!damaged)
+            assert_memory_equal(back, px.data, pixel_bytes(&px));
+    }
+    sandbox_worker_end();
+    free(back);
+    convtool_pixels_free(&px);
+    convtool_buffer_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -689,6 +740,7 @@ int main(void)
         cmocka_unit_test(test_pull_fails),          cmocka_unit_test(test_chunks_left_to_stb),
         cmocka_unit_test(test_headers_left_to_stb), cmocka_unit_test(test_bad_image_data),
         cmocka_unit_test(test_info_and_arguments),  cmocka_unit_test(test_no_image_data),
+        cmocka_unit_test(test_in_sandbox_worker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
