@@ -134,7 +134,7 @@ convtool_status png_read_fast_using(enum png_inflater which, const unsigned char
         return CONVTOOL_EINVAL;
     memset(px, 0, sizeof *px);
     struct png_header h;
-    convtool_status st = png_rules_header(bytes, len, &h);
+    convtool_status st = png_rules_header(bytes, len, 1, &h);
     if (st == CONVTOOL_OK)
         st = png_rules_info(&h, info);
     if (st != CONVTOOL_OK)

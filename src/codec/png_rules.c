@@ -34,7 +34,8 @@ static int within_stb_limits(const struct png_header *h)
            samples <= STB_CODEC_MAX_SAMPLES;
 }
 
-convtool_status png_rules_header(const unsigned char *b, size_t len, struct png_header *h)
+convtool_status png_rules_header(const unsigned char *b, size_t len, int whole,
+                                 struct png_header *h)
 {
     if (len < PNG_RULES_IHDR_END || memcmp(b, "\x89PNG\r\n\x1a\n", PNG_RULES_SIG_LEN) != 0)
         return CONVTOOL_ECORRUPT;
@@ -53,7 +54,7 @@ convtool_status png_rules_header(const unsigned char *b, size_t len, struct png_
     convtool_status st = color_ok(d[9], h->depth, &h->channels);
     if (st != CONVTOOL_OK)
         return st;
-    if (d[12] == 1 || !within_stb_limits(h)) /* Adam7 */
+    if (d[12] == 1 || (whole && !within_stb_limits(h))) /* Adam7 */
         return CONVTOOL_EUNSUPPORTED;
     h->bpp = h->channels * h->depth / 8;
     h->row_bytes = (size_t)h->width * (size_t)h->bpp; /* < 2^31 · 8: no overflow in 64 bits */

@@ -20,9 +20,12 @@
  * The signature and IHDR at b[0 .. PNG_RULES_IHDR_END) (len: how many bytes
  * there are) into *h. OK: a header the fast decoders take. EUNSUPPORTED:
  * stb's alone (palette, gray below 8 bits, Adam7, CgBI, sizes past stb's
- * limits). ECORRUPT: nobody's. The IHDR CRC is not checked here.
+ * limits, when `whole`). ECORRUPT: nobody's. The IHDR CRC is not checked
+ * here. whole: the image is decoded whole, so a size past stb's limits is
+ * stb's to refuse; the strip decoder (whole = 0) holds a few rows of any size.
  */
-convtool_status png_rules_header(const unsigned char *b, size_t len, struct png_header *h);
+convtool_status png_rules_header(const unsigned char *b, size_t len, int whole,
+                                 struct png_header *h);
 
 /*
  * The header against what convtool_image_probe said (info may be NULL):

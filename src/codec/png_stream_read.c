@@ -216,7 +216,7 @@ static convtool_status read_header(struct png_stream *s, const convtool_image_in
     }
     if (s->failed != CONVTOOL_OK)
         return s->failed;
-    convtool_status st = png_rules_header(b, got, &s->h);
+    convtool_status st = png_rules_header(b, got, 0, &s->h);
     if (st == CONVTOOL_OK && checksum_crc32(0, b + 12, 4 + 13) != be32(b + 29))
         st = CONVTOOL_ECORRUPT;
     if (st == CONVTOOL_OK)
