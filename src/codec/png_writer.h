@@ -15,6 +15,8 @@
  * a strip being ≈ 512 KiB of rows (one row if a row is longer), that is about
  * 2·threads × 1.7 MB (7 MB with 2 threads) for any image whose rows are
  * shorter than 512 KiB, and grows with the width, never with the height.
+ * (png_writer_source copies no rows and runs batches of 8·threads strips:
+ * about 8·threads × 1.2 MB.)
  */
 #ifndef CONVTOOL_PNG_WRITER_H
 #define CONVTOOL_PNG_WRITER_H
