@@ -282,8 +282,7 @@ void png_strip_seal(png_strip_out *o, uint32_t adler)
     unsigned char *end = o->chunk + o->len;
     put32(end, adler);
     put32(o->chunk, (uint32_t)(o->len - 8 + PNG_STRIP_ZLIB_TRAILER));
-    put32(end + PNG_STRIP_ZLIB_TRAILER,
-          checksum_crc32(o->crc, end, PNG_STRIP_ZLIB_TRAILER));
+    put32(end + PNG_STRIP_ZLIB_TRAILER, checksum_crc32(o->crc, end, PNG_STRIP_ZLIB_TRAILER));
     o->len += PNG_STRIP_ZLIB_TRAILER + 4;
     o->len += put_chunk(o->chunk + o->len, "IEND", NULL, 0);
 }

@@ -53,8 +53,7 @@ size_t png_strip_first_row(const png_strip_layout *l, size_t i);
  * filled with it. Called from several threads at once: it must only read
  * shared state.
  */
-typedef const unsigned char *(*png_strip_row_fn)(const void *ctx, size_t y,
-                                                 unsigned char *scratch);
+typedef const unsigned char *(*png_strip_row_fn)(const void *ctx, size_t y, unsigned char *scratch);
 
 /* A compressed strip, and the buffers it keeps for the next one compressed in its place. */
 typedef struct png_strip_out {

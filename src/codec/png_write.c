@@ -41,6 +41,30 @@ static int append(void *ctx, const unsigned char *src, size_t n)
     return 0;
 }
 
+/*
+ * Reserves room for the worst case of the whole file (the filtered bytes,
+ * deflate's expansion, a chunk and a sync flush per row at most) so the
+ * strips are appended without moving the buffer; the room never written is
+ * never paged in. When that much address space is not to be had, appends
+ * grow the buffer as they go.
+ */
+static void reserve_worst_case(convtool_buffer *b, const png_source *src)
+{
+    size_t row = (size_t)src->width * (size_t)src->channels * (src->depth == 16 ? 2 : 1) + 1;
+    size_t h = (size_t)src->height, raw;
+    if (convtool_mul_size(row, h, 1, 1, &raw) != CONVTOOL_OK || raw > SIZE_MAX / 2 - b->len ||
+        h > (SIZE_MAX / 2 - b->len - raw) / 128)
+        return;
+    size_t cap = b->len + raw + raw / 4 + 64 * h + 1024;
+    if (cap <= b->cap)
+        return;
+    unsigned char *grown = realloc(b->data, cap);
+    if (grown) {
+        b->data = grown;
+        b->cap = cap;
+    }
+}
+
 convtool_status png_write(const png_source *src, int level, convtool_pool *pool,
                           convtool_buffer *out)
 {
@@ -51,6 +75,8 @@ convtool_status png_write(const png_source *src, int level, convtool_pool *pool,
     png_writer_params p = {src->width, src->height, src->channels, src->depth, level, pool, 0};
     struct sink sink = {out, CONVTOOL_OK};
     size_t start = out->len;
+    if (src->width > 0 && src->height > 0 && src->channels > 0)
+        reserve_worst_case(out, src);
     struct png_writer *w = NULL;
     convtool_status st = png_writer_open(&p, append, &sink, &w);
     if (st == CONVTOOL_OK)

@@ -15,15 +15,17 @@
  * a strip being ≈ 512 KiB of rows (one row if a row is longer), that is about
  * 2·threads × 1.7 MB (7 MB with 2 threads) for any image whose rows are
  * shorter than 512 KiB, and grows with the width, never with the height.
+ * (png_writer_source copies no rows and runs batches of 8·threads strips:
+ * about 8·threads × 1.2 MB.)
  */
 #ifndef CONVTOOL_PNG_WRITER_H
 #define CONVTOOL_PNG_WRITER_H
 
 #include <stddef.h>
 
-#include "convtool/convtool.h"
 #include "codec/byte_stream.h"
 #include "codec/png_write.h"
+#include "convtool/convtool.h"
 
 typedef struct png_writer_params {
     int width, height, channels; /* channels 1..4: gray, gray+alpha, RGB, RGBA */
@@ -41,10 +43,11 @@ struct png_writer;
 
 /*
  * Starts a PNG: pushes the signature and IHDR through push(ctx, ...) at
- * once, in one push of PNG_CHUNKS_AFTER_IHDR (33) bytes, so the push function
- * may add ancillary chunks (png_chunks_write) right after it. CONVTOOL_EINVAL for a bad size, channel count, depth or level;
- * ELIMIT for rows too long for zlib; ENOMEM; EIO when the push fails (then
- * *out is NULL and nothing more is pushed).
+ * once, in one push of PNG_CHUNKS_AFTER_IHDR (33) bytes, so the push
+ * function may add ancillary chunks (png_chunks_write) right after it.
+ * CONVTOOL_EINVAL for a bad size, channel count, depth or level; ELIMIT for
+ * rows too long for zlib; ENOMEM; EIO when the push fails (then *out is NULL
+ * and nothing more is pushed).
  */
 convtool_status png_writer_open(const png_writer_params *p, byte_push_fn push, void *ctx,
                                 struct png_writer **out);

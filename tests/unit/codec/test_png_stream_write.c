@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "convtool/convtool.h"
 #include "codec/png_write.h"
 #include "codec/png_writer.h"
+#include "convtool/convtool.h"
 #include "png_write_ref.h"
 #include "stb_check.h"
 #include "test_helpers.h"
@@ -196,13 +196,13 @@ static void check_image(const struct setup *s, const struct image *im, int level
     for (int t = how == FULL ? 0 : 2; t < 3; t++) {
         convtool_buffer b = {0};
         if (im->depth == 16)
-            assert_int_equal(png_write_interleaved16(im->px, im->w, im->h, im->c, level,
-                                                     s->pools[t], &b),
-                             CONVTOOL_OK);
+            assert_int_equal(
+                png_write_interleaved16(im->px, im->w, im->h, im->c, level, s->pools[t], &b),
+                CONVTOOL_OK);
         else
-            assert_int_equal(png_write_interleaved(im->px, im->w, im->h, im->c, level,
-                                                   s->pools[t], &b),
-                             CONVTOOL_OK);
+            assert_int_equal(
+                png_write_interleaved(im->px, im->w, im->h, im->c, level, s->pools[t], &b),
+                CONVTOOL_OK);
         assert_same(&b, &want);
         convtool_buffer_free(&b);
     }
@@ -263,6 +263,7 @@ static void test_small_images(void **state)
  * Several strips: 8001-byte rows make strips of 65 rows, so 260 rows are
  * exactly 4 of them and 261 leave a last strip of one row; 16-bit rows the
  * same length; and 11-byte rows (47662 a strip, 2980 rows of priming).
+ * Every way of writing for 261 rows, a few for 260.
  */
 static void test_many_strips(void **state)
 {
@@ -276,7 +277,10 @@ static void test_many_strips(void **state)
                 assert_int_equal(strip_rows(&im), 65);
                 for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
                     int slow = levels[l] > 2 && kind == SMOOTH && (h == 260 || depth == 16);
-                    check_image(s, &im, levels[l], slow ? SKIP : care(levels[l], 0));
+                    check_image(s, &im, levels[l],
+                                slow       ? SKIP
+                                : h == 260 ? LIGHT
+                                           : care(levels[l], 0));
                 }
                 free(im.px);
             }
@@ -341,7 +345,7 @@ static void test_misuse(void **state)
     png_writer_params p = {2, 3, 3, 8, 0, NULL, 0};
     assert_int_equal(png_writer_open(&p, record, &r, &w), CONVTOOL_OK);
     assert_int_equal(png_writer_rows(w, px, 6, 2), CONVTOOL_OK);
-    assert_int_equal(png_writer_finish(w), CONVTOOL_EINVAL); /* a row is missing */
+    assert_int_equal(png_writer_finish(w), CONVTOOL_EINVAL);         /* a row is missing */
     assert_int_equal(png_writer_rows(w, px, 6, 2), CONVTOOL_EINVAL); /* one too many */
     assert_int_equal(png_writer_rows(w, NULL, 6, 1), CONVTOOL_EINVAL);
     assert_int_equal(png_writer_rows(w, px, 6, -1), CONVTOOL_EINVAL);
