@@ -26,12 +26,15 @@ static convtool_status color_ok(int color, int depth, int *channels)
     return CONVTOOL_OK;
 }
 
-/* Sizes past these are stb's to refuse, with its own words. */
-static int within_stb_limits(const struct png_header *h)
+/*
+ * Sizes past these are stb's to refuse, with its own words. A strip decoder
+ * (whole = 0) takes any number of samples, but rows no longer than stb's.
+ */
+static int within_stb_limits(const struct png_header *h, int whole)
 {
     uint64_t samples = (uint64_t)h->width * h->height * (uint64_t)h->channels;
     return h->width <= STB_CODEC_MAX_DIMENSION && h->height <= STB_CODEC_MAX_DIMENSION &&
-           samples <= STB_CODEC_MAX_SAMPLES;
+           (!whole || samples <= STB_CODEC_MAX_SAMPLES);
 }
 
 convtool_status png_rules_header(const unsigned char *b, size_t len, int whole,
@@ -54,7 +57,7 @@ convtool_status png_rules_header(const unsigned char *b, size_t len, int whole,
     convtool_status st = color_ok(d[9], h->depth, &h->channels);
     if (st != CONVTOOL_OK)
         return st;
-    if (d[12] == 1 || (whole && !within_stb_limits(h))) /* Adam7 */
+    if (d[12] == 1 || !within_stb_limits(h, whole)) /* Adam7 */
         return CONVTOOL_EUNSUPPORTED;
     h->bpp = h->channels * h->depth / 8;
     h->row_bytes = (size_t)h->width * (size_t)h->bpp; /* < 2^31 · 8: no overflow in 64 bits */

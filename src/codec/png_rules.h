@@ -22,7 +22,8 @@
  * stb's alone (palette, gray below 8 bits, Adam7, CgBI, sizes past stb's
  * limits, when `whole`). ECORRUPT: nobody's. The IHDR CRC is not checked
  * here. whole: the image is decoded whole, so a size past stb's limits is
- * stb's to refuse; the strip decoder (whole = 0) holds a few rows of any size.
+ * stb's to refuse; the strip decoder (whole = 0) holds a few rows, so only
+ * stb's limit on a side applies (2^24), not the one on samples (2^30).
  */
 convtool_status png_rules_header(const unsigned char *b, size_t len, int whole,
                                  struct png_header *h);

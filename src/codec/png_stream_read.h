@@ -49,9 +49,9 @@ struct png_stream;
  * CONVTOOL_OK: *out is the stream (release with png_stream_close).
  * CONVTOOL_EUNSUPPORTED: a file png_read_fast leaves to stb (palette, tRNS,
  * interlaced, depth below 8, unknown critical chunks, CgBI), or a build
- * without ISA-L: decode it with the whole-file path. Sizes past stb's limits
- * (2^30 samples) are taken: a strip is a few rows of any image (a 32768²
- * RGB PNG streams; whole, stb refuses it).
+ * without ISA-L: decode it with the whole-file path. More samples than stb's
+ * limit (2^30) are taken: a strip is a few rows of any image (a 32768² RGB
+ * PNG streams; whole, stb refuses it); a side past 2^24 is still stb's.
  * CONVTOOL_ECORRUPT: damaged or truncated. CONVTOOL_EIO: pull failed.
  * CONVTOOL_ENOMEM. On failure *out is NULL.
  */

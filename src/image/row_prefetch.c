@@ -8,8 +8,10 @@
 #include "image/row_prefetch.h"
 #include "sandbox/sandbox_worker.h"
 
-/* Pieces read ahead: with ~256 KiB pieces, 2 MiB; enough that the worker never waits. */
+/* Pieces read ahead: up to 8 (2 MiB of ~256 KiB pieces: the worker never waits), fewer
+ * of very wide rows (a piece is at least a row), never under 2. */
 #define RING 8
+#define RING_BYTES ((size_t)2 << 20)
 
 struct slot {
     unsigned char *rows;
@@ -22,6 +24,7 @@ struct row_prefetch {
     int height, piece_rows;
     size_t row_bytes;
     struct slot ring[RING];
+    int slots;        /* of ring in use */
     int head, filled; /* the oldest slot not consumed, and how many are */
     int used;         /* rows of the head slot already consumed */
     int stop, ended;
@@ -53,10 +56,10 @@ static void *run(void *arg)
     int produced = 0, more = 1;
     while (more) {
         pthread_mutex_lock(&p->lock);
-        while (p->filled == RING && !p->stop)
+        while (p->filled == p->slots && !p->stop)
             pthread_cond_wait(&p->room, &p->lock);
         int stop = p->stop;
-        struct slot *slot = &p->ring[(p->head + p->filled) % RING];
+        struct slot *slot = &p->ring[(p->head + p->filled) % p->slots];
         pthread_mutex_unlock(&p->lock);
         if (stop)
             break;
@@ -95,8 +98,11 @@ convtool_status row_prefetch_start(struct sandbox_stream *s, int height, int pie
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->more, NULL);
     pthread_cond_init(&p->room, NULL);
-    for (int i = 0; i < RING; i++)
-        if (!(p->ring[i].rows = malloc((size_t)piece_rows * row_bytes))) {
+    size_t piece = (size_t)piece_rows * row_bytes;
+    p->slots = piece && RING_BYTES / piece < RING ? (int)(RING_BYTES / piece) : RING;
+    p->slots = p->slots < 2 ? 2 : p->slots;
+    for (int i = 0; i < p->slots; i++)
+        if (!(p->ring[i].rows = malloc(piece))) {
             free_ring(p);
             return CONVTOOL_ENOMEM;
         }
@@ -128,7 +134,7 @@ static struct slot *head_slot(struct row_prefetch *p)
 static void pop(struct row_prefetch *p)
 {
     pthread_mutex_lock(&p->lock);
-    p->head = (p->head + 1) % RING;
+    p->head = (p->head + 1) % p->slots;
     p->filled--;
     p->used = 0;
     pthread_cond_signal(&p->room);

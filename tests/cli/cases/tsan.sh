@@ -1,4 +1,5 @@
-# Threads: the same bytes for -j 1, 2, 3 and 16 across the apply pipeline. Small and
+# Threads: the same bytes for -j 1, 2, 3 and 16 across the apply pipeline (the strip
+# engine too: its read-ahead thread, the pool's strips, the PNG writer). Small and
 # quick, so scripts/test also runs it on the ThreadSanitizer build (a race there
 # makes the run exit non-zero with a report on stderr).
 
@@ -18,7 +19,11 @@ for j in 1 2 3 16; do
     expect_exit 0 -- ct apply -j "$j" -k box3 -o "batch-$j" rgba.png gray.png
     [ $fft -eq 1 ] && expect_exit 0 -- ct apply -j "$j" --method fft -k k21.npy -m reflect \
         rgba.png "fft-$j.png"
+    CONVTOOL_STREAM=1 expect_exit 0 -- ct apply -j "$j" -k sharpen -s 2,1 rgba.png "strip-$j.png"
+    CONVTOOL_STREAM=1 expect_exit 0 -- ct apply -j "$j" -k emboss -q 85 rgba.png "strip-$j.jpg"
 done
+CONVTOOL_STREAM=0 expect_exit 0 -- ct apply -k sharpen -s 2,1 rgba.png strip-whole.png
+expect_same_bytes strip-1.png strip-whole.png
 for j in 2 3 16; do
     expect_same_bytes sharp-1.png "sharp-$j.png"
     expect_same_bytes mag-1.npy "mag-$j.npy"
@@ -26,5 +31,7 @@ for j in 2 3 16; do
     expect_same_bytes batch-1/rgba.png "batch-$j/rgba.png"
     expect_same_bytes batch-1/gray.png "batch-$j/gray.png"
     [ $fft -eq 1 ] && expect_same_bytes fft-1.png "fft-$j.png"
+    expect_same_bytes strip-1.png "strip-$j.png"
+    expect_same_bytes strip-1.jpg "strip-$j.jpg"
 done
 expect_no_temp
