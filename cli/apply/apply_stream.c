@@ -149,6 +149,7 @@ struct strip_run {
     int wlo, whi;
     convtool_pixels strip;
     int strip_rows;
+    int *keep; /* per strip: plan_keep */
     convtool_write_stream *out;
     convtool_image_writer *writer;
     int write_errno; /* why the output's temp could not take more bytes, or 0 */
@@ -156,24 +157,55 @@ struct strip_run {
     struct progress *progress;
 };
 
-/* The most input rows a strip reads, or −1 when that is most of the image (circular). */
-static int window_rows(const convtool_geometry *g, int strip_rows)
+/*
+ * Per strip, the first input row the window must still hold: the lowest row
+ * this strip or any later one reads. Reflected bottom padding can make a
+ * later strip read rows above this one's, so it is the minimum over the rest.
+ */
+static int *plan_keep(const convtool_geometry *g, int strip_rows, int strips)
 {
-    int most = 0;
-    for (int y0 = 0; y0 < g->out_h; y0 += strip_rows) {
-        int y1 = y0 + strip_rows < g->out_h ? y0 + strip_rows : g->out_h, lo, hi;
+    int *keep = malloc((size_t)strips * sizeof *keep);
+    int low = g->in_h;
+    for (int k = strips - 1; keep && k >= 0; k--) {
+        int y0 = k * strip_rows, lo, hi;
+        int y1 = y0 + strip_rows < g->out_h ? y0 + strip_rows : g->out_h;
         convtool_conv2d_rows_needed(g, y0, y1, &lo, &hi);
-        most = hi - lo > most ? hi - lo : most;
+        if (hi > lo && lo < low)
+            low = lo; /* a strip of zero padding only reads nothing */
+        keep[k] = low;
     }
-    int reach = (g->k_h - 1) * g->dilation_y + 1;
-    return most > 2 * (strip_rows * g->stride_y + reach) ? -1 : most;
+    return keep;
 }
 
+/*
+ * The most rows the window holds at once (the window of strip k is [keep_k,
+ * the highest row read so far)), or −1 when that is most of the image:
+ * circular padding, whose first rows read the last ones.
+ */
+static int window_rows(const struct strip_run *r, int strips)
+{
+    int most = 0, whi = 0;
+    for (int k = 0; k < strips; k++) {
+        int y0 = k * r->strip_rows, lo, hi;
+        int y1 = y0 + r->strip_rows < r->g.out_h ? y0 + r->strip_rows : r->g.out_h;
+        convtool_conv2d_rows_needed(&r->g, y0, y1, &lo, &hi);
+        whi = hi > whi ? hi : whi;
+        whi = whi < r->keep[k] ? r->keep[k] : whi;
+        most = whi - r->keep[k] > most ? whi - r->keep[k] : most;
+    }
+    int reach = (r->g.k_h - 1) * r->g.dilation_y + 1;
+    return most > 2 * (r->strip_rows * r->g.stride_y + reach) ? -1 : most;
+}
+
+/* About STRIP_BYTES of output rows; CONVTOOL_STRIP_ROWS=N sets N (tests: strips of 1 row up). */
 static int strip_rows_for(const convtool_geometry *g, const struct channel_plan *cp, int depth)
 {
     size_t row = (size_t)g->out_w * (size_t)cp->out_channels * (size_t)(depth / 8);
     size_t rows = row ? STRIP_BYTES / row : 1024;
     rows = rows < 8 ? 8 : rows > 1024 ? 1024 : rows;
+    const char *env = getenv("CONVTOOL_STRIP_ROWS");
+    if (env && atoi(env) > 0)
+        rows = (size_t)atoi(env);
     return rows > (size_t)g->out_h ? g->out_h : (int)rows;
 }
 
@@ -205,11 +237,12 @@ static convtool_status slide_window(struct strip_run *r, int lo, int hi)
 }
 
 /* One strip: its window, the colours (and alpha), into the writer. */
-static convtool_status run_strip(struct strip_run *r, int y0, int y1, convtool_status *read_st)
+static convtool_status run_strip(struct strip_run *r, int k, convtool_status *read_st)
 {
-    int lo, hi;
+    int y0 = k * r->strip_rows, lo, hi;
+    int y1 = y0 + r->strip_rows < r->g.out_h ? y0 + r->strip_rows : r->g.out_h;
     convtool_conv2d_rows_needed(&r->g, y0, y1, &lo, &hi);
-    if (hi > lo && (*read_st = slide_window(r, lo, hi)) != CONVTOOL_OK)
+    if (hi > lo && (*read_st = slide_window(r, r->keep[k], hi)) != CONVTOOL_OK)
         return *read_st;
     convtool_pixels win = r->window;
     win.height = r->whi - r->wlo > 0 ? r->whi - r->wlo : 1;
@@ -257,7 +290,10 @@ static int open_run(struct strip_run *r, const struct stream_input *in,
     so.metadata = job->metadata;
     int out_depth = so.depth == 16 ? 16 : 8;
     r->strip_rows = strip_rows_for(&r->g, &r->cp, out_depth);
-    int win_rows = window_rows(&r->g, r->strip_rows);
+    int strips = (r->g.out_h + r->strip_rows - 1) / r->strip_rows;
+    if (!(r->keep = plan_keep(&r->g, r->strip_rows, strips)))
+        return cli_report(job->input, CONVTOOL_ENOMEM);
+    int win_rows = window_rows(r, strips);
     if (win_rows < 0 || !convtool_conv2d_rows_streamable(&r->pk->k, &r->g, r->cp.color.channels,
                                                          job->pool))
         return APPLY_STREAM_FALLBACK;
@@ -298,10 +334,10 @@ static int run_strips(struct strip_run *r)
 {
     const char *out_path = r->job->outputs[0].path;
     convtool_status read_st = CONVTOOL_OK, st = CONVTOOL_OK;
-    for (int y0 = 0; y0 < r->g.out_h && st == CONVTOOL_OK; y0 += r->strip_rows) {
-        int y1 = y0 + r->strip_rows < r->g.out_h ? y0 + r->strip_rows : r->g.out_h;
-        st = run_strip(r, y0, y1, &read_st);
-        progress_rows_done(r->progress, (size_t)y1);
+    for (int k = 0; k * r->strip_rows < r->g.out_h && st == CONVTOOL_OK; k++) {
+        st = run_strip(r, k, &read_st);
+        int done = (k + 1) * r->strip_rows;
+        progress_rows_done(r->progress, (size_t)(done < r->g.out_h ? done : r->g.out_h));
     }
     if (st == CONVTOOL_OK)
         st = read_st = slide_window(r, r->in_h, r->in_h); /* the rest, unread */
@@ -336,6 +372,7 @@ static void close_run(struct strip_run *r)
     convtool_pixels_free(&r->window);
     convtool_pixels_free(&r->strip);
     convtool_kernel_free(&r->delta);
+    free(r->keep);
 }
 
 /* A progress line for a long image on a terminal (or with --progress), in rows. */

@@ -241,6 +241,11 @@ convtool_status convtool_conv2d_pixels_rows(const convtool_pixels *window, int w
                                             float bias, convtool_pool *pool,
                                             convtool_pixels *strip, int y0, size_t *clipped)
 {
+    int lo, hi;
+    /* A window that misses a row the strip reads is the caller's bug: refused, never read past. */
+    if (convtool_conv2d_rows_needed(g, y0, y0 + strip->height, &lo, &hi) != CONVTOOL_OK ||
+        (hi > lo && (lo < window_first || hi > window_first + window->height)))
+        return CONVTOOL_EINVAL;
     return run_pixels(window, window_first, pass, k, g, bias, pool, strip, y0,
                       y0 + strip->height, 0, clipped);
 }

@@ -35,11 +35,45 @@ for input in rgb.png rgba.png gray.png gray-alpha.png rgb16.png interlaced.png s
     both "$stem-valid.png" -k "1 2; 3 -4" -p valid -s 4 "$input"
     both "$stem-filter.png" -k emboss --alpha filter "$input"
     both "$stem-drop.png" -k box5 --alpha drop -d 3,1 "$input"
-    both "$stem-tall.png" -k "1;2;3;4;5;6;7;2;1" -d 2,1 -m replicate "$input"
+    both "$stem-tall.png" -k "1;2;3;4;5;6;7;2;1" --normalize -d 2,1 -m reflect "$input"
     both "$stem-j1.png" -k sharpen -j 1 "$input"
     both "$stem-j3.png" -k sharpen -j 3 "$input"
     both "$stem-depth8.png" -k sharpen --depth 8 "$input"
     both "$stem-level9.png" -k sharpen --png-level 9 "$input"
+done
+
+# Strips of 1, 2, 5 and 16 rows (CONVTOOL_STRIP_ROWS): the window slides, drops and skips
+# rows (strides past small kernels), and keeps rows that reflected bottom padding reads
+# again, for every mode; each must give the whole-image bytes made above.
+for rows in 1 2 5 16; do
+    for input in rgb.png gray-alpha.png rgb16.png; do
+        stem=${input%.*}
+        for args in "sharpen|-k sharpen" "edge|-k top_edge --map shift -s 2 -p 0" \
+            "gray|-k blur --gray -d 2 -m reflect" "strided|-k gaussian5 -s 3,2 -m symmetric" \
+            "zeros|-k laplacian -p 4 -m zeros --scale 2 --bias 0.25" \
+            "valid|-k 1 2; 3 -4|-p valid -s 4" "tall|-k 1;2;3;4;5;6;7;2;1|--normalize -d 2,1 -m reflect"; do
+            name=${args%%|*}
+            rest=${args#*|}
+            if [ "${rest#*|}" != "$rest" ]; then # a kernel with spaces: -k TEXT|more
+                kernel=${rest%%|*}
+                more=${rest#*|}
+                CONVTOOL_STRIP_ROWS=$rows CONVTOOL_STREAM=1 expect_exit 0 -- \
+                    ct apply --quiet -k "${kernel#-k }" $more "$input" "rows$rows-$stem-$name.png"
+            else
+                CONVTOOL_STRIP_ROWS=$rows CONVTOOL_STREAM=1 expect_exit 0 -- \
+                    ct apply --quiet $rest "$input" "rows$rows-$stem-$name.png"
+            fi
+            expect_same_bytes "rows$rows-$stem-$name.png" "whole-$stem-$name.png"
+        done
+    done
+done
+# Reflected bottom padding wider than a strip: the last strip reads rows above its own.
+convert rgb.png -resize 40x23! short.png
+for rows in 1 2 3; do
+    CONVTOOL_STRIP_ROWS=$rows CONVTOOL_STREAM=1 expect_exit 0 -- \
+        ct apply --quiet -k box5 -d 3 -p 9 -m reflect short.png "short-$rows.png"
+    CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --quiet -k box5 -d 3 -p 9 -m reflect short.png short-whole.png
+    expect_same_bytes "short-$rows.png" short-whole.png
 done
 
 # What cannot stream still runs, whole: circular padding, the FFT, stdout, several kernels.

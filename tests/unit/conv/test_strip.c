@@ -161,6 +161,26 @@ static void rows_needed_follow_padding(void **state)
     assert_int_equal(convtool_conv2d_rows_needed(&g, 0, 2, &lo, &hi), CONVTOOL_OK);
     assert_int_equal(lo, hi); /* only zero padding */
     assert_int_equal(convtool_conv2d_rows_needed(&g, 0, 0, &lo, &hi), CONVTOOL_EINVAL);
+
+    /* A window that misses a row the strip reads is refused, not read past. */
+    convtool_geometry_spec_default(&spec);
+    assert_int_equal(convtool_geometry_resolve(&spec, 20, 8, 3, 3, &g), CONVTOOL_OK);
+    float ones[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    convtool_kernel k = test_kernel(3, 3, ones);
+    convtool_pixels window, strip;
+    assert_int_equal(convtool_pixels_alloc(&window, 8, 4, 1, 8), CONVTOOL_OK);
+    assert_int_equal(convtool_pixels_alloc(&strip, 8, 3, 1, 8), CONVTOOL_OK);
+    memset(window.data, 0, 32);
+    convtool_pixel_pass pass = {0, 1, 0, 0, CONVTOOL_MAP_CLAMP};
+    /* outputs 5..7 read rows 4..8: a window of rows 5..8 misses row 4 */
+    assert_int_equal(convtool_conv2d_pixels_rows(&window, 5, &pass, &k, &g, 0, NULL, &strip, 5, NULL),
+                     CONVTOOL_EINVAL);
+    strip.height = 2; /* outputs 5..6 read rows 4..7: a window from row 4 holds them */
+    assert_int_equal(convtool_conv2d_pixels_rows(&window, 4, &pass, &k, &g, 0, NULL, &strip, 5, NULL),
+                     CONVTOOL_OK);
+    convtool_pixels_free(&window);
+    convtool_pixels_free(&strip);
+    convtool_kernel_free(&k);
 }
 
 int main(void)
