@@ -45,7 +45,8 @@ enum {
     "                            not older than the input\n"                                       \
     "      --fail-fast           start no more files after a failure\n"                            \
     "      --report FILE         a JSON line per input ('-' = stdout)\n"                           \
-    "      --progress, --no-progress   force the progress line (default: on a terminal)\n"         \
+    "      --progress, --no-progress   force the progress line, in files (a batch) or rows (a\n"   \
+    "                            large single image) (default: on a terminal)\n"               \
     "  -v, --verbose             a line per input (outputs, time) and every warning,\n"            \
     "                            and each output's depth or JPEG quality and sampling\n"
 
