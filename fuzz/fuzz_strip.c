@@ -11,12 +11,13 @@
  *
  * convtool_conv2d_pixels runs the whole image; convtool_conv2d_pixels_rows
  * runs it again strip by strip, each strip reading a copy of exactly the rows
- * convtool_conv2d_rows_needed names (allocated to the byte, so a read outside
- * the window is a sanitizer error, and in a plain build reads other data and
- * shows up as different bytes). The strips' bytes, the channels the pass does
- * not own (pre-filled with a pattern) and the clipped count must equal the
- * whole run's. A job on the FFT tiles must be refused strip by strip
- * (EUNSUPPORTED), as convtool_conv2d_rows_streamable says beforehand.
+ * convtool_conv2d_rows_needed names (allocated to the byte, so under ASan a
+ * read outside the window is an error; window_first is the first row named, so
+ * a strip that read the wrong rows of it would give other bytes). The strips'
+ * bytes, the channels the pass does not own (pre-filled with a pattern) and
+ * the clipped count must equal the whole run's. A job on the FFT tiles must
+ * be refused strip by strip (EUNSUPPORTED), as convtool_conv2d_rows_streamable
+ * says beforehand.
  *
  * Then the output goes through convtool_image_writer_* in strips of the same
  * heights, as PNG (level 1 or 2) and, for 8-bit outputs with libjpeg, JPEG:
@@ -39,9 +40,9 @@ struct problem {
     float bias;
     convtool_simd level;
     int whole_threads, strip_threads;
-    int strip_byte;  /* the strip height: 1 + strip_byte % out_h; 255: out_h */
-    int ragged;      /* strip heights vary, from a generator seeded by strip_byte */
-    int jpeg;        /* also check the JPEG writer (8-bit outputs) */
+    int strip_byte; /* the strip height: 1 + strip_byte % out_h; 255: out_h */
+    int ragged;     /* strip heights vary, from a generator seeded by strip_byte */
+    int jpeg;       /* also check the JPEG writer (8-bit outputs) */
     int jpeg_quality;
     convtool_jpeg_sampling sampling;
     int png_level;
@@ -187,8 +188,8 @@ static void fill_pattern(convtool_pixels *px, size_t first)
     }
 }
 
-static convtool_status run_whole(const struct problem *p, const convtool_geometry *g,
-                                 int threads, convtool_pixels *out, size_t *clipped)
+static convtool_status run_whole(const struct problem *p, const convtool_geometry *g, int threads,
+                                 convtool_pixels *out, size_t *clipped)
 {
     FUZZ_CHECK(convtool_pixels_alloc(out, g->out_w, g->out_h, p->out_channels, p->out_depth) ==
                CONVTOOL_OK);
@@ -224,9 +225,8 @@ static convtool_status run_strip(const struct problem *p, const convtool_geometr
                CONVTOOL_OK);
     size_t first = (size_t)y0 * (size_t)g->out_w * (size_t)p->out_channels;
     fill_pattern(&strip, first);
-    convtool_status st = convtool_conv2d_pixels_rows(&window, lo, &p->pass, &p->k, g, p->bias,
-                                                     pool_of(p->strip_threads), &strip, y0,
-                                                     clipped);
+    convtool_status st = convtool_conv2d_pixels_rows(
+        &window, lo, &p->pass, &p->k, g, p->bias, pool_of(p->strip_threads), &strip, y0, clipped);
     if (st == CONVTOOL_OK)
         memcpy((unsigned char *)out->data + (size_t)y0 * row_bytes(out), strip.data,
                (size_t)rows * row_bytes(out));
@@ -250,11 +250,11 @@ static int first_row_differing(const convtool_pixels *a, const convtool_pixels *
 static void check_strips(const struct problem *p, const convtool_geometry *g,
                          const convtool_pixels *whole, size_t whole_clipped)
 {
-    int streamable = convtool_conv2d_rows_streamable(&p->k, g, p->pass.channels,
-                                                     pool_of(p->strip_threads));
+    int streamable =
+        convtool_conv2d_rows_streamable(&p->k, g, p->pass.channels, pool_of(p->strip_threads));
     convtool_pixels strips;
-    FUZZ_CHECK(convtool_pixels_alloc(&strips, g->out_w, g->out_h, p->out_channels,
-                                     p->out_depth) == CONVTOOL_OK);
+    FUZZ_CHECK(convtool_pixels_alloc(&strips, g->out_w, g->out_h, p->out_channels, p->out_depth) ==
+               CONVTOOL_OK);
     memset(strips.data, 0, row_bytes(&strips) * (size_t)g->out_h);
     size_t clipped = 0;
     uint32_t seed = (uint32_t)p->strip_byte;
@@ -273,8 +273,9 @@ static void check_strips(const struct problem *p, const convtool_geometry *g,
     }
     int y = first_row_differing(whole, &strips);
     if (y >= 0 || clipped != whole_clipped)
-        fprintf(stderr, "strips (threads %d) differ from the whole run (threads %d): row %d of "
-                        "%d, clipped %zu vs %zu\n",
+        fprintf(stderr,
+                "strips (threads %d) differ from the whole run (threads %d): row %d of "
+                "%d, clipped %zu vs %zu\n",
                 p->strip_threads, p->whole_threads, y, g->out_h, clipped, whole_clipped);
     FUZZ_CHECK(y < 0);
     FUZZ_CHECK(clipped == whole_clipped);
@@ -292,8 +293,8 @@ static void check_writer(const struct problem *p, const convtool_pixels *px,
 {
     convtool_image_writer *wr = NULL;
     convtool_buffer streamed = {0}, whole = {0};
-    convtool_status st = convtool_image_writer_open(px->width, px->height, px->channels,
-                                                    px->depth, o, push_buffer, &streamed, &wr);
+    convtool_status st = convtool_image_writer_open(px->width, px->height, px->channels, px->depth,
+                                                    o, push_buffer, &streamed, &wr);
     if (st == CONVTOOL_EUNSUPPORTED && o->format == CONVTOOL_FORMAT_JPEG)
         return; /* no libjpeg: JPEG is encoded whole */
     FUZZ_CHECK(st == CONVTOOL_OK);
