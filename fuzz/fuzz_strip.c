@@ -5,7 +5,7 @@
  * map clamp/abs/shift), a kernel (1-7 each way, some zero taps, or rank one),
  * the geometry (stride 1-4, dilation 1-3, explicit/same/valid padding, pads up
  * to 8, every pad mode), the method (auto, direct, separable, FFT), the SIMD
- * level (best or scalar), a strip height (1 up to out_h; or ragged heights),
+ * level (best, scalar, SSE2 or AVX2), a strip height (1 up to out_h; or ragged heights),
  * the threads of the whole run and of the strips (1-3 each, pools made once),
  * a bias, then the samples.
  *
@@ -147,6 +147,10 @@ static int read_problem(struct fuzz_reader *r, struct problem *p)
     uint8_t threads = fuzz_byte(r);
     p->whole_threads = 1 + threads % 3;
     p->strip_threads = 1 + threads / 3 % 3;
+    static const convtool_simd vector[] = {CONVTOOL_SIMD_AUTO, CONVTOOL_SIMD_SSE2,
+                                           CONVTOOL_SIMD_AVX2};
+    if (p->level == CONVTOOL_SIMD_AUTO)
+        p->level = vector[threads / 9 % 3];
     p->strip_byte = fuzz_byte(r);
     p->bias = (float)(int8_t)fuzz_byte(r) / 64.0f;
     uint8_t save = fuzz_byte(r);
@@ -329,7 +333,8 @@ static void run(struct problem *p)
         FUZZ_CHECK(st == CONVTOOL_EGEOMETRY);
         return; /* too small for this kernel, or reflect wider than the input */
     }
-    FUZZ_CHECK(convtool_simd_force(p->level) == CONVTOOL_OK);
+    if (convtool_simd_force(p->level) != CONVTOOL_OK) /* a level this CPU lacks */
+        FUZZ_CHECK(convtool_simd_force(CONVTOOL_SIMD_AUTO) == CONVTOOL_OK);
     convtool_pixels whole = {0};
     size_t clipped = 0;
     /* The strips run the core; an FFT job (AUTO may choose it for one pool and not for the
