@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes seed inputs for the fuzz targets into OUT/kernel, OUT/image, OUT/cli, OUT/pipeline,
-# OUT/metadata and OUT/png_stream (default: build-fuzz/seeds). fuzz/run.sh merges them, with
+# OUT/metadata, OUT/png_stream and
+# OUT/strip (default: build-fuzz/seeds). fuzz/run.sh merges them, with
 # what the fuzzers find, into the small committed corpus fuzz/corpus/TARGET.
 #   kernel:   the kernels/ library, inline matrices, nested lists, BOM/CRLF, near misses
 #   image:    tiny PNGs and JPEGs of every kind ImageMagick makes, .npy arrays, and the
@@ -8,12 +9,14 @@
 #   cli:      argument lists, one argument per NUL-terminated string
 #   pipeline: byte strings covering each padding kind and mode (see fuzz_pipeline.c)
 #   png_stream: the image PNGs, and hand-made ones with every filter and IDAT layout
+#   strip:    byte strings covering each padding kind, mode, method, depth, map and strip
+#             heights 1, 2, 3, 7 and whole (see fuzz_strip.c)
 # Needs ImageMagick's convert and Debian's python3-numpy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build-fuzz/seeds}
 python=/usr/bin/python3
-mkdir -p "$out"/{kernel,image,cli,pipeline,metadata}
+mkdir -p "$out"/{kernel,image,cli,pipeline,metadata,strip}
 
 # ---- kernel
 cp kernels/*.txt "$out/kernel/"
@@ -132,6 +135,41 @@ for kind in range(3):
             body = [rng.randrange(256) for _ in range(rng.randrange(16, 600))]
             n += 1
             open(f"{d}/p{n:02d}", "wb").write(bytes(head + body))
+PY
+# ---- strip: the fields in fuzz_strip.c's reading order, each byte chosen so that it reads
+# as the value wanted; samples come from the target's generator.
+"$python" - "$out/strip" <<'PY'
+import sys, random
+d = sys.argv[1]
+rng = random.Random(14)
+def seed(n, depth16, out16, rank1, scalar, ragged, jpeg, method, c, w, h, kind, mode, strip):
+    b = [depth16 | out16 << 1 | rank1 << 2 | scalar << 3 | ragged << 4 | jpeg << 5 | method << 6,
+         c - 1, w - 1, h - 1]
+    luma = c >= 3 and rng.random() < 0.4
+    if c >= 3:
+        b.append(0 if luma else 1)
+    b.append(0)                                  # in_channel
+    ch = 1 if luma else c
+    if not luma:
+        b.append(ch - 1)                         # channels: all
+    out_c = rng.randint(ch, 4)
+    b += [out_c - ch, rng.randint(0, out_c - ch), rng.randrange(3)]  # out channels, offset, map
+    b += [rng.randrange(4) if rng.random() < 0.5 else 0 for _ in range(2)]  # strides 1-4
+    b += [rng.randrange(3) if rng.random() < 0.3 else 0 for _ in range(2)]  # dilations 1-3
+    b += [kind, rng.randrange(9), rng.randrange(9), mode]
+    b += [rng.randrange(9), strip, rng.randrange(256), rng.randrange(8), rng.randrange(100)]
+    kh, kw = rng.randint(1, 7), rng.randint(1, 7)
+    b += [kh - 1, kw - 1] + [rng.randrange(256) for _ in range(kh + kw if rank1 else kh * kw)]
+    b += [rng.randrange(256) for _ in range(rng.randrange(0, 64))]
+    open(f"{d}/s{n:03d}", "wb").write(bytes(b))
+n = 0
+for kind in range(3):
+    for mode in range(5):
+        for method in range(4):
+            n += 1
+            seed(n, n % 2, n // 2 % 2, method == 2, n % 3 == 0, n % 5 == 0, n % 4 == 1, method,
+                 rng.randint(1, 4), rng.randint(1, 48), rng.randint(1, 48), kind, mode,
+                 (0, 1, 2, 6, 255)[n % 5])
 PY
 # ---- metadata: small PNGs and JPEGs with every kind of metadata convtool carries (PIL,
 # Debian's python3-pil): ICC (one and several APP2 markers), EXIF orientations, density,

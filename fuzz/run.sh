@@ -4,7 +4,7 @@
 #   fuzz/run.sh minimize TARGET|all  re-merge fuzz/corpus/TARGET (-merge=1) from itself
 #                                    and the working corpus: the small committed corpus
 #   fuzz/run.sh coverage TARGET|all  line coverage of src/ reached by the working corpus
-# TARGET: kernel, image, cli, pipeline, deflate, fused, metadata, jpeg_quality or png_stream.
+# TARGET: kernel, image, cli, pipeline, deflate, fused, metadata, jpeg_quality, png_stream or strip.
 # Work files go to $FUZZ_BUILD (build-fuzz):
 # corpus/TARGET (grows across runs), artifacts/TARGET (crashers: copy the ones that are
 # real bugs to fuzz/regressions/TARGET/), logs/TARGET.log, seeds/ (fuzz/make_corpus.sh).
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 build=${FUZZ_BUILD:-$root/build-fuzz}
-targets=(kernel image cli pipeline deflate fused metadata jpeg_quality png_stream)
+targets=(kernel image cli pipeline deflate fused metadata jpeg_quality png_stream strip)
 nice=(nice -n "${NICE:-10}")
 
 usage() {

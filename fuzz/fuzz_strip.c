@@ -1,0 +1,371 @@
+/*
+ * Fuzz target: the strip engine (issue 14's "same bytes"). The input bytes
+ * choose an interleaved 8- or 16-bit image (C 1-4, up to 48×48), a pixel pass
+ * (channels or luma, into a possibly wider 8- or 16-bit output at out_channel,
+ * map clamp/abs/shift), a kernel (1-7 each way, some zero taps, or rank one),
+ * the geometry (stride 1-4, dilation 1-3, explicit/same/valid padding, pads up
+ * to 8, every pad mode), the method (auto, direct, separable, FFT), the SIMD
+ * level (best, scalar, SSE2 or AVX2), a strip height (1 up to out_h; or ragged heights),
+ * the threads of the whole run and of the strips (1-3 each, pools made once),
+ * a bias, then the samples.
+ *
+ * convtool_conv2d_pixels runs the whole image; convtool_conv2d_pixels_rows
+ * runs it again strip by strip, each strip reading a copy of exactly the rows
+ * convtool_conv2d_rows_needed names (allocated to the byte, so under ASan a
+ * read outside the window is an error; window_first is the first row named, so
+ * a strip that read the wrong rows of it would give other bytes). The strips'
+ * bytes, the channels the pass does not own (pre-filled with a pattern) and
+ * the clipped count must equal the whole run's. A job on the FFT tiles must
+ * be refused strip by strip (EUNSUPPORTED), as convtool_conv2d_rows_streamable
+ * says beforehand.
+ *
+ * Then the output goes through convtool_image_writer_* in strips of the same
+ * heights, as PNG (level 1 or 2) and, for 8-bit outputs with libjpeg, JPEG:
+ * the bytes must be exactly convtool_pixels_encode's.
+ */
+#include <string.h>
+
+#include "convtool/convtool.h"
+#include "fuzz_common.h"
+
+#define MAX_SIDE 48
+#define MAX_TAPS 7
+
+struct problem {
+    convtool_pixels in;
+    convtool_pixel_pass pass;
+    int out_channels, out_depth;
+    convtool_kernel k;
+    convtool_geometry_spec spec;
+    float bias;
+    convtool_simd level;
+    int whole_threads, strip_threads;
+    int strip_byte; /* the strip height: 1 + strip_byte % out_h; 255: out_h */
+    int ragged;     /* strip heights vary, from a generator seeded by strip_byte */
+    int jpeg;       /* also check the JPEG writer (8-bit outputs) */
+    int jpeg_quality;
+    convtool_jpeg_sampling sampling;
+    int png_level;
+};
+
+static size_t row_bytes(const convtool_pixels *px)
+{
+    return (size_t)px->width * (size_t)px->channels * (size_t)(px->depth / 8);
+}
+
+/* Pools outlive the runs: creating threads per input would dominate the time. */
+static convtool_pool *pool_of(int threads)
+{
+    static convtool_pool *pools[4];
+    if (!pools[threads])
+        FUZZ_CHECK(convtool_pool_create(threads, &pools[threads]) == CONVTOOL_OK);
+    return pools[threads];
+}
+
+/* Channels or luma of `in_c` input channels, into a possibly wider output. */
+static void read_pass(struct fuzz_reader *r, int in_c, struct problem *p)
+{
+    convtool_pixel_pass *pass = &p->pass;
+    pass->luma = in_c >= 3 && fuzz_byte(r) % 3 == 0;
+    int read = pass->luma ? 3 : 1;
+    pass->in_channel = fuzz_range(r, 0, in_c - read);
+    pass->channels = pass->luma ? 1 : fuzz_range(r, 1, in_c - pass->in_channel);
+    p->out_channels = fuzz_range(r, pass->channels, 4);
+    pass->out_channel = fuzz_range(r, 0, p->out_channels - pass->channels);
+    pass->map = fuzz_range(r, CONVTOOL_MAP_CLAMP, CONVTOOL_MAP_SHIFT);
+}
+
+/*
+ * Multiples of 1/32 in [-4, 4) with a zero for one byte in eight; or, for the
+ * separable core, a column times a row of multiples of 1/8 (exact products,
+ * so the kernel is exactly rank one).
+ */
+static int read_kernel(struct fuzz_reader *r, int rank_one, convtool_kernel *k)
+{
+    memset(k, 0, sizeof *k);
+    k->h = fuzz_range(r, 1, MAX_TAPS);
+    k->w = fuzz_range(r, 1, MAX_TAPS);
+    k->scale = 1.0;
+    k->values = malloc((size_t)k->h * (size_t)k->w * sizeof(float));
+    if (!k->values)
+        return -1;
+    if (rank_one) {
+        float col[MAX_TAPS], row[MAX_TAPS];
+        for (int i = 0; i < k->h; i++)
+            col[i] = (float)((int)fuzz_byte(r) % 33 - 16) / 8.0f;
+        for (int j = 0; j < k->w; j++)
+            row[j] = (float)((int)fuzz_byte(r) % 33 - 16) / 8.0f;
+        for (int i = 0; i < k->h; i++)
+            for (int j = 0; j < k->w; j++)
+                k->values[i * k->w + j] = col[i] * row[j];
+        return 0;
+    }
+    for (int i = 0; i < k->h * k->w; i++) {
+        uint8_t b = fuzz_byte(r);
+        k->values[i] = (b & 7) == 0 ? 0.0f : (float)(int8_t)b / 32.0f;
+    }
+    return 0;
+}
+
+/* The samples: the rest of the input, then a generator seeded by it. */
+static void read_samples(struct fuzz_reader *r, convtool_pixels *px)
+{
+    size_t n = (size_t)px->width * (size_t)px->height * (size_t)px->channels;
+    uint32_t seed = 2166136261u;
+    for (size_t i = r->pos; i < r->size; i++)
+        seed = (seed ^ r->data[i]) * 16777619u;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (r->pos + (px->depth == 16 ? 1 : 0) < r->size) {
+            v = fuzz_byte(r);
+            if (px->depth == 16)
+                v = v << 8 | fuzz_byte(r);
+        } else {
+            seed = seed * 1664525u + 1013904223u;
+            v = seed >> 16;
+        }
+        if (px->depth == 16)
+            ((uint16_t *)px->data)[i] = (uint16_t)v;
+        else
+            ((unsigned char *)px->data)[i] = (unsigned char)v;
+    }
+}
+
+static int read_problem(struct fuzz_reader *r, struct problem *p)
+{
+    uint8_t flags = fuzz_byte(r);
+    int depth = (flags & 1) ? 16 : 8;
+    p->out_depth = (flags & 2) ? 16 : 8;
+    int rank_one = (flags & 4) != 0;
+    p->level = (flags & 8) ? CONVTOOL_SIMD_SCALAR : CONVTOOL_SIMD_AUTO;
+    p->ragged = (flags & 16) != 0;
+    p->jpeg = (flags & 32) != 0;
+    p->spec.method = (convtool_method)(flags >> 6); /* AUTO, DIRECT, SEPARABLE, FFT */
+    int c = fuzz_range(r, 1, 4), w = fuzz_range(r, 1, MAX_SIDE), h = fuzz_range(r, 1, MAX_SIDE);
+    read_pass(r, c, p);
+    fuzz_read_geometry(r, &p->spec, 4, 3, 8); /* leaves the method */
+    uint8_t threads = fuzz_byte(r);
+    p->whole_threads = 1 + threads % 3;
+    p->strip_threads = 1 + threads / 3 % 3;
+    static const convtool_simd vector[] = {CONVTOOL_SIMD_AUTO, CONVTOOL_SIMD_SSE2,
+                                           CONVTOOL_SIMD_AVX2};
+    if (p->level == CONVTOOL_SIMD_AUTO)
+        p->level = vector[threads / 9 % 3];
+    p->strip_byte = fuzz_byte(r);
+    p->bias = (float)(int8_t)fuzz_byte(r) / 64.0f;
+    uint8_t save = fuzz_byte(r);
+    p->png_level = 1 + (save & 1);
+    p->sampling = (convtool_jpeg_sampling)(save >> 1 & 3);
+    p->jpeg_quality = fuzz_range(r, 1, 100);
+    if (read_kernel(r, rank_one, &p->k) != 0 ||
+        convtool_pixels_alloc(&p->in, w, h, c, depth) != CONVTOOL_OK)
+        return -1;
+    read_samples(r, &p->in);
+    return 0;
+}
+
+/* The height of the strip at output row y0 (never past out_h). */
+static int strip_height(const struct problem *p, int out_h, int y0, uint32_t *seed)
+{
+    int rows = p->strip_byte == 255 ? out_h : 1 + p->strip_byte % out_h;
+    if (p->ragged) {
+        *seed = *seed * 1664525u + 1013904223u;
+        rows = 1 + (int)(*seed >> 16) % rows;
+    }
+    return rows < out_h - y0 ? rows : out_h - y0;
+}
+
+/* The pre-fill of output sample i (its low byte, or all 16 bits), i counted over the image. */
+static unsigned pattern(int depth, size_t i)
+{
+    return depth == 16 ? (unsigned)(uint16_t)(i * 4099 + 11) : (unsigned char)(i * 37 + 11);
+}
+
+static void fill_pattern(convtool_pixels *px, size_t first)
+{
+    size_t n = (size_t)px->width * (size_t)px->height * (size_t)px->channels;
+    for (size_t i = 0; i < n; i++) {
+        if (px->depth == 16)
+            ((uint16_t *)px->data)[i] = (uint16_t)pattern(16, first + i);
+        else
+            ((unsigned char *)px->data)[i] = (unsigned char)pattern(8, first + i);
+    }
+}
+
+static convtool_status run_whole(const struct problem *p, const convtool_geometry *g, int threads,
+                                 convtool_pixels *out, size_t *clipped)
+{
+    FUZZ_CHECK(convtool_pixels_alloc(out, g->out_w, g->out_h, p->out_channels, p->out_depth) ==
+               CONVTOOL_OK);
+    fill_pattern(out, 0);
+    return convtool_conv2d_pixels(&p->in, &p->pass, &p->k, g, p->bias, pool_of(threads), out,
+                                  clipped);
+}
+
+/* A copy of input rows [lo, hi), allocated to the byte (a non-NULL pointer for no rows). */
+static void copy_window(const convtool_pixels *in, int lo, int hi, convtool_pixels *window)
+{
+    size_t bytes = row_bytes(in) * (size_t)(hi - lo);
+    *window = (convtool_pixels){in->width, hi - lo, in->channels, in->depth, malloc(bytes)};
+    if (!window->data && bytes == 0)
+        window->data = malloc(1);
+    FUZZ_CHECK(window->data != NULL);
+    memcpy(window->data, (const unsigned char *)in->data + (size_t)lo * row_bytes(in), bytes);
+}
+
+/*
+ * Output rows [y0, y0 + rows) from a window of exactly the rows they read, into
+ * `out` at those rows; returns the strip's status.
+ */
+static convtool_status run_strip(const struct problem *p, const convtool_geometry *g, int y0,
+                                 int rows, convtool_pixels *out, size_t *clipped)
+{
+    int lo, hi;
+    FUZZ_CHECK(convtool_conv2d_rows_needed(g, y0, y0 + rows, &lo, &hi) == CONVTOOL_OK);
+    FUZZ_CHECK(lo >= 0 && lo <= hi && hi <= g->in_h);
+    convtool_pixels window, strip;
+    copy_window(&p->in, lo, hi, &window);
+    FUZZ_CHECK(convtool_pixels_alloc(&strip, g->out_w, rows, p->out_channels, p->out_depth) ==
+               CONVTOOL_OK);
+    size_t first = (size_t)y0 * (size_t)g->out_w * (size_t)p->out_channels;
+    fill_pattern(&strip, first);
+    convtool_status st = convtool_conv2d_pixels_rows(
+        &window, lo, &p->pass, &p->k, g, p->bias, pool_of(p->strip_threads), &strip, y0, clipped);
+    if (st == CONVTOOL_OK)
+        memcpy((unsigned char *)out->data + (size_t)y0 * row_bytes(out), strip.data,
+               (size_t)rows * row_bytes(out));
+    convtool_pixels_free(&window);
+    convtool_pixels_free(&strip);
+    return st;
+}
+
+/* The first output row where a and b differ, or -1. */
+static int first_row_differing(const convtool_pixels *a, const convtool_pixels *b)
+{
+    size_t row = row_bytes(a);
+    for (int y = 0; y < a->height; y++)
+        if (memcmp((unsigned char *)a->data + (size_t)y * row,
+                   (unsigned char *)b->data + (size_t)y * row, row) != 0)
+            return y;
+    return -1;
+}
+
+/* Strip by strip: the whole run's bytes and clipped count, or EUNSUPPORTED for FFT jobs. */
+static void check_strips(const struct problem *p, const convtool_geometry *g,
+                         const convtool_pixels *whole, size_t whole_clipped)
+{
+    int streamable =
+        convtool_conv2d_rows_streamable(&p->k, g, p->pass.channels, pool_of(p->strip_threads));
+    convtool_pixels strips;
+    FUZZ_CHECK(convtool_pixels_alloc(&strips, g->out_w, g->out_h, p->out_channels, p->out_depth) ==
+               CONVTOOL_OK);
+    memset(strips.data, 0, row_bytes(&strips) * (size_t)g->out_h);
+    size_t clipped = 0;
+    uint32_t seed = (uint32_t)p->strip_byte;
+    for (int y0 = 0; y0 < g->out_h;) {
+        int rows = strip_height(p, g->out_h, y0, &seed);
+        size_t c = 0;
+        convtool_status st = run_strip(p, g, y0, rows, &strips, &c);
+        if (!streamable) {
+            FUZZ_CHECK(st == CONVTOOL_EUNSUPPORTED);
+            convtool_pixels_free(&strips);
+            return;
+        }
+        FUZZ_CHECK(st == CONVTOOL_OK);
+        clipped += c;
+        y0 += rows;
+    }
+    int y = first_row_differing(whole, &strips);
+    if (y >= 0 || clipped != whole_clipped)
+        fprintf(stderr,
+                "strips (threads %d) differ from the whole run (threads %d): row %d of "
+                "%d, clipped %zu vs %zu\n",
+                p->strip_threads, p->whole_threads, y, g->out_h, clipped, whole_clipped);
+    FUZZ_CHECK(y < 0);
+    FUZZ_CHECK(clipped == whole_clipped);
+    convtool_pixels_free(&strips);
+}
+
+static int push_buffer(void *ctx, const unsigned char *bytes, size_t n)
+{
+    return convtool_buffer_append(ctx, bytes, n) == CONVTOOL_OK ? 0 : -1;
+}
+
+/* convtool_image_writer_* fed `px` in the problem's strips: convtool_pixels_encode's bytes. */
+static void check_writer(const struct problem *p, const convtool_pixels *px,
+                         const convtool_save_options *o)
+{
+    convtool_image_writer *wr = NULL;
+    convtool_buffer streamed = {0}, whole = {0};
+    convtool_status st = convtool_image_writer_open(px->width, px->height, px->channels, px->depth,
+                                                    o, push_buffer, &streamed, &wr);
+    if (st == CONVTOOL_EUNSUPPORTED && o->format == CONVTOOL_FORMAT_JPEG)
+        return; /* no libjpeg: JPEG is encoded whole */
+    FUZZ_CHECK(st == CONVTOOL_OK);
+    uint32_t seed = (uint32_t)p->strip_byte;
+    for (int y0 = 0; y0 < px->height;) {
+        int rows = strip_height(p, px->height, y0, &seed);
+        FUZZ_CHECK(convtool_image_writer_rows(
+                       wr, (const unsigned char *)px->data + (size_t)y0 * row_bytes(px), rows) ==
+                   CONVTOOL_OK);
+        y0 += rows;
+    }
+    FUZZ_CHECK(convtool_image_writer_finish(wr) == CONVTOOL_OK);
+    convtool_image_writer_close(wr);
+    FUZZ_CHECK(convtool_pixels_encode(px, o, &whole) == CONVTOOL_OK);
+    FUZZ_CHECK(!streamed.failed && !whole.failed);
+    if (streamed.len != whole.len || memcmp(streamed.data, whole.data, whole.len) != 0)
+        fprintf(stderr, "%s writer: %zu bytes strip by strip, %zu whole\n",
+                o->format == CONVTOOL_FORMAT_PNG ? "PNG" : "JPEG", streamed.len, whole.len);
+    FUZZ_CHECK(streamed.len == whole.len && memcmp(streamed.data, whole.data, whole.len) == 0);
+    convtool_buffer_free(&streamed);
+    convtool_buffer_free(&whole);
+}
+
+static void run(struct problem *p)
+{
+    convtool_geometry g;
+    if (!convtool_method_fits(&p->k, p->spec.method))
+        p->spec.method = CONVTOOL_METHOD_AUTO; /* separable for rank one, FFT with FFTW */
+    convtool_status st =
+        convtool_geometry_resolve(&p->spec, p->in.height, p->in.width, p->k.h, p->k.w, &g);
+    if (st != CONVTOOL_OK) {
+        FUZZ_CHECK(st == CONVTOOL_EGEOMETRY);
+        return; /* too small for this kernel, or reflect wider than the input */
+    }
+    if (convtool_simd_force(p->level) != CONVTOOL_OK) /* a level this CPU lacks */
+        FUZZ_CHECK(convtool_simd_force(CONVTOOL_SIMD_AUTO) == CONVTOOL_OK);
+    convtool_pixels whole = {0};
+    size_t clipped = 0;
+    /* The strips run the core; an FFT job (AUTO may choose it for one pool and not for the
+     * other) has its own bytes, so the strips are compared with the core's whole run. */
+    int threads = p->whole_threads;
+    if (!convtool_conv2d_rows_streamable(&p->k, &g, p->pass.channels, pool_of(threads)))
+        threads = p->strip_threads;
+    FUZZ_CHECK(run_whole(p, &g, threads, &whole, &clipped) == CONVTOOL_OK);
+    check_strips(p, &g, &whole, clipped);
+    FUZZ_CHECK(convtool_simd_force(CONVTOOL_SIMD_AUTO) == CONVTOOL_OK);
+    convtool_save_options o = {.format = CONVTOOL_FORMAT_PNG,
+                               .png_level = p->png_level,
+                               .pool = pool_of(p->strip_threads),
+                               .depth = p->out_depth};
+    check_writer(p, &whole, &o);
+    if (p->jpeg && p->out_depth == 8) {
+        o = (convtool_save_options){.format = CONVTOOL_FORMAT_JPEG,
+                                    .jpeg_quality = p->jpeg_quality,
+                                    .jpeg_sampling = p->sampling};
+        check_writer(p, &whole, &o);
+    }
+    convtool_pixels_free(&whole);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct fuzz_reader r = {data, size, 0};
+    struct problem p = {0};
+    if (read_problem(&r, &p) == 0)
+        run(&p);
+    convtool_pixels_free(&p.in);
+    convtool_kernel_free(&p.k);
+    return 0;
+}
