@@ -9,6 +9,7 @@
  * rounding — so both paths give the same bytes.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +23,7 @@ struct pixel_source {
     const convtool_pixels *px;
     int first_row; /* the image row px's row 0 holds (a strip's window) */
     const convtool_pixel_pass *pass;
-    float *table; /* sample value → float, (float)s / 255 or / 65535 */
+    const float *table; /* sample value → float, (float)s / 255 or / 65535 */
     int vector;   /* use the AVX2 row conversions (pixel_rows.h) */
 };
 
@@ -165,14 +166,27 @@ static size_t emit_pixel_row(const struct conv_sink *s, int ch, int y, const flo
     return clipped;
 }
 
-static float *sample_table(int depth)
+/* Sample value → float, (float)s / 255 and / 65535: made once, read by every pass (the
+ * strip engine runs one per strip). */
+static float table8[256], table16[65536];
+static pthread_once_t once8 = PTHREAD_ONCE_INIT, once16 = PTHREAD_ONCE_INIT;
+
+static void make_table8(void)
 {
-    size_t n = depth == 16 ? 65536 : 256;
-    float *table = malloc(n * sizeof *table);
-    float max = depth == 16 ? 65535.0f : 255.0f;
-    for (size_t s = 0; table && s < n; s++)
-        table[s] = (float)s / max;
-    return table;
+    for (int s = 0; s < 256; s++)
+        table8[s] = (float)s / 255.0f;
+}
+
+static void make_table16(void)
+{
+    for (int s = 0; s < 65536; s++)
+        table16[s] = (float)s / 65535.0f;
+}
+
+static const float *sample_table(int depth)
+{
+    pthread_once(depth == 16 ? &once16 : &once8, depth == 16 ? make_table16 : make_table8);
+    return depth == 16 ? table16 : table8;
 }
 
 /* in holds image rows from in_first, out output rows [y0, y1) (whole images: 0, 0, out_h). */
@@ -208,7 +222,7 @@ static convtool_status run_pixels(const convtool_pixels *in, int in_first,
     struct pixel_sink sink_data = {out, y0,
                                    vector && out->depth == 8 && pass->out_channel == 0 &&
                                        pass->channels == out->channels};
-    convtool_status st = ps.table ? CONVTOOL_OK : CONVTOOL_ENOMEM;
+    convtool_status st = CONVTOOL_OK;
     if (st == CONVTOOL_OK) {
         struct conv_source src = {.c = pass->channels,
                                   .h = g->in_h,
@@ -223,7 +237,6 @@ static convtool_status run_pixels(const convtool_pixels *in, int in_first,
         st = whole ? conv_run(k, g, bias, 1, &src, &sink, pool, clipped)
                    : conv_run_rows(k, g, bias, 1, &src, &sink, pool, y0, y1, clipped);
     }
-    free(ps.table);
     return st;
 }
 
