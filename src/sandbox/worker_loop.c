@@ -168,11 +168,16 @@ static void run_job(int request_fd, int reply_fd)
 static void say_ready(int reply_fd)
 {
 #if SANITIZED
-    /* Enough blocks of each size that the thread's cache must be refilled from the
-     * shared allocator (the part whose lock may have been copied taken). */
-    enum { PER_SIZE = 256 };
+    /*
+     * Enough blocks of each size class that the thread's cache (up to 256 blocks of
+     * a small class) must be refilled from the shared allocator, the part whose lock
+     * may have been copied taken; every class: 16 bytes apart up to 256, then finer
+     * than the allocator's four classes per power of two (a class skipped here once
+     * hung a streamed decode's first calloc).
+     */
+    enum { PER_SIZE = 600 };
     static void *held[PER_SIZE];
-    for (size_t size = 16; size <= ((size_t)1 << 20); size += size / 8 + 16) {
+    for (size_t size = 16; size <= ((size_t)1 << 20); size += size <= 256 ? 16 : size / 16) {
         size_t n = size <= 16384 ? PER_SIZE : 8;
         for (size_t i = 0; i < n; i++)
             held[i] = malloc(size);
