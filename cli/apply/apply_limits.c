@@ -229,7 +229,7 @@ static void add_chain(const struct apply_job *job, const convtool_image_info *in
  * of rows: rows, filtered rows, worst-case compressed) — all by the width.
  */
 static void add_stream(const struct apply_job *job, const convtool_image_info *info,
-                       struct need *n)
+                       size_t file_len, struct need *n)
 {
     const convtool_kernel *kn = &job->kernels[0].k;
     convtool_geometry g;
@@ -243,10 +243,19 @@ static void add_stream(const struct apply_job *job, const convtool_image_info *i
     uint64_t out_row = mul(n, (uint64_t)g.out_w, (uint64_t)info->channels, sample, 1);
     uint64_t strip = out_row ? ((uint64_t)1 << 20) / out_row : 1024;
     strip = strip < 8 ? 8 : strip > 1024 ? 1024 : strip;
-    uint64_t window = strip * (uint64_t)g.stride_y + (uint64_t)(g.k_h - 1) * g.dilation_y + 1;
+    /* the window may hold twice a strip's reach (reflected bottom padding, window_rows) */
+    uint64_t window =
+        2 * (strip * (uint64_t)g.stride_y + (uint64_t)(g.k_h - 1) * g.dilation_y + 1);
     uint64_t piece = out_row > ((uint64_t)512 << 10) ? out_row : (uint64_t)512 << 10;
     uint64_t threads = (uint64_t)convtool_pool_threads(job->pool);
+    /* the decoder's rows and input pieces, the read-ahead ring (2 MiB, or 2 rows if wider),
+     * and a JPEG's bytes, read whole for its probe */
+    uint64_t ring = mul(n, in_row, 2, 1, 1) > ((uint64_t)2 << 20) ? mul(n, in_row, 2, 1, 1)
+                                                                 : (uint64_t)2 << 20;
     n->decode = add(n, (uint64_t)1 << 20, mul(n, in_row, 4, 1, 1));
+    n->decode = add(n, n->decode, ring);
+    if (info->format == CONVTOOL_FORMAT_JPEG)
+        n->decode = add(n, n->decode, file_len);
     n->buffers = add(n, mul(n, window, in_row, 1, 1), mul(n, strip, out_row, 1, 1));
     n->buffers = add(n, n->buffers, mul(n, 2 * threads, 3, piece, 1));
     n->work = mul(n, mul(n, (uint64_t)g.out_h, (uint64_t)g.out_w, (uint64_t)info->channels, 1),
@@ -257,7 +266,7 @@ static void compute(const struct apply_job *job, const convtool_image_info *info
                     int fused, int streaming, struct need *n)
 {
     if (streaming) {
-        add_stream(job, info, n);
+        add_stream(job, info, file_len, n);
         return;
     }
     if (convtool_decode_memory_estimate(info, file_len, &n->decode) != CONVTOOL_OK)

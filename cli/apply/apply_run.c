@@ -449,6 +449,7 @@ int apply_run_file(const struct apply_job *given)
     if (rc == EXIT_OK)
         rc = apply_check_limits(job, &info, streaming ? stream.len : file.len, fused, streaming);
     if (rc == EXIT_OK && streaming) {
+        convtool_buffer_free(&file); /* the skeleton, or a JPEG's bytes: read, not needed */
         rc = apply_run_stream(job, &stream, &info);
         if (rc == APPLY_STREAM_FALLBACK) { /* a part that cannot stream: the file whole */
             convtool_buffer_free(&file);

@@ -8,13 +8,13 @@
  * convolved from it (convtool_conv2d_pixels_rows) and handed to the PNG
  * writer, which compresses strips on the pool and pushes IDAT chunks into the
  * output's temp file (libjpeg's scanline encoder for JPEG). Memory is a few
- * strips wide, never the image (a progressive JPEG's coefficients excepted:
- * libjpeg holds them whole); the
+ * strips wide, never the image; the
  * bytes are those of the whole-image fused path (tests/cli/cases/stream.sh).
  *
  * Decoding overlaps the rest: the worker is another process, a pipe's worth
  * of rows ahead. What this path does not take goes whole (apply_fused.c):
- * several kernels or outputs, BMP and TGA outputs, JPEG through stb, pictures
+ * several kernels or outputs, BMP and TGA outputs, JPEG through stb, progressive
+ * JPEGs (libjpeg keeps their coefficients whole), pictures
  * under STREAM_MIN_PIXEL_BYTES, a picture to turn upright, a kernel for the FFT tiles,
  * circular padding (its first rows read the last), and any file the strip
  * decoder leaves to stb (palette, tRNS, interlaced, under 8 bits).
@@ -52,9 +52,8 @@ static int stream_setting(void)
 /* What the options allow, before the file is looked at. */
 static int options_fit(const struct apply_job *job)
 {
-    convtool_format out = job->outputs[0].format;
     return stream_setting() != 0 && strcmp(job->input, "-") != 0 && job->kernel_count == 1 &&
-           job->output_count == 1 && (out == CONVTOOL_FORMAT_PNG || out == CONVTOOL_FORMAT_JPEG);
+           job->output_count == 1 && convtool_image_writer_fits(job->outputs[0].format);
 }
 
 /* A JPEG is read whole (a few MB; its probe walks every scan), from the descriptor the
@@ -101,6 +100,31 @@ static int open_regular(const char *path, uint64_t *len)
     return fd;
 }
 
+/*
+ * Whether a JPEG (already probed: its segments are sound) is progressive:
+ * libjpeg keeps a progressive file's coefficients whole (2 bytes a sample),
+ * so it goes whole, where the decode estimate counts that.
+ */
+static int jpeg_progressive(const convtool_buffer *file)
+{
+    size_t off = 2;
+    while (off + 4 <= file->len) {
+        if (file->data[off] != 0xFF) {
+            off++;
+            continue;
+        }
+        int m = file->data[off + 1];
+        if (m == 0xFF) {
+            off++; /* fill byte */
+            continue;
+        }
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC)
+            return m != 0xC0 && m != 0xC1; /* the frame: baseline and extended stream */
+        off += 2 + ((size_t)file->data[off + 2] << 8 | file->data[off + 3]);
+    }
+    return 1; /* no frame found: leave it to the whole path */
+}
+
 static uint64_t pixel_bytes(const convtool_image_info *info)
 {
     return (uint64_t)info->width * (uint64_t)info->height * (uint64_t)info->channels *
@@ -122,7 +146,8 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
                convtool_image_probe(file->data, file->len, info) == CONVTOOL_OK &&
                (stream_setting() == 2 || pixel_bytes(info) >= STREAM_MIN_PIXEL_BYTES) &&
                (uint64_t)info->width * (uint64_t)info->height <= o->max_pixels &&
-               (info->orientation <= 1 || o->no_autorotate) && apply_fused_fits(job, info);
+               (info->orientation <= 1 || o->no_autorotate) && apply_fused_fits(job, info) &&
+               !(info->format == CONVTOOL_FORMAT_JPEG && jpeg_progressive(file));
     if (!fits) {
         close(fd);
         convtool_buffer_free(file);
@@ -149,7 +174,8 @@ struct strip_run {
     int wlo, whi;
     convtool_pixels strip;
     int strip_rows;
-    int *keep; /* per strip: plan_keep */
+    int *keep;       /* per strip: plan_keep */
+    int window_rows; /* window_rows() */
     convtool_write_stream *out;
     convtool_image_writer *writer;
     int write_errno; /* why the output's temp could not take more bytes, or 0 */
@@ -280,48 +306,72 @@ static int write_failed(struct strip_run *r)
     return EXIT_RUNTIME;
 }
 
-/* Buffers, the reader and the output; APPLY_STREAM_FALLBACK when a part cannot stream. */
-static int open_run(struct strip_run *r, const struct stream_input *in,
-                    const convtool_image_info *info)
+/* Whether the output can be written as it is made: a new or regular file (not stdout, a FIFO). */
+static int output_streams(const char *path)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0)
+        return 0;
+    return stat(path, &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
+/*
+ * The strips, their windows and the method, decided before anything is
+ * opened or printed: APPLY_STREAM_FALLBACK (silent) for what must go whole.
+ */
+static int plan_run(struct strip_run *r, int out_depth)
 {
     const struct apply_job *job = r->job;
-    const struct output_file *out = &job->outputs[0];
-    convtool_save_options so = save_choice_options(job, job->choice, out);
-    so.metadata = job->metadata;
-    int out_depth = so.depth == 16 ? 16 : 8;
     r->strip_rows = strip_rows_for(&r->g, &r->cp, out_depth);
     int strips = (r->g.out_h + r->strip_rows - 1) / r->strip_rows;
     if (!(r->keep = plan_keep(&r->g, r->strip_rows, strips)))
         return cli_report(job->input, CONVTOOL_ENOMEM);
-    int win_rows = window_rows(r, strips);
-    if (win_rows < 0 || !convtool_conv2d_rows_streamable(&r->pk->k, &r->g, r->cp.color.channels,
-                                                         job->pool))
+    r->window_rows = window_rows(r, strips);
+    if (r->window_rows < 0 || !output_streams(job->outputs[0].path) ||
+        !convtool_conv2d_rows_streamable(&r->pk->k, &r->g, r->cp.color.channels, job->pool))
         return APPLY_STREAM_FALLBACK;
-    convtool_load_options lo = apply_load_options(job->opts);
+    return EXIT_OK;
+}
+
+/*
+ * The decoder: APPLY_STREAM_FALLBACK (silent) for a file the strip decoders
+ * leave to the whole path, or one too big for a streamed worker (a large
+ * progressive JPEG's coefficients).
+ */
+static int open_reader(struct strip_run *r, const struct stream_input *in,
+                       const convtool_image_info *info)
+{
+    convtool_load_options lo = apply_load_options(r->job->opts);
     convtool_status st = convtool_image_reader_open(in->fd, in->len, info, &lo, &r->reader);
-    if (st == CONVTOOL_EUNSUPPORTED)
+    if (st == CONVTOOL_EUNSUPPORTED || st == CONVTOOL_ENOMEM)
         return APPLY_STREAM_FALLBACK;
     if (st != CONVTOOL_OK)
-        return cli_report(job->input, st);
+        return cli_report(r->job->input, st);
     convtool_image_reader_shape(r->reader, &r->in_w, &r->in_h, &r->in_c, &r->depth);
     r->in_row = (size_t)r->in_w * (size_t)r->in_c * (size_t)(r->depth / 8);
-    if (convtool_pixels_alloc(&r->window, r->in_w, win_rows > 0 ? win_rows : 1, r->in_c,
-                              r->depth) != CONVTOOL_OK ||
+    return EXIT_OK;
+}
+
+/* The buffers, the output's temp file and its encoder; the notes -v prints. */
+static int open_output(struct strip_run *r, const convtool_save_options *so, int out_depth)
+{
+    const struct apply_job *job = r->job;
+    const struct output_file *out = &job->outputs[0];
+    if (convtool_pixels_alloc(&r->window, r->in_w, r->window_rows > 0 ? r->window_rows : 1,
+                              r->in_c, r->depth) != CONVTOOL_OK ||
         convtool_pixels_alloc(&r->strip, r->g.out_w, r->strip_rows, r->cp.out_channels,
                               out_depth) != CONVTOOL_OK)
         return cli_report(job->input, CONVTOOL_ENOMEM);
     convtool_write_detail detail;
-    st = convtool_write_stream_open(out->path, &r->out, &detail);
-    if (st == CONVTOOL_EUNSUPPORTED)
-        return APPLY_STREAM_FALLBACK; /* stdout, a FIFO, a device: written whole */
+    convtool_status st = convtool_write_stream_open(out->path, &r->out, &detail);
     if (st != CONVTOOL_OK) {
         apply_explain_write_failure(out->path, &detail, errno);
         return EXIT_RUNTIME;
     }
-    st = convtool_image_writer_open(r->g.out_w, r->g.out_h, r->cp.out_channels, out_depth, &so,
+    st = convtool_image_writer_open(r->g.out_w, r->g.out_h, r->cp.out_channels, out_depth, so,
                                     push_to_file, r, &r->writer);
-    if (st == CONVTOOL_EUNSUPPORTED)
-        return APPLY_STREAM_FALLBACK;
+    if (st != CONVTOOL_OK && r->write_errno)
+        return write_failed(r);
     if (st != CONVTOOL_OK)
         return cli_report(out->path, st);
     save_choice_tell(job, job->choice, out, r->cp.out_channels);
@@ -394,7 +444,19 @@ int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
     memset(&r, 0, sizeof r);
     r.job = job, r.pk = &job->kernels[0];
     r.cp = apply_plan_channels(job->opts, info->channels);
-    int rc = apply_geometry(job, r.pk, info->height, info->width, &r.g);
+    convtool_save_options so = save_choice_options(job, job->choice, &job->outputs[0]);
+    so.metadata = job->metadata;
+    int out_depth = so.depth == 16 ? 16 : 8;
+    /* Nothing is printed before the last point a fallback is known (but a late one, rare:
+     * a chunk after the image data that stb must judge). */
+    int rc = convtool_geometry_resolve(&job->opts->geometry, info->height, info->width,
+                                       r.pk->k.h, r.pk->k.w, &r.g) == CONVTOOL_OK
+                 ? plan_run(&r, out_depth)
+                 : APPLY_STREAM_FALLBACK; /* the whole path explains the geometry */
+    if (rc == EXIT_OK)
+        rc = open_reader(&r, in, info);
+    if (rc == EXIT_OK)
+        rc = apply_geometry(job, r.pk, info->height, info->width, &r.g);
     if (rc == EXIT_OK)
         rc = apply_method(job, r.pk, &r.g, r.cp.color.channels);
     if (rc == EXIT_OK && r.cp.keep_alpha) {
@@ -405,7 +467,7 @@ int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
             rc = cli_report(job->input, CONVTOOL_ENOMEM);
     }
     if (rc == EXIT_OK)
-        rc = open_run(&r, in, info);
+        rc = open_output(&r, &so, out_depth);
     if (rc == EXIT_OK) {
         r.progress = maybe_progress(job, r.g.out_h);
         rc = run_strips(&r);

@@ -686,7 +686,9 @@ typedef struct convtool_load_options {
  * the image data (throw the rows away and decode whole). finish: after the
  * last row, the verdict on the rest of the file (a bad CRC further on is
  * ECORRUPT: the rows must not be kept). close releases the reader at any
- * point (after finish too).
+ * point (after finish too). A contained reader holds its thread's decoder
+ * worker until closed: meanwhile that thread's other decodes fail with
+ * CONVTOOL_EINVAL (decode on another thread, or close the reader first).
  */
 typedef struct convtool_image_reader convtool_image_reader;
 CONVTOOL_API convtool_status convtool_image_reader_open(int fd, uint64_t len,
@@ -968,6 +970,8 @@ CONVTOOL_API convtool_status convtool_pixels_encode(const convtool_pixels *px,
  * TGA). o->pool compresses PNG strips in parallel.
  */
 typedef int (*convtool_image_push_fn)(void *ctx, const unsigned char *bytes, size_t n);
+/* Whether convtool_image_writer_open takes this format now (PNG; JPEG with libjpeg). */
+CONVTOOL_API int convtool_image_writer_fits(convtool_format format);
 typedef struct convtool_image_writer convtool_image_writer;
 CONVTOOL_API convtool_status convtool_image_writer_open(int w, int h, int channels, int depth,
                                                         const convtool_save_options *o,

@@ -342,6 +342,11 @@ static int push_spliced(void *ctx, const unsigned char *bytes, size_t n)
     return rc;
 }
 
+int convtool_image_writer_fits(convtool_format format)
+{
+    return format == CONVTOOL_FORMAT_PNG || (format == CONVTOOL_FORMAT_JPEG && jpeg_scan_available());
+}
+
 convtool_status convtool_image_writer_open(int w, int h, int channels, int depth,
                                            const convtool_save_options *o,
                                            convtool_image_push_fn push, void *ctx,

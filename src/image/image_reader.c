@@ -258,6 +258,8 @@ convtool_status convtool_image_reader_rows(convtool_image_reader *r, void *dst, 
                      : decoder_rows(&r->here, dst, rows);
     if (st == CONVTOOL_OK)
         r->rows_done += rows;
+    if (st == CONVTOOL_EIO && r->stream)
+        errno = sandbox_stream_errno(r->stream); /* the read-ahead thread's, for the message */
     r->failed = st;
     return st;
 }
@@ -269,11 +271,14 @@ convtool_status convtool_image_reader_finish(convtool_image_reader *r)
         st = CONVTOOL_EINVAL;
     if (st == CONVTOOL_OK && r->stream) {
         st = row_prefetch_verdict(r->prefetch); /* the verdict on the rest of the file */
+        int err = sandbox_stream_errno(r->stream);
         row_prefetch_stop(r->prefetch, st == CONVTOOL_OK);
         r->prefetch = NULL;
         convtool_status closed = sandbox_stream_close(r->stream, st == CONVTOOL_OK);
         r->stream = NULL;
         st = st != CONVTOOL_OK ? st : closed;
+        if (st == CONVTOOL_EIO)
+            errno = err; /* the read-ahead thread's, for the message */
     } else if (st == CONVTOOL_OK) {
         st = decoder_finish(&r->here);
     }

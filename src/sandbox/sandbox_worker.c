@@ -43,6 +43,7 @@ struct worker {
     unsigned cpu_cap; /* RLIMIT_CPU in seconds; 0 = none */
     clockid_t cpu_clock;
     int has_clock;
+    int streaming; /* a streamed job holds it until sandbox_stream_close */
 };
 
 static pthread_key_t worker_key;
@@ -189,7 +190,7 @@ static convtool_status worker_fork(const struct sandbox_limits *job, struct work
         reap(pid);
         return CONVTOOL_ENOMEM;
     }
-    *w = (struct worker){pid, parent, req[1], rep[0], lim.memory, lim.cpu_seconds, 0, 0};
+    *w = (struct worker){pid, parent, req[1], rep[0], lim.memory, lim.cpu_seconds, 0, 0, 0};
     w->has_clock = clock_getcpuclockid(pid, &w->cpu_clock) == 0;
     pthread_setspecific(worker_key, w);
     *out = w;
@@ -328,6 +329,8 @@ static int fits(const struct worker *w, const struct sandbox_limits *job)
 static convtool_status worker_for(const struct sandbox_limits *job, struct worker **w)
 {
     *w = mine();
+    if (*w && (*w)->streaming)
+        return CONVTOOL_EINVAL; /* one job at a time per thread: the stream is still open */
     if (*w && fits(*w, job))
         return CONVTOOL_OK;
     if (*w)
@@ -389,6 +392,7 @@ struct sandbox_stream {
     int failed;                /* the worker broke down: EHOSTILE */
     int feed_failed;           /* our input could not be read: EIO */
     int feed_closed;           /* the worker stopped reading (it ended, or died: the answer says) */
+    int feed_errno;            /* why feed failed (0: the input ended early) */
 };
 
 /* One write of the pending input without blocking (the pipe is O_NONBLOCK meanwhile). */
@@ -399,6 +403,7 @@ static void feed_some(struct sandbox_stream *s)
         ssize_t got = s->feed(s->feed_ctx, s->piece, want);
         if (got <= 0) {
             s->feed_failed = 1; /* a read error, or the file got shorter */
+            s->feed_errno = got < 0 ? errno : 0;
             return;
         }
         s->piece_len = (size_t)got, s->piece_off = 0;
@@ -460,12 +465,20 @@ static int read_frame(struct sandbox_stream *s, struct worker_frame *f)
 
 static convtool_status stream_status(const struct sandbox_stream *s)
 {
-    return s->feed_failed ? CONVTOOL_EIO : CONVTOOL_EHOSTILE;
+    if (s->feed_failed)
+        return s->feed_errno ? CONVTOOL_EIO : CONVTOOL_ECORRUPT; /* shorter than it said */
+    return CONVTOOL_EHOSTILE;
+}
+
+int sandbox_stream_errno(const struct sandbox_stream *s)
+{
+    return s ? s->feed_errno : 0;
 }
 
 static void stream_free(struct sandbox_stream *s, int keep_worker)
 {
     if (s->w) {
+        s->w->streaming = 0;
         int flags = fcntl(s->w->request, F_GETFL);
         if (flags >= 0)
             (void)fcntl(s->w->request, F_SETFL, flags & ~O_NONBLOCK);
@@ -504,6 +517,7 @@ convtool_status sandbox_stream_open(struct sandbox_job *job, sandbox_feed_fn fee
         return CONVTOOL_EIO;
     }
     s->left = job_time(s->w, limits);
+    s->w->streaming = 1;
     struct worker_frame f;
     unsigned char reply[SANDBOX_REPLY_MAX];
     if (read_frame(s, &f) != 0 || f.kind != FRAME_REPLY || f.size != job->reply_size ||

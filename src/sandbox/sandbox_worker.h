@@ -81,7 +81,10 @@ convtool_status sandbox_worker_run(struct sandbox_job *job, const struct sandbox
  * more bytes of DATA. sandbox_stream_close(complete = 1) after the last byte
  * the job sends: expects END; complete = 0 abandons the job (the worker is
  * killed). Failures: EHOSTILE (crash, timeout, nonsense: the worker is
- * killed), EIO (feed failed), as sandbox_worker_run otherwise. The deadline
+ * killed), EIO (feed failed), ECORRUPT (feed ended early), as
+ * sandbox_worker_run otherwise. While a stream is open, this thread's other
+ * jobs (sandbox_worker_run, another stream) are refused with EINVAL: the
+ * worker is the thread's, and busy. The deadline
  * and CPU time of `limits` run from open to close.
  */
 typedef ssize_t (*sandbox_feed_fn)(void *ctx, unsigned char *dst, size_t n);
@@ -98,6 +101,12 @@ convtool_status sandbox_stream_close(struct sandbox_stream *s, int complete);
  * thread (its worker is that thread's).
  */
 void sandbox_stream_cancel(struct sandbox_stream *s);
+/*
+ * The errno of a feed that failed (EIO); a feed that ended before input_len
+ * bytes is ECORRUPT (the file got shorter). Read it in the opening thread
+ * after the failing read returned there (errno is per thread).
+ */
+int sandbox_stream_errno(const struct sandbox_stream *s);
 
 /* Ends this thread's worker, if any (kills and reaps it). Thread exit does this too. */
 void sandbox_worker_end(void);

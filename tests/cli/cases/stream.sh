@@ -84,6 +84,38 @@ CONVTOOL_STREAM=1 ct apply --quiet --format png -k sharpen rgb.png - >stdout.png
 CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --quiet -k sharpen rgb.png whole-stdout.png
 expect_same_bytes stdout.png whole-stdout.png
 
+# A fallback decided before anything is printed: -v says each thing once.
+for args in "-m circular" "--method fft" "--format png"; do
+    CONVTOOL_STREAM=1 expect_exit 0 -- ct apply -v --show-kernel -k sharpen $args rgb.png fallback.png
+    expect_eq "$(grep -c 'kernel sharpen: ' "$ERR")" 1 "method line once ($args)"
+    expect_eq "$(grep -c '8-bit (as rgb.png)' "$ERR")" 1 "depth line once ($args)"
+done
+
+# JPEG in and out (libjpeg's scanlines; a build without libjpeg goes whole: same bytes),
+# baseline and progressive (which goes whole), in strips of 1 and 16 rows and the default.
+convert rgb.png -quality 85 base.jpg
+convert rgb.png -quality 92 -sampling-factor 1x1 q92.jpg
+convert rgb.png -quality 80 -interlace JPEG prog.jpg
+for input in base.jpg q92.jpg prog.jpg; do
+    stem=${input%.*}
+    for out in jpg png; do
+        CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --quiet -k sharpen "$input" "whole-$stem.$out"
+        for rows in 1 16 0; do
+            CONVTOOL_STRIP_ROWS=$rows CONVTOOL_STREAM=1 expect_exit 0 -- \
+                ct apply --quiet -k sharpen "$input" "rows$rows-$stem.$out"
+            expect_same_bytes "rows$rows-$stem.$out" "whole-$stem.$out"
+        done
+    done
+    CONVTOOL_STREAM=1 expect_exit 0 -- ct apply --quiet -k emboss --gray -q 70 -s 2 "$input" g.jpg
+    CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --quiet -k emboss --gray -q 70 -s 2 "$input" g0.jpg
+    expect_same_bytes g.jpg g0.jpg
+done
+head -c 5000 base.jpg >cut.jpg
+CONVTOOL_STREAM=1 expect_exit 1 -- ct apply -k sharpen cut.jpg cut-out.jpg
+expect_error_prefix
+expect_file_absent cut-out.jpg
+expect_no_temp .
+
 # The metadata goes into the streamed file as into the whole one (checked byte for byte above);
 # here it is really there.
 CONVTOOL_STREAM=1 expect_exit 0 -- ct apply --quiet -k sharpen meta.png meta-out.png
@@ -113,7 +145,7 @@ CONVTOOL_STREAM=1 expect_exit 0 -- ct apply --quiet --no-sandbox -k sharpen rgb1
 CONVTOOL_STREAM=1 expect_exit 0 -- ct apply --quiet -k sharpen rgb16.png there.png
 expect_same_bytes here.png there.png
 
-# --max-memory counts the strips, not the image: a 2 MB limit is enough for a large image.
+# --max-memory counts the strips, not the image: a 16 MB limit is enough for a large image.
 py "
 import zlib, struct
 w, h = 2000, 1500
@@ -121,8 +153,8 @@ def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zl
 rows = b''.join(b'\x00' + bytes((x * 7 + y * 3) % 256 for x in range(w * 3)) for y in range(h))
 open('large.png', 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(rows, 1)) + chunk(b'IEND', b''))
 "
-CONVTOOL_STREAM=1 expect_exit 0 -- ct apply --quiet --max-memory 12M -k sharpen large.png large-out.png
-CONVTOOL_STREAM=0 expect_exit 1 -- ct apply --quiet --max-memory 12M -k sharpen large.png whole-large.png
+CONVTOOL_STREAM=1 expect_exit 0 -- ct apply --quiet --max-memory 16M -k sharpen large.png large-out.png
+CONVTOOL_STREAM=0 expect_exit 1 -- ct apply --quiet --max-memory 16M -k sharpen large.png whole-large.png
 expect_stderr_contains "over the --max-memory limit"
 CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --quiet -k sharpen large.png whole-large.png
 expect_same_bytes large-out.png whole-large.png
