@@ -169,21 +169,25 @@ static void say_ready(int reply_fd)
 {
 #if SANITIZED
     /*
-     * Enough blocks of each size class that the thread's cache (up to 256 blocks of
-     * a small class) must be refilled from the shared allocator, the part whose lock
-     * may have been copied taken; every class: 16 bytes apart up to 256, then finer
-     * than the allocator's four classes per power of two (a class skipped here once
-     * hung a streamed decode's first calloc).
+     * More blocks of each size class than the thread's cache holds (at most 2·128
+     * blocks, fewer of bigger classes: 2·64 KiB/size), so it must be refilled from
+     * the shared allocator, the part whose lock may have been copied taken. Every
+     * class: 16 bytes apart up to 256, then finer than the allocator's four classes
+     * per power of two, up to its largest (128 KiB); one block past it for the
+     * large-block allocator (one lock). A class skipped here once hung a streamed
+     * decode's first calloc.
      */
-    enum { PER_SIZE = 600 };
+    enum { PER_SIZE = 300, PRIMARY_MAX = 128 << 10 };
     static void *held[PER_SIZE];
-    for (size_t size = 16; size <= ((size_t)1 << 20); size += size <= 256 ? 16 : size / 16) {
-        size_t n = size <= 16384 ? PER_SIZE : 8;
+    for (size_t size = 16; size <= PRIMARY_MAX; size += size <= 256 ? 16 : size / 16) {
+        size_t cached = (65536 / size) < 128 ? 65536 / size : 128;
+        size_t n = 2 * (cached ? cached : 1) + 16;
         for (size_t i = 0; i < n; i++)
             held[i] = malloc(size);
         for (size_t i = 0; i < n; i++)
             free(held[i]);
     }
+    free(malloc((size_t)PRIMARY_MAX * 2));
     send_frame(reply_fd, FRAME_READY, 0, 0);
 #else
     (void)reply_fd;
