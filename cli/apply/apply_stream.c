@@ -125,6 +125,32 @@ static int jpeg_progressive(const convtool_buffer *file)
     return 1; /* no frame found: leave it to the whole path */
 }
 
+/*
+ * A first look, one 33-byte read: whether the picture may be big enough to
+ * stream. A PNG's IHDR gives its size; a JPEG under SMALL_JPEG_BYTES is taken
+ * as small (its size is in the frame header, after the tables). So a batch
+ * of thumbnails pays one pread each, not a skeleton and a second read.
+ */
+#define SMALL_JPEG_BYTES ((uint64_t)256 << 10)
+static int may_be_large(int fd, uint64_t len)
+{
+    unsigned char h[33];
+    if (stream_setting() == 2)
+        return 1;
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h)
+        return 0;
+    if (h[0] == 0xFF && h[1] == 0xD8)
+        return len >= SMALL_JPEG_BYTES;
+    if (memcmp(h, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(h + 12, "IHDR", 4) != 0)
+        return 0;
+    uint64_t w = (uint64_t)h[16] << 24 | (uint64_t)h[17] << 16 | (uint64_t)h[18] << 8 | h[19];
+    uint64_t ht = (uint64_t)h[20] << 24 | (uint64_t)h[21] << 16 | (uint64_t)h[22] << 8 | h[23];
+    static const int channels[7] = {1, 0, 3, 3, 2, 0, 4}; /* by colour type; palette: RGB */
+    int c = h[25] <= 6 ? channels[h[25]] : 0;
+    uint64_t samples = w * ht * (uint64_t)(c ? c : 4) * (h[24] == 16 ? 2 : 1);
+    return samples >= STREAM_MIN_PIXEL_BYTES;
+}
+
 static uint64_t pixel_bytes(const convtool_image_info *info)
 {
     return (uint64_t)info->width * (uint64_t)info->height * (uint64_t)info->channels *
@@ -142,7 +168,7 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
     if (fd < 0)
         return 0; /* the whole-file path opens it again and says what is wrong */
     int fits = (!o->max_input_bytes || in->len <= o->max_input_bytes) &&
-               probe_bytes(fd, in->len, file) == CONVTOOL_OK &&
+               may_be_large(fd, in->len) && probe_bytes(fd, in->len, file) == CONVTOOL_OK &&
                convtool_image_probe(file->data, file->len, info) == CONVTOOL_OK &&
                (stream_setting() == 2 || pixel_bytes(info) >= STREAM_MIN_PIXEL_BYTES) &&
                (uint64_t)info->width * (uint64_t)info->height <= o->max_pixels &&
