@@ -216,6 +216,32 @@ static convtool_status worker_start(const struct sandbox_limits *job, struct wor
     return st;
 }
 
+/* SIGPIPE blocked around writes to a worker's pipe: whether one was already pending. */
+struct pipe_guard {
+    sigset_t pipe_only, old;
+    int was_pending;
+};
+
+static void guard_pipe(struct pipe_guard *g)
+{
+    sigset_t pending;
+    sigemptyset(&g->pipe_only);
+    sigaddset(&g->pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &g->pipe_only, &g->old);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE);
+}
+
+/* Takes back a SIGPIPE a write to a closed pipe raised (broken), and restores the mask. */
+static void unguard_pipe(struct pipe_guard *g, int broken)
+{
+    if (broken && !g->was_pending) {
+        struct timespec zero = {0, 0};
+        (void)sigtimedwait(&g->pipe_only, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
 /*
  * Writes without SIGPIPE (a library cannot count on it being ignored): it is
  * blocked meanwhile, and one this write raised is taken back. Returns 0 when
@@ -224,12 +250,8 @@ static convtool_status worker_start(const struct sandbox_limits *job, struct wor
  */
 static int send_quietly(int fd, const void *data, size_t size, int splice)
 {
-    sigset_t pipe_only, old, pending;
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
-    sigpending(&pending);
-    int was_pending = sigismember(&pending, SIGPIPE);
+    struct pipe_guard g;
+    guard_pipe(&g);
     const unsigned char *p = data;
     int broken = 0;
     while (size > 0) {
@@ -248,11 +270,7 @@ static int send_quietly(int fd, const void *data, size_t size, int splice)
         p += n;
         size -= (size_t)n;
     }
-    if (broken && !was_pending) {
-        struct timespec zero = {0, 0};
-        (void)sigtimedwait(&pipe_only, NULL, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    unguard_pipe(&g, broken);
     return broken ? -1 : 0;
 }
 
@@ -409,22 +427,15 @@ static void feed_some(struct sandbox_stream *s)
         s->piece_len = (size_t)got, s->piece_off = 0;
         s->input_left -= (uint64_t)got;
     }
-    sigset_t pipe_only, old, pending;
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
-    sigpending(&pending);
-    int was_pending = sigismember(&pending, SIGPIPE);
+    struct pipe_guard g;
+    guard_pipe(&g);
     ssize_t n = write(s->w->request, s->piece + s->piece_off, s->piece_len - s->piece_off);
+    int err = errno;
     if (n > 0)
         s->piece_off += (size_t)n;
-    else if (n < 0 && errno != EINTR && errno != EAGAIN)
+    else if (n < 0 && err != EINTR && err != EAGAIN)
         s->feed_closed = 1;
-    if (n < 0 && errno == EPIPE && !was_pending) {
-        struct timespec zero = {0, 0};
-        (void)sigtimedwait(&pipe_only, NULL, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    unguard_pipe(&g, n < 0 && err == EPIPE);
 }
 
 static int feeding(const struct sandbox_stream *s)
