@@ -2,8 +2,8 @@
 # The streaming engine's benchmark (issue 14, item 7): convtool beside libvips and
 # ImageMagick's mogrify on the issue's jobs, wall time and peak RSS, with the goals' ratios.
 #
-#   bench/stream_bench.sh [BIN] [--runs N] [--huge] [--huge-size N] [--baseline OLD_BIN]
-#                         [--jobs LIST]
+#   bench/stream_bench.sh [BIN] [--runs N] [--huge] [--huge-size N] [--huge-runs N]
+#                         [--baseline OLD_BIN] [--jobs LIST]
 #
 #   BIN             the convtool to measure (default $CONVTOOL, else build/convtool)
 #   --runs N        timed runs of each tool per job, alternating (default 5), after one
@@ -11,6 +11,7 @@
 #   --huge          also the 32768x32768 gray PNG (1 gigapixel), 1 run each, no warm-up;
 #                   its input is made once (~2 min, 0.89 GB) and kept
 #   --huge-size N   that image's side instead (e.g. 16384: what stb-decoding builds can do)
+#   --huge-runs N   timed runs of each tool on that image, alternating (default 1)
 #   --baseline OLD  an older convtool joins every rotation with the same arguments; its
 #                   outputs are compared byte for byte with BIN's ("same bytes"/"DIFFERENT")
 #   --jobs LIST     a comma list of: noisy, mosaic, jpeg, blur, thumbs, huge (default: all
@@ -37,15 +38,16 @@ helper=$root/bench/stream_inputs.py
 invocation="bench/stream_bench.sh $*"
 
 usage() {
-  echo "usage: bench/stream_bench.sh [BIN] [--runs N] [--huge] [--huge-size N] [--baseline OLD_BIN] [--jobs LIST]" >&2
+  echo "usage: bench/stream_bench.sh [BIN] [--runs N] [--huge] [--huge-size N] [--huge-runs N] [--baseline OLD_BIN] [--jobs LIST]" >&2
   exit 2
 }
-bin=${CONVTOOL:-build/convtool} runs=5 baseline="" want="noisy,mosaic,jpeg,blur,thumbs" huge=32768
+bin=${CONVTOOL:-build/convtool} runs=5 baseline="" want="noisy,mosaic,jpeg,blur,thumbs" huge=32768 huge_runs=1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage; runs=$2; shift ;;
     --huge) want+=",huge" ;;
     --huge-size) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ && $2 -le 65535 ]] || usage; huge=$2; shift ;;
+    --huge-runs) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage; huge_runs=$2; shift ;;
     --baseline) [[ $# -ge 2 ]] || usage; baseline=$2; shift ;;
     --jobs) [[ $# -ge 2 && $2 =~ ^(noisy|mosaic|jpeg|blur|thumbs|huge)(,(noisy|mosaic|jpeg|blur|thumbs|huge))*$ ]] ||
               usage; want=$2; shift ;;
@@ -196,7 +198,7 @@ for job in "${jobs[@]}"; do
   read -r -a tools <<<"${TOOLS[$job]}"
   n=$runs
   if [[ $job == huge ]]; then
-    n=1 # minutes each: one run, no warm-up
+    n=$huge_runs # minutes each: no warm-up
   else
     for tool in "${tools[@]}"; do run_one "$job" "$tool"; done
     for f in "$times/$job".*; do # the warm-up's times go; its failures stay
@@ -232,7 +234,7 @@ echo "convtool: $bin ($("$bin" --version 2>&1 | head -1); this checkout is git $
 [[ -z $baseline ]] || echo "baseline: $baseline ($("$baseline" --version 2>&1 | head -1))."
 echo "Peers: $(vips --version), $(mogrify -version | sed -n '1s/^Version: //p' | cut -d' ' -f1-3)."
 echo "Load average at start: $load_start; at end: $load_end."
-echo "Each tool: median of $runs alternating runs after a warm-up$(wanted huge && echo " (the ${huge}² job: one run)");"
+echo "Each tool: median of $runs alternating runs after a warm-up$(wanted huge && echo " (the ${huge}² job: $huge_runs run(s), no warm-up)");"
 echo "peak RSS is the largest of the runs. Ratio columns: convtool's figure over that row's."
 echo
 echo "| job | tool | median s | min–max s | peak RSS MB | output MB | wall: convtool/this | RSS: convtool/this |"

@@ -192,14 +192,7 @@ static size_t count_nan(const float *v, size_t n)
 /* The largest |value| of t, or -1 if one is inf or NaN. */
 static double finite_peak(const convtool_tensor *t)
 {
-    size_t n = convtool_tensor_count(t);
-    double peak = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(t->data[i]))
-            return -1.0;
-        peak = fmax(peak, fabs((double)t->data[i]));
-    }
-    return peak;
+    return apply_finite_peak(t->data, convtool_tensor_count(t), 0.0);
 }
 
 /* A --scale, a power of ten times the one given, that keeps the sums well under the limit. */
@@ -231,13 +224,33 @@ void apply_warn_overflow(const struct apply_job *job, const struct prepared_kern
     size_t total = convtool_tensor_count(out), n = count_nonfinite(out->data, total);
     if (n == 0)
         return;
+    apply_warn_overflow_found(job, pk, n, count_nan(out->data, total), finite_peak(in));
+}
+
+void apply_warn_overflow_found(const struct apply_job *job, const struct prepared_kernel *pk,
+                               size_t nonfinite, size_t nans, double input_peak)
+{
     /* inf or NaN already in the input spreads by itself: that is no overflow */
-    double peak = finite_peak(in);
-    if (peak < 0.0)
+    if (nonfinite == 0 || input_peak < 0.0)
         return;
     char what[CONVTOOL_NAME_MAX + 32];
     snprintf(what, sizeof what, "the sums of kernel %s", pk->k.name);
-    warn_overflow(job->input, n, count_nan(out->data, total), what, scale_hint(job, pk, peak));
+    warn_overflow(job->input, nonfinite, nans, what, scale_hint(job, pk, input_peak));
+}
+
+void apply_count_nonfinite(const float *v, size_t n, size_t *nonfinite, size_t *nans)
+{
+    size_t bad = count_nonfinite(v, n);
+    *nonfinite += bad;
+    if (bad)
+        *nans += count_nan(v, n);
+}
+
+double apply_finite_peak(const float *v, size_t n, double peak)
+{
+    for (size_t i = 0; i < n && peak >= 0.0; i++)
+        peak = isfinite(v[i]) ? fmax(peak, fabs((double)v[i])) : -1.0;
+    return peak;
 }
 
 void apply_warn_combine_overflow(const struct apply_job *job, const convtool_tensor *parts,

@@ -43,6 +43,18 @@ int apply_may_overflow(const struct prepared_kernel *pk, double max_input);
 void apply_warn_overflow(const struct apply_job *job, const struct prepared_kernel *pk,
                          double bound, const convtool_tensor *in, const convtool_tensor *out);
 
+/*
+ * apply_warn_overflow from counts gathered a strip at a time (the .npy strip
+ * engine): nonfinite and nans among the results, input_peak the largest
+ * |value| of the whole input or −1 if it held inf or NaN.
+ */
+void apply_warn_overflow_found(const struct apply_job *job, const struct prepared_kernel *pk,
+                               size_t nonfinite, size_t nans, double input_peak);
+/* Adds v's inf and NaN values to *nonfinite and its NaNs to *nans. */
+void apply_count_nonfinite(const float *v, size_t n, size_t *nonfinite, size_t *nans);
+/* max(peak, the largest |value| of v), or −1 once a value is inf or NaN (or peak is −1). */
+double apply_finite_peak(const float *v, size_t n, double peak);
+
 /* The same for --combine: values that are inf or NaN only after combining the parts. */
 void apply_warn_combine_overflow(const struct apply_job *job, const convtool_tensor *parts,
                                  size_t count, const convtool_tensor *combined);

@@ -309,18 +309,33 @@ static int refuse_work(const struct apply_job *job, const convtool_image_info *i
     return EXIT_RUNTIME;
 }
 
-int apply_check_limits(const struct apply_job *job, const convtool_image_info *info,
-                       size_t file_len, int fused, int streaming)
+/* The needs against --max-memory and --max-work: the refusal printed, or EXIT_OK. */
+static int check_need(const struct apply_job *job, const convtool_image_info *info,
+                      const struct need *need)
 {
     const struct apply_options *o = job->opts;
-    struct need n = {0, 0, 0, 0};
-    compute(job, info, file_len, fused, streaming, &n);
+    struct need n = *need;
     uint64_t total = add(&n, n.decode, n.buffers);
     if (o->max_memory && (n.overflow || total > o->max_memory))
         return refuse_memory(job, &n, total);
     if (o->max_work && n.work > o->max_work)
         return refuse_work(job, info, &n);
     return EXIT_OK;
+}
+
+int apply_check_limits(const struct apply_job *job, const convtool_image_info *info,
+                       size_t file_len, int fused, int streaming)
+{
+    struct need n = {0, 0, 0, 0};
+    compute(job, info, file_len, fused, streaming, &n);
+    return check_need(job, info, &n);
+}
+
+int apply_check_footprint(const struct apply_job *job, const convtool_image_info *info,
+                          uint64_t decode, uint64_t buffers, uint64_t work, int overflow)
+{
+    struct need n = {decode, buffers, work, overflow};
+    return check_need(job, info, &n);
 }
 
 int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,

@@ -51,6 +51,14 @@ int apply_read_limited(const struct apply_options *o, const char *path, convtool
 int apply_check_limits(const struct apply_job *job, const convtool_image_info *info,
                        size_t file_len, int fused, int streaming);
 
+/*
+ * The same check for a footprint the caller sized itself (the .npy strip
+ * engine, apply_stream_npy.c): decode and buffers in bytes, work in
+ * multiply-adds, overflow when a count did not fit in 64 bits.
+ */
+int apply_check_footprint(const struct apply_job *job, const convtool_image_info *info,
+                          uint64_t decode, uint64_t buffers, uint64_t work, int overflow);
+
 /* Reads the input and its header, refusing it (with the numbers) over --max-pixels. */
 int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,
                      convtool_image_info *info);

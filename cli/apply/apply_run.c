@@ -1,6 +1,7 @@
 /*
  * The per-file pipeline of `apply`. PNG/JPEG to PNG (8 or 16 bits), JPEG,
  * BMP or TGA with separate outputs take the fused pixel path (apply_fused.c);
+ * a large .npy to a .npy streams plane by plane (apply_stream_npy.c);
  * everything else — .npy and .hdr, --combine, --chain, --map normalize —
  * goes through float tensors here: decode, split off alpha, optional luma,
  * one correlation per kernel (or, with --chain, each kernel on the previous
@@ -15,6 +16,7 @@
 #include "apply/apply_common.h"
 #include "apply/apply_fused.h"
 #include "apply/apply_stream.h"
+#include "apply/apply_stream_npy.h"
 #include "apply/apply_grid.h"
 #include "apply/apply_limits.h"
 #include "apply/apply_meta.h"
@@ -431,15 +433,18 @@ int apply_run_file(const struct apply_job *given)
     if (!with_choice.choice)
         with_choice.choice = &own;
     with_choice.choice->made = 0;
+    convtool_metadata meta = {0}; /* read here, from the raw bytes; pixels decode contained */
+    with_choice.metadata = &meta;
+    int rc = apply_run_npy_stream(job); /* a large .npy to a .npy: plane by plane */
+    if (rc != APPLY_STREAM_FALLBACK)
+        return rc;
     convtool_buffer file = {0};
     convtool_image_info info;
     struct stream_input stream;
     int streaming = apply_stream_probe(job, &file, &info, &stream); /* a skeleton in file */
-    int rc = streaming ? EXIT_OK : apply_read_input(job->opts, job->input, &file, &info);
+    rc = streaming ? EXIT_OK : apply_read_input(job->opts, job->input, &file, &info);
     if (rc == EXIT_OK) /* from the raw bytes: the JPEG's tables are gone once decoded */
         save_choice_make(job->opts, &file, &info, job->choice);
-    convtool_metadata meta = {0}; /* read here, from the raw bytes; pixels decode contained */
-    with_choice.metadata = &meta;
     if (rc == EXIT_OK)
         rc = apply_meta_read(job, &file, &meta);
     if (rc == EXIT_OK)

@@ -42,8 +42,7 @@
 /* Long single images show progress on a terminal from this many rows on. */
 #define PROGRESS_MIN_ROWS 4096
 
-/* CONVTOOL_STREAM=0 turns the strip engine off, =1 takes files of any size (tests). */
-static int stream_setting(void)
+int apply_stream_setting(void)
 {
     const char *env = getenv("CONVTOOL_STREAM");
     return env && strcmp(env, "0") == 0 ? 0 : env && strcmp(env, "1") == 0 ? 2 : 1;
@@ -52,7 +51,7 @@ static int stream_setting(void)
 /* What the options allow, before the file is looked at. */
 static int options_fit(const struct apply_job *job)
 {
-    return stream_setting() != 0 && strcmp(job->input, "-") != 0 && job->kernel_count == 1 &&
+    return apply_stream_setting() != 0 && strcmp(job->input, "-") != 0 && job->kernel_count == 1 &&
            job->output_count == 1 && convtool_image_writer_fits(job->outputs[0].format);
 }
 
@@ -86,7 +85,7 @@ static convtool_status probe_bytes(int fd, uint64_t len, convtool_buffer *file)
     return convtool_image_skeleton(fd, len, file);
 }
 
-static int open_regular(const char *path, uint64_t *len)
+int apply_stream_open_input(const char *path, uint64_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
@@ -135,7 +134,7 @@ static int jpeg_progressive(const convtool_buffer *file)
 static int may_be_large(int fd, uint64_t len)
 {
     unsigned char h[33];
-    if (stream_setting() == 2)
+    if (apply_stream_setting() == 2)
         return 1;
     if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h)
         return 0;
@@ -164,13 +163,13 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
     in->fd = -1;
     if (!options_fit(job))
         return 0;
-    int fd = open_regular(job->input, &in->len);
+    int fd = apply_stream_open_input(job->input, &in->len);
     if (fd < 0)
         return 0; /* the whole-file path opens it again and says what is wrong */
     int fits = (!o->max_input_bytes || in->len <= o->max_input_bytes) &&
                may_be_large(fd, in->len) && probe_bytes(fd, in->len, file) == CONVTOOL_OK &&
                convtool_image_probe(file->data, file->len, info) == CONVTOOL_OK &&
-               (stream_setting() == 2 || pixel_bytes(info) >= STREAM_MIN_PIXEL_BYTES) &&
+               (apply_stream_setting() == 2 || pixel_bytes(info) >= STREAM_MIN_PIXEL_BYTES) &&
                (uint64_t)info->width * (uint64_t)info->height <= o->max_pixels &&
                (info->orientation <= 1 || o->no_autorotate) && apply_fused_fits(job, info) &&
                !(info->format == CONVTOOL_FORMAT_JPEG && jpeg_progressive(file));
@@ -332,8 +331,7 @@ static int write_failed(struct strip_run *r)
     return EXIT_RUNTIME;
 }
 
-/* Whether the output can be written as it is made: a new or regular file (not stdout, a FIFO). */
-static int output_streams(const char *path)
+int apply_stream_output_ok(const char *path)
 {
     struct stat st;
     if (strcmp(path, "-") == 0)
@@ -353,7 +351,7 @@ static int plan_run(struct strip_run *r, int out_depth)
     if (!(r->keep = plan_keep(&r->g, r->strip_rows, strips)))
         return cli_report(job->input, CONVTOOL_ENOMEM);
     r->window_rows = window_rows(r, strips);
-    if (r->window_rows < 0 || !output_streams(job->outputs[0].path) ||
+    if (r->window_rows < 0 || !apply_stream_output_ok(job->outputs[0].path) ||
         !convtool_conv2d_rows_streamable(&r->pk->k, &r->g, r->cp.color.channels, job->pool))
         return APPLY_STREAM_FALLBACK;
     return EXIT_OK;
@@ -451,8 +449,7 @@ static void close_run(struct strip_run *r)
     free(r->keep);
 }
 
-/* A progress line for a long image on a terminal (or with --progress), in rows. */
-static struct progress *maybe_progress(const struct apply_job *job, int rows)
+struct progress *apply_stream_progress(const struct apply_job *job, size_t rows)
 {
     enum progress_mode mode = job->opts->batch.progress;
     int tty = isatty(STDERR_FILENO);
@@ -460,7 +457,7 @@ static struct progress *maybe_progress(const struct apply_job *job, int rows)
         return NULL;
     if (mode == PROGRESS_OFF || (mode == PROGRESS_AUTO && (!tty || rows < PROGRESS_MIN_ROWS)))
         return NULL;
-    return progress_start_rows((size_t)rows, tty, job->input);
+    return progress_start_rows(rows, tty, job->input);
 }
 
 int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
@@ -495,7 +492,7 @@ int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
     if (rc == EXIT_OK)
         rc = open_output(&r, &so, out_depth);
     if (rc == EXIT_OK) {
-        r.progress = maybe_progress(job, r.g.out_h);
+        r.progress = apply_stream_progress(job, (size_t)r.g.out_h);
         rc = run_strips(&r);
     }
     if (rc == EXIT_OK)

@@ -2,6 +2,7 @@
 #ifndef CONVTOOL_CLI_APPLY_STREAM_H
 #define CONVTOOL_CLI_APPLY_STREAM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "apply/apply.h"
@@ -23,6 +24,20 @@ struct stream_input {
  */
 int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
                        convtool_image_info *info, struct stream_input *in);
+
+/* The pieces the .npy strip engine (apply_stream_npy.c) shares. */
+
+/* CONVTOOL_STREAM: 0 turns the strip engines off, 2 (=1) takes files of any size (tests), else 1. */
+int apply_stream_setting(void);
+
+/* The input opened for pread if it is a regular file (*len its size), else −1. */
+int apply_stream_open_input(const char *path, uint64_t *len);
+
+/* Whether the output can be written as it is made: a new or regular file (not stdout, a FIFO). */
+int apply_stream_output_ok(const char *path);
+
+/* A progress line for a long run on a terminal (or with --progress), in rows; or NULL. */
+struct progress *apply_stream_progress(const struct apply_job *job, size_t rows);
 
 /* Runs the job strip by strip; an exit code, or APPLY_STREAM_FALLBACK before any output. */
 int apply_run_stream(const struct apply_job *job, const struct stream_input *in,

@@ -432,6 +432,22 @@ CONVTOOL_API int convtool_conv2d_rows_streamable(const convtool_kernel *k,
                                                  const convtool_geometry *g, int channels,
                                                  convtool_pool *pool);
 
+/*
+ * The float strip step: output rows [y0, y0 + strip->h) of what
+ * convtool_conv2d(in, k, g, bias) gives, into `strip` (window->c planes,
+ * g->out_w wide), reading `window` (window->c planes of window->h rows, its
+ * row 0 is input row window_first, holding every row
+ * convtool_conv2d_rows_needed names). Each row's values equal
+ * convtool_conv2d's when g->method is the method convtool_method_choose
+ * picks for the whole input (the method depends on the channel count);
+ * CONVTOOL_EUNSUPPORTED for the FFT tiles.
+ */
+CONVTOOL_API convtool_status convtool_conv2d_rows(const convtool_tensor *window, int window_first,
+                                                  const convtool_kernel *k,
+                                                  const convtool_geometry *g, float bias,
+                                                  convtool_pool *pool, convtool_tensor *strip,
+                                                  int y0);
+
 typedef enum convtool_map {
     CONVTOOL_MAP_CLAMP = 0, /* v */
     CONVTOOL_MAP_ABS,       /* |v| */
@@ -701,6 +717,34 @@ CONVTOOL_API convtool_status convtool_image_reader_rows(convtool_image_reader *r
                                                         int rows);
 CONVTOOL_API convtool_status convtool_image_reader_finish(convtool_image_reader *r);
 CONVTOOL_API void convtool_image_reader_close(convtool_image_reader *r);
+
+/*
+ * A .npy read a few rows at a time, for the strip engine: the file behind fd
+ * (len bytes, read with pread, never held whole). open reads the header,
+ * checks it against len and fills *info as convtool_image_probe does for the
+ * whole file; CONVTOOL_EUNSUPPORTED for what the whole-file path must take
+ * (Fortran order, rank 1, other dtypes, a damaged or over-long header).
+ * rows: rows [row, row + n) of plane p into dst as float32, exactly as
+ * convtool_image_decode gives them; planes are the decoded tensor's channels
+ * (item·C + channel for (N, C, H, W)). ECORRUPT if the file was cut since.
+ */
+typedef struct convtool_npy_reader convtool_npy_reader;
+CONVTOOL_API convtool_status convtool_npy_reader_open(int fd, uint64_t len,
+                                                      convtool_image_info *info,
+                                                      convtool_npy_reader **out);
+CONVTOOL_API convtool_status convtool_npy_reader_rows(convtool_npy_reader *r, int plane, int row,
+                                                      int n, float *dst);
+CONVTOOL_API void convtool_npy_reader_close(convtool_npy_reader *r);
+
+/*
+ * A .npy written as a stream: the header convtool_image_encode writes for a
+ * planes×h×w tensor with npy_rank `rank` and npy_batch `batch` (appended to
+ * out), then the values in order, n at a time stored as float32 little-endian
+ * into dst (4·n bytes).
+ */
+CONVTOOL_API convtool_status convtool_npy_header(int planes, int h, int w, int rank, int batch,
+                                                 convtool_buffer *out);
+CONVTOOL_API void convtool_npy_store(const float *v, size_t n, unsigned char *dst);
 
 #define CONVTOOL_DEFAULT_MAX_PIXELS 100000000ull
 

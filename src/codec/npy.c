@@ -240,8 +240,16 @@ static convtool_status read_preamble(const unsigned char *b, size_t len, size_t 
 
 convtool_status npy_parse_header(const unsigned char *bytes, size_t len, npy_header *hdr)
 {
+    return npy_parse_header_of(bytes, len, len, hdr);
+}
+
+convtool_status npy_parse_header_of(const unsigned char *bytes, size_t len, uint64_t file_len,
+                                    npy_header *hdr)
+{
     size_t start, hlen;
     memset(hdr, 0, sizeof *hdr);
+    if (file_len < len)
+        return CONVTOOL_EINVAL;
     convtool_status st = read_preamble(bytes, len, &start, &hlen);
     if (st != CONVTOOL_OK)
         return st;
@@ -252,7 +260,9 @@ convtool_status npy_parse_header(const unsigned char *bytes, size_t len, npy_hea
     if (hdr->itemsize == 0)
         return CONVTOOL_EUNSUPPORTED; /* a dtype other than float32/float64 */
     hdr->data_offset = start + hlen;
-    return check_shape(hdr, len - hdr->data_offset);
+    if (file_len - hdr->data_offset > SIZE_MAX)
+        return CONVTOOL_EOVERFLOW;
+    return check_shape(hdr, (size_t)(file_len - hdr->data_offset));
 }
 
 /* Reads one element, in the file's byte order, and rounds it to float32. */
@@ -308,9 +318,14 @@ convtool_status npy_decode(const unsigned char *bytes, const npy_header *hdr, co
         load_fortran(src, hdr, t->data, n);
         return CONVTOOL_OK;
     }
-    for (size_t i = 0; i < n; i++)
-        t->data[i] = load_elem(src + i * (size_t)hdr->itemsize, hdr);
+    npy_load_elems(src, hdr, t->data, n);
     return CONVTOOL_OK;
+}
+
+void npy_load_elems(const unsigned char *src, const npy_header *hdr, float *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = load_elem(src + i * (size_t)hdr->itemsize, hdr);
 }
 
 /* "{'descr': '<f4', 'fortran_order': False, 'shape': (…), }", padded to 64 with '\n' last. */
@@ -336,22 +351,27 @@ static convtool_status write_header(convtool_buffer *out, const size_t *dims, in
     return convtool_buffer_append(out, text, hlen);
 }
 
-/* float32 little-endian, converted through a small stack chunk. */
-static convtool_status write_floats(convtool_buffer *out, const float *v, size_t n)
+void npy_store_f32(const float *v, size_t n, unsigned char *dst)
 {
-    unsigned char chunk[4096];
-    size_t fill = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t bits;
         memcpy(&bits, &v[i], sizeof bits);
         for (int k = 0; k < 4; k++)
-            chunk[fill++] = (unsigned char)(bits >> (8 * k));
-        if (fill == sizeof chunk || i + 1 == n) {
-            convtool_status st = convtool_buffer_append(out, chunk, fill);
-            if (st != CONVTOOL_OK)
-                return st;
-            fill = 0;
-        }
+            *dst++ = (unsigned char)(bits >> (8 * k));
+    }
+}
+
+/* float32 little-endian, converted through a small stack chunk. */
+static convtool_status write_floats(convtool_buffer *out, const float *v, size_t n)
+{
+    unsigned char chunk[4096];
+    for (size_t i = 0; i < n;) {
+        size_t m = n - i < sizeof chunk / 4 ? n - i : sizeof chunk / 4;
+        npy_store_f32(v + i, m, chunk);
+        convtool_status st = convtool_buffer_append(out, chunk, m * 4);
+        if (st != CONVTOOL_OK)
+            return st;
+        i += m;
     }
     return CONVTOOL_OK;
 }
@@ -361,17 +381,25 @@ static int tensor_ok(const convtool_tensor *t)
     return t && t->data && t->c > 0 && t->h > 0 && t->w > 0;
 }
 
-convtool_status npy_encode(const convtool_tensor *t, int rank, int batch, convtool_buffer *out)
+convtool_status npy_encode_header(int c, int h, int w, int rank, int batch,
+                                  convtool_buffer *out)
 {
-    if (!tensor_ok(t) || !out || (rank == 4 && (batch < 1 || t->c % batch != 0)))
+    if (c < 1 || h < 1 || w < 1 || !out || (rank == 4 && (batch < 1 || c % batch != 0)))
         return CONVTOOL_EINVAL;
-    size_t dims[4] = {(size_t)t->c, (size_t)t->h, (size_t)t->w, 0};
-    int flat = rank == 2 && t->c == 1;
+    size_t dims[4] = {(size_t)c, (size_t)h, (size_t)w, 0};
+    int flat = rank == 2 && c == 1;
     if (rank == 4) {
-        size_t batched[4] = {(size_t)batch, (size_t)(t->c / batch), (size_t)t->h, (size_t)t->w};
+        size_t batched[4] = {(size_t)batch, (size_t)(c / batch), (size_t)h, (size_t)w};
         memcpy(dims, batched, sizeof dims);
     }
-    convtool_status st = write_header(out, flat ? dims + 1 : dims, flat ? 2 : rank == 4 ? 4 : 3);
+    return write_header(out, flat ? dims + 1 : dims, flat ? 2 : rank == 4 ? 4 : 3);
+}
+
+convtool_status npy_encode(const convtool_tensor *t, int rank, int batch, convtool_buffer *out)
+{
+    if (!tensor_ok(t))
+        return CONVTOOL_EINVAL;
+    convtool_status st = npy_encode_header(t->c, t->h, t->w, rank, batch, out);
     if (st != CONVTOOL_OK)
         return st;
     return write_floats(out, t->data, convtool_tensor_count(t));

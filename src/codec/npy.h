@@ -6,6 +6,7 @@
 #define CONVTOOL_NPY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "convtool/convtool.h"
 
@@ -28,6 +29,16 @@ typedef struct npy_header {
  */
 convtool_status npy_parse_header(const unsigned char *bytes, size_t len, npy_header *hdr);
 
+/*
+ * The same for a file of file_len bytes of which only the first len are in
+ * memory (at least the whole header: else ECORRUPT): the strip reader's probe.
+ */
+convtool_status npy_parse_header_of(const unsigned char *bytes, size_t len, uint64_t file_len,
+                                    npy_header *hdr);
+
+/* n elements of a C-order array's data at src, in the file's dtype and byte order, to float32. */
+void npy_load_elems(const unsigned char *src, const npy_header *hdr, float *dst, size_t n);
+
 /* Decodes the array of a file whose header npy_parse_header accepted into a new
  * C×H×W float32 tensor ((H,W) and (W,) give C = 1, (N,C,H,W) gives N·C). Caller frees t. */
 convtool_status npy_decode(const unsigned char *bytes, const npy_header *hdr, convtool_tensor *t);
@@ -35,5 +46,12 @@ convtool_status npy_decode(const unsigned char *bytes, const npy_header *hdr, co
 /* Appends a float32 little-endian v1.0 .npy of t: shape (H,W) if rank == 2 and C == 1,
  * (batch, C/batch, H, W) if rank == 4, else (C,H,W). */
 convtool_status npy_encode(const convtool_tensor *t, int rank, int batch, convtool_buffer *out);
+
+/* Appends the header npy_encode writes for a c×h×w tensor (rank and batch as there). */
+convtool_status npy_encode_header(int c, int h, int w, int rank, int batch,
+                                  convtool_buffer *out);
+
+/* n floats as npy_encode stores them (float32 little-endian) into dst (4·n bytes). */
+void npy_store_f32(const float *v, size_t n, unsigned char *dst);
 
 #endif /* CONVTOOL_NPY_H */

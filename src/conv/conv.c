@@ -1,4 +1,8 @@
-/* convtool_conv2d: the float32 C×H×W tensor entry point of the core. */
+/*
+ * convtool_conv2d: the float32 C×H×W tensor entry point of the core; and
+ * convtool_conv2d_rows, its strip step (a window of input rows in, a strip of
+ * output rows out), through the same core and plan.
+ */
 #include <stdint.h>
 #include <string.h>
 
@@ -69,4 +73,55 @@ convtool_status convtool_conv2d_into(const convtool_tensor *in, const convtool_k
     if (tensors_overlap(in, out))
         return CONVTOOL_EINVAL; /* input rows are read after output rows are written */
     return run_planar(in, k, g, bias, pool, out);
+}
+
+/* A window of input rows: row r of the image is row r − first of the tensor. */
+struct row_window {
+    const convtool_tensor *t;
+    int first;
+};
+
+static void read_window_row(const struct conv_source *s, int ch, int r, float *dst)
+{
+    const struct row_window *win = s->data;
+    const convtool_tensor *t = win->t;
+    memcpy(dst, t->data + ((size_t)ch * t->h + (size_t)(r - win->first)) * t->w,
+           (size_t)t->w * sizeof(float));
+}
+
+/* A strip of output rows: output row y is row y − first of the tensor. */
+struct row_strip {
+    convtool_tensor *t;
+    int first;
+};
+
+static float *strip_row_ptr(const struct conv_sink *s, int ch, int y)
+{
+    const struct row_strip *strip = s->data;
+    convtool_tensor *t = strip->t;
+    return t->data + ((size_t)ch * t->h + (size_t)(y - strip->first)) * t->w;
+}
+
+convtool_status convtool_conv2d_rows(const convtool_tensor *window, int window_first,
+                                     const convtool_kernel *k, const convtool_geometry *g,
+                                     float bias, convtool_pool *pool, convtool_tensor *strip,
+                                     int y0)
+{
+    int lo, hi;
+    if (!window || !window->data || !strip || !strip->data || !k || !k->values ||
+        window->c != strip->c || window->w != g->in_w || strip->w != g->out_w || strip->h < 1 ||
+        g->k_h != k->h || g->k_w != k->w || y0 < 0 || y0 > g->out_h - strip->h)
+        return CONVTOOL_EINVAL;
+    /* A window that misses a row the strip reads is the caller's bug: refused, never read past. */
+    if (convtool_conv2d_rows_needed(g, y0, y0 + strip->h, &lo, &hi) != CONVTOOL_OK ||
+        (hi > lo && (lo < window_first || hi > window_first + window->h)))
+        return CONVTOOL_EINVAL;
+    if (tensors_overlap(window, strip))
+        return CONVTOOL_EINVAL;
+    struct row_window win = {window, window_first};
+    struct row_strip out = {strip, y0};
+    struct conv_source src = {.c = window->c, .h = g->in_h, .w = window->w,
+                              .read_row = read_window_row, .data = &win};
+    struct conv_sink sink = {.row_ptr = strip_row_ptr, .data = &out};
+    return conv_run_rows(k, g, bias, 0, &src, &sink, pool, y0, y0 + strip->h, NULL);
 }

@@ -11,5 +11,6 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/limits.c
   ${CMAKE_CURRENT_LIST_DIR}/metadata.c
   ${CMAKE_CURRENT_LIST_DIR}/metadata_embed.c
+  ${CMAKE_CURRENT_LIST_DIR}/npy_reader.c
   ${CMAKE_CURRENT_LIST_DIR}/orient.c
 )
