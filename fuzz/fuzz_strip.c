@@ -22,6 +22,12 @@
  * Then the output goes through convtool_image_writer_* in strips of the same
  * heights, as PNG (level 1 or 2) and, for 8-bit outputs with libjpeg, JPEG:
  * the bytes must be exactly convtool_pixels_encode's.
+ *
+ * The float strip step too (the .npy strip engine): the samples as a planar
+ * float tensor, convtool_conv2d whole, then convtool_conv2d_rows one plane at
+ * a time in the same strips from exact windows, with the method pinned to
+ * the one convtool_method_choose gives the whole tensor: the same floats, bit
+ * for bit.
  */
 #include <string.h>
 
@@ -286,6 +292,78 @@ static void check_strips(const struct problem *p, const convtool_geometry *g,
     convtool_pixels_free(&strips);
 }
 
+/* The samples as a planar float tensor, scaled by the bias byte so values vary in sign. */
+static void float_input(const struct problem *p, convtool_tensor *t)
+{
+    const convtool_pixels *in = &p->in;
+    FUZZ_CHECK(convtool_tensor_alloc(t, in->channels, in->height, in->width) == CONVTOOL_OK);
+    size_t plane = (size_t)in->height * (size_t)in->width;
+    for (size_t i = 0; i < plane; i++)
+        for (int c = 0; c < in->channels; c++) {
+            size_t at = i * (size_t)in->channels + (size_t)c;
+            float v = in->depth == 16 ? (float)((const uint16_t *)in->data)[at] / 65535.0f
+                                      : (float)((const unsigned char *)in->data)[at] / 255.0f;
+            t->data[(size_t)c * plane + i] = v - p->bias;
+        }
+}
+
+/* Plane `plane` of t, output rows [y0, y0 + rows), from a window of exactly the rows read. */
+static void float_strip(const convtool_tensor *t, int plane, const convtool_kernel *k,
+                        const convtool_geometry *g, float bias, convtool_pool *pool, int y0,
+                        int rows, convtool_tensor *out)
+{
+    int lo, hi;
+    FUZZ_CHECK(convtool_conv2d_rows_needed(g, y0, y0 + rows, &lo, &hi) == CONVTOOL_OK);
+    size_t n = (size_t)(hi - lo) * (size_t)t->w;
+    convtool_tensor window = {1, hi - lo, t->w, malloc(n ? n * sizeof(float) : 1)};
+    FUZZ_CHECK(window.data != NULL);
+    if (n)
+        memcpy(window.data, t->data + ((size_t)plane * t->h + (size_t)lo) * t->w,
+               n * sizeof(float));
+    if (hi == lo)
+        window.h = 1, window.data = realloc(window.data, (size_t)t->w * sizeof(float));
+    FUZZ_CHECK(window.data != NULL);
+    convtool_tensor strip;
+    FUZZ_CHECK(convtool_tensor_alloc(&strip, 1, rows, g->out_w) == CONVTOOL_OK);
+    FUZZ_CHECK(convtool_conv2d_rows(&window, lo, k, g, bias, pool, &strip, y0) == CONVTOOL_OK);
+    memcpy(out->data + ((size_t)plane * out->h + (size_t)y0) * out->w, strip.data,
+           (size_t)rows * (size_t)g->out_w * sizeof(float));
+    convtool_tensor_free(&strip);
+    free(window.data);
+}
+
+/* The float tensor whole and plane by plane in strips: the same bits. */
+static void check_float_strips(const struct problem *p, const convtool_geometry *g)
+{
+    convtool_pool *pool = pool_of(p->whole_threads);
+    convtool_method_choice c;
+    FUZZ_CHECK(convtool_method_choose(&p->k, g, p->in.channels, convtool_pool_threads(pool),
+                                      &c) == CONVTOOL_OK);
+    if (c.method == CONVTOOL_METHOD_FFT)
+        return; /* the .npy strip engine leaves these whole */
+    convtool_tensor in, whole, strips;
+    float_input(p, &in);
+    FUZZ_CHECK(convtool_conv2d(&in, &p->k, g, p->bias, pool, &whole) == CONVTOOL_OK);
+    FUZZ_CHECK(convtool_tensor_alloc(&strips, in.c, g->out_h, g->out_w) == CONVTOOL_OK);
+    convtool_geometry pinned = *g;
+    pinned.method = c.method;
+    for (int plane = 0; plane < in.c; plane++) {
+        uint32_t seed = (uint32_t)p->strip_byte;
+        for (int y0 = 0; y0 < g->out_h;) {
+            int rows = strip_height(p, g->out_h, y0, &seed);
+            float_strip(&in, plane, &p->k, &pinned, p->bias, pool, y0, rows, &strips);
+            y0 += rows;
+        }
+    }
+    size_t bytes = convtool_tensor_count(&whole) * sizeof(float);
+    if (memcmp(whole.data, strips.data, bytes) != 0)
+        fprintf(stderr, "float strips differ from convtool_conv2d (method %d)\n", (int)c.method);
+    FUZZ_CHECK(memcmp(whole.data, strips.data, bytes) == 0);
+    convtool_tensor_free(&in);
+    convtool_tensor_free(&whole);
+    convtool_tensor_free(&strips);
+}
+
 static int push_buffer(void *ctx, const unsigned char *bytes, size_t n)
 {
     return convtool_buffer_append(ctx, bytes, n) == CONVTOOL_OK ? 0 : -1;
@@ -344,6 +422,7 @@ static void run(struct problem *p)
         threads = p->strip_threads;
     FUZZ_CHECK(run_whole(p, &g, threads, &whole, &clipped) == CONVTOOL_OK);
     check_strips(p, &g, &whole, clipped);
+    check_float_strips(p, &g);
     FUZZ_CHECK(convtool_simd_force(CONVTOOL_SIMD_AUTO) == CONVTOOL_OK);
     convtool_save_options o = {.format = CONVTOOL_FORMAT_PNG,
                                .png_level = p->png_level,
