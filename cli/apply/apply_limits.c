@@ -2,9 +2,12 @@
  * The limits of `apply`: option parsing and the check of a job from its
  * header, in overflow-checked 64-bit arithmetic (see apply_limits.h).
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "apply/apply_limits.h"
 #include "common/messages.h"
@@ -338,9 +341,79 @@ int apply_check_footprint(const struct apply_job *job, const convtool_image_info
     return check_need(job, info, &n);
 }
 
+int apply_open_regular(const char *path, uint64_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
+        close(fd);
+        return -1;
+    }
+    *len = (uint64_t)st.st_size;
+    return fd;
+}
+
+static int refuse_pixels(const struct apply_options *o, const char *path,
+                         const convtool_image_info *info)
+{
+    uint64_t pixels = (uint64_t)info->width * (uint64_t)info->height;
+    cli_error("%s: %dx%d = %" PRIu64 " pixels is over the limit of %" PRIu64
+              " (raise it with --max-pixels)",
+              path, info->width, info->height, pixels, o->max_pixels);
+    return EXIT_RUNTIME;
+}
+
+/*
+ * The size a regular file's first bytes give: a PNG's IHDR (bytes 16-23) or a
+ * .npy's header. 0 when they say nothing (other formats, damage: the whole
+ * read judges those).
+ */
+static int size_from_header(int fd, uint64_t len, convtool_image_info *info)
+{
+    unsigned char h[24];
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h)
+        return 0;
+    if (memcmp(h, "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16) == 0) {
+        uint32_t w = (uint32_t)h[16] << 24 | (uint32_t)h[17] << 16 | (uint32_t)h[18] << 8 | h[19];
+        uint32_t ht = (uint32_t)h[20] << 24 | (uint32_t)h[21] << 16 | (uint32_t)h[22] << 8 | h[23];
+        if (w < 1 || ht < 1 || w > INT32_MAX || ht > INT32_MAX)
+            return 0;
+        memset(info, 0, sizeof *info);
+        info->width = (int)w, info->height = (int)ht;
+        return 1;
+    }
+    convtool_npy_reader *r;
+    if (memcmp(h, "\x93NUMPY", 6) != 0 ||
+        convtool_npy_reader_open(fd, len, info, &r) != CONVTOOL_OK)
+        return 0;
+    convtool_npy_reader_close(r);
+    return 1;
+}
+
+/*
+ * A file whose header already says it is over --max-pixels is refused before
+ * it is read: a 0.9 GB gigapixel PNG took 4 s and 217 MB of memory to be told.
+ */
+static int header_over_pixels(const struct apply_options *o, const char *path,
+                              convtool_image_info *info)
+{
+    uint64_t len;
+    int fd = strcmp(path, "-") != 0 && o->max_pixels ? apply_open_regular(path, &len) : -1;
+    if (fd < 0)
+        return 0;
+    int over = size_from_header(fd, len, info) &&
+               (uint64_t)info->width * (uint64_t)info->height > o->max_pixels;
+    close(fd);
+    return over;
+}
+
 int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,
                      convtool_image_info *info)
 {
+    if (header_over_pixels(o, path, info))
+        return refuse_pixels(o, path, info);
     int rc = apply_read_limited(o, path, file); /* --max-input-bytes */
     if (rc != EXIT_OK)
         return rc;
@@ -355,12 +428,7 @@ int apply_read_input(const struct apply_options *o, const char *path, convtool_b
     }
     if (st != CONVTOOL_OK)
         return cli_report(path, st);
-    uint64_t pixels = (uint64_t)info->width * (uint64_t)info->height;
-    if (pixels > o->max_pixels) {
-        cli_error("%s: %dx%d = %" PRIu64 " pixels is over the limit of %" PRIu64
-                  " (raise it with --max-pixels)",
-                  path, info->width, info->height, pixels, o->max_pixels);
-        return EXIT_RUNTIME;
-    }
+    if ((uint64_t)info->width * (uint64_t)info->height > o->max_pixels)
+        return refuse_pixels(o, path, info);
     return EXIT_OK;
 }

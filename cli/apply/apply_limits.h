@@ -59,7 +59,13 @@ int apply_check_limits(const struct apply_job *job, const convtool_image_info *i
 int apply_check_footprint(const struct apply_job *job, const convtool_image_info *info,
                           uint64_t decode, uint64_t buffers, uint64_t work, int overflow);
 
-/* Reads the input and its header, refusing it (with the numbers) over --max-pixels. */
+/* The input opened for pread if it is a regular file (*len its size), else −1. */
+int apply_open_regular(const char *path, uint64_t *len);
+
+/*
+ * Reads the input and its header, refusing it (with the numbers) over
+ * --max-pixels — before reading it when a PNG's or .npy's first bytes say so.
+ */
 int apply_read_input(const struct apply_options *o, const char *path, convtool_buffer *file,
                      convtool_image_info *info);
 

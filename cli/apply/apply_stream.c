@@ -85,20 +85,6 @@ static convtool_status probe_bytes(int fd, uint64_t len, convtool_buffer *file)
     return convtool_image_skeleton(fd, len, file);
 }
 
-int apply_stream_open_input(const char *path, uint64_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    struct stat st;
-    if (fd < 0)
-        return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
-        close(fd);
-        return -1;
-    }
-    *len = (uint64_t)st.st_size;
-    return fd;
-}
-
 /*
  * Whether a JPEG (already probed: its segments are sound) is progressive:
  * libjpeg keeps a progressive file's coefficients whole (2 bytes a sample),
@@ -163,7 +149,7 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
     in->fd = -1;
     if (!options_fit(job))
         return 0;
-    int fd = apply_stream_open_input(job->input, &in->len);
+    int fd = apply_open_regular(job->input, &in->len);
     if (fd < 0)
         return 0; /* the whole-file path opens it again and says what is wrong */
     int fits = (!o->max_input_bytes || in->len <= o->max_input_bytes) &&

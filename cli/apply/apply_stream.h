@@ -30,9 +30,6 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
 /* CONVTOOL_STREAM: 0 turns the strip engines off, 2 (=1) takes files of any size (tests), else 1. */
 int apply_stream_setting(void);
 
-/* The input opened for pread if it is a regular file (*len its size), else −1. */
-int apply_stream_open_input(const char *path, uint64_t *len);
-
 /* Whether the output can be written as it is made: a new or regular file (not stdout, a FIFO). */
 int apply_stream_output_ok(const char *path);
 

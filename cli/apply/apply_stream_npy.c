@@ -73,7 +73,7 @@ static int options_fit(const struct apply_job *job)
 static int open_input(struct npy_run *r)
 {
     const struct apply_options *o = r->job->opts;
-    r->fd = apply_stream_open_input(r->job->input, &r->len);
+    r->fd = apply_open_regular(r->job->input, &r->len);
     if (r->fd < 0 || (o->max_input_bytes && r->len > o->max_input_bytes))
         return APPLY_STREAM_FALLBACK; /* the whole path says what is wrong */
     if (convtool_npy_reader_open(r->fd, r->len, &r->info, &r->reader) != CONVTOOL_OK)

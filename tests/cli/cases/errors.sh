@@ -190,6 +190,23 @@ PY
 expect_fail 1 'huge.png' out.png -- ct apply -k blur huge.png out.png
 expect_stderr_contains '100000x100000'
 expect_stderr_contains '--max-pixels'
+# ... refused from its first bytes, before the file is read: a 600 MB (sparse) file whose
+# IHDR says 100000x100000 gets the pixel count, not the --max-input-bytes refusal that comes
+# before any read (before, it was read whole first when the byte limit allowed: 4 s and
+# 217 MB for a real 0.9 GB gigapixel PNG).
+cp huge.png huge-big.png
+truncate -s 600M huge-big.png
+expect_fail 1 'huge-big.png' out.png -- ct apply --max-input-bytes 100M -k blur huge-big.png out.png
+expect_stderr_contains '100000x100000 = 10000000000 pixels is over the limit'
+# the same for a .npy whose header says (3, 20000, 20000): the shape is enough
+py "
+np.save('wide.npy', np.zeros((1, 2, 2), np.float32))
+b = open('wide.npy', 'rb').read().replace(b'(1, 2, 2)', b'(3, 20000, 20000)')
+open('wide.npy', 'wb').write(b)
+"
+truncate -s $((128 + 3 * 20000 * 20000 * 4)) wide.npy
+expect_fail 1 'wide.npy' out.npy -- ct apply --max-input-bytes 100M -k blur wide.npy out.npy
+expect_stderr_contains '20000x20000 = 400000000 pixels is over the limit'
 
 ## '--' ends the options: a file named -x.png.
 cp good.png ./-x.png
