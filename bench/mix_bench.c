@@ -10,7 +10,9 @@
  * (8×64×56×56, 64×64×3×3, pad 1), depthwise3x3 (8×64×112×112, 64×1×3×3,
  * pad 1, groups 64), or N,C,H,W,O,K,STRIDE,PAD,GROUPS. Zero padding, a bias.
  * -f times convtool_conv2d_mix instead (a fresh output per call, as torch
- * allocates). Prints "CASE MEDIAN ms (min MIN)" per case and the GEMM used.
+ * allocates). Prints "CASE MEDIAN ms (min MIN, cpu CPU)" per case: the median and
+ * shortest wall time of a batch, and the mean CPU time of the process per batch (all
+ * threads; less moved than wall time by other jobs on a busy machine).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +32,16 @@ static const struct mix_case named[] = {
     {"depthwise3x3", 8, 64, 112, 112, 64, 3, 1, 1, 64},
 };
 
-static double now_ms(void)
+static double clock_ms(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double now_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -113,11 +120,13 @@ static void run_case(const struct mix_case *mc, convtool_pool *pool, int reps, i
         fill(in[i].data, convtool_tensor_count(&in[i]));
     }
     time_batch(mc, in, out, &wt, bias, &g, pool, fresh); /* warm-up */
+    double cpu0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     for (int r = 0; r < reps; r++)
         t[r] = time_batch(mc, in, out, &wt, bias, &g, pool, fresh);
+    double cpu = (clock_ms(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / reps;
     qsort(t, (size_t)reps, sizeof *t, cmp_double);
-    printf("%s %.3f ms (min %.3f)\n", mc->name,
-           reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2, t[0]);
+    printf("%s %.3f ms (min %.3f, cpu %.3f)\n", mc->name,
+           reps % 2 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2, t[0], cpu);
     for (int i = 0; i < mc->n; i++) {
         convtool_tensor_free(&in[i]);
         convtool_tensor_free(&out[i]);

@@ -1,7 +1,7 @@
 /*
- * Channel mixing by Winograd's minimal filtering F(2×2, 3×3) (mix_winograd.c)
- * for 3×3 kernels at stride 1 without dilation: 16 products per 2×2 outputs
- * and channel pair instead of 36, as 16 GEMMs (mix_gemm.h) per tile band.
+ * Channel mixing by Winograd's minimal filtering F(4×4, 3×3) (mix_winograd.c)
+ * for 3×3 kernels at stride 1 without dilation: 36 products per 4×4 outputs
+ * and channel pair instead of 144, as 36 GEMMs (mix_gemm.h) per tile band.
  */
 #ifndef CONVTOOL_MIX_WINOGRAD_H
 #define CONVTOOL_MIX_WINOGRAD_H
@@ -20,7 +20,7 @@ void mix_winograd_prefer(enum mix_winograd_choice choice);
 
 /*
  * Whether p runs by Winograd: a 3×3 kernel, stride 1, dilation 1, the
- * preference, and every weight and bias finite and below 1e16 in magnitude
+ * preference, and every weight and bias finite and below WINO_VALUE_LIMIT (1e13) in magnitude
  * (the input is checked by mix_winograd_run as it goes). AUTO also wants at
  * least 32 input and 16 output channels per group and an output plane of at
  * least 28×28: measured one item at a time on this AVX2 machine
@@ -34,10 +34,10 @@ void mix_winograd_prefer(enum mix_winograd_choice choice);
 int mix_winograd_suits(const struct mix_problem *p);
 
 /*
- * Computes the whole of p->out; one pool task per (group, band of 2×2 tiles).
+ * Computes the whole of p->out; one pool task per (group, band of 4×4 tiles).
  * The bands depend on the geometry only: the same bytes on any pool. Sets
  * *spread (and leaves p->out unfinished) when an input value is NaN, infinite
- * or 1e16 or more in magnitude: the transforms mix a tile's 16 values, so a
+ * or WINO_VALUE_LIMIT or more in magnitude: the transforms mix a tile's 36 values, so a
  * NaN would reach outputs direct convolution keeps finite; the caller then
  * runs the direct path, which puts NaN and infinity where torch does.
  */
