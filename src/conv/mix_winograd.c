@@ -27,6 +27,8 @@
 /* Tiles per band, a multiple of the AVX2 kernel's 16 columns: V and M (36 positions ×
  * channels × tiles) within a core's L2 at 64 channels, beside U streaming through. */
 #define BAND_TILES 32
+/* V's and M's rows: a band's tiles and the room the transforms write and read past them. */
+#define BAND_ROW (BAND_TILES + WINO_LANES)
 
 struct wino_job {
     const struct mix_problem *p;
@@ -142,8 +144,9 @@ static void zero_beyond(const struct wino_job *job, const struct mix_tile *t, in
     }
 }
 
-/* V of a piece's tiles for every channel of the group from c0; 0 when an input is not small. */
-static int transform_piece(const struct wino_job *job, const struct piece *pc, int c0, int n,
+/* V of a piece's tiles for every channel of the group from c0; 0 when an input is not small.
+ * Writes past the piece's tiles (WINO_LANES): into the next piece's, written after. */
+static int transform_piece(const struct wino_job *job, const struct piece *pc, int c0,
                            float *padded, float *v)
 {
     const struct mix_rows *rows = &job->rows;
@@ -155,12 +158,12 @@ static int transform_piece(const struct wino_job *job, const struct piece *pc, i
     int small = 1;
     for (int c = 0; c < cpg; c++)
         small &= wino_input_row(padded + c * channel, (size_t)rows->row_floats, pc->count,
-                                v + (size_t)c * n + pc->at, (size_t)cpg * n);
+                                v + (size_t)c * BAND_ROW + pc->at, (size_t)cpg * BAND_ROW);
     return small;
 }
 
 /* Y = Aᵀ·M·A + bias of a piece's tiles for the group's output channels from o0. */
-static void output_piece_of(const struct wino_job *job, const struct piece *pc, int o0, int n,
+static void output_piece_of(const struct wino_job *job, const struct piece *pc, int o0,
                             const float *m)
 {
     const struct mix_problem *p = job->p;
@@ -170,8 +173,8 @@ static void output_piece_of(const struct wino_job *job, const struct piece *pc, 
     for (int o = 0; o < p->o_per_group; o++) {
         float bias = p->bias ? p->bias[o0 + o] : 0.0f;
         float *out = p->out->data + (size_t)(o0 + o) * plane + (size_t)t.y0 * g->out_w + t.x0;
-        wino_output_row(m + (size_t)o * n + pc->at, (size_t)p->o_per_group * n, pc->count, bias,
-                        out, (size_t)g->out_w, t.x1 - t.x0, t.y1 - t.y0);
+        wino_output_row(m + (size_t)o * BAND_ROW + pc->at, (size_t)p->o_per_group * BAND_ROW,
+                        pc->count, bias, out, (size_t)g->out_w, t.x1 - t.x0, t.y1 - t.y0);
     }
 }
 
@@ -179,8 +182,8 @@ static void run_band(void *ctx, size_t item, int tid)
 {
     struct wino_job *job = ctx;
     const struct mix_problem *p = job->p;
-    if (!job->scratch[tid])
-        job->scratch[tid] = malloc(job->scratch_floats * sizeof(float));
+    if (!job->scratch[tid]) /* zeros: what the transforms read past a piece is never garbage */
+        job->scratch[tid] = calloc(job->scratch_floats, sizeof(float));
     float *padded = job->scratch[tid];
     if (!padded) {
         atomic_store(&job->failed, 1);
@@ -196,20 +199,21 @@ static void run_band(void *ctx, size_t item, int tid)
     float *v = padded + job->padded_floats, *m = v + job->v_floats;
     for (int t = first; t < end;) {
         struct piece pc = piece_at(job, t, end, first);
-        if (!transform_piece(job, &pc, c0, n, padded, v)) {
+        if (!transform_piece(job, &pc, c0, padded, v)) {
             atomic_store(&job->spread, 1);
             return;
         }
         t += pc.count;
     }
-    memset(m, 0, (size_t)WINO_POSITIONS * opg * n * sizeof(float));
+    memset(m, 0, (size_t)WINO_POSITIONS * opg * BAND_ROW * sizeof(float));
     size_t u_plane = (size_t)p->wt->o * cpg;
     for (int pos = 0; pos < WINO_POSITIONS; pos++)
         mix_gemm(opg, n, cpg, job->u + pos * u_plane + (size_t)o0 * cpg, cpg,
-                 v + (size_t)pos * cpg * n, n, m + (size_t)pos * opg * n, n);
+                 v + (size_t)pos * cpg * BAND_ROW, BAND_ROW, m + (size_t)pos * opg * BAND_ROW,
+                 BAND_ROW);
     for (int t = first; t < end;) {
         struct piece pc = piece_at(job, t, end, first);
-        output_piece_of(job, &pc, o0, n, m);
+        output_piece_of(job, &pc, o0, m);
         t += pc.count;
     }
 }
@@ -222,14 +226,15 @@ static convtool_status prepare(struct wino_job *job)
     job->tiles_x = (g->out_w + WINO_TILE - 1) / WINO_TILE;
     job->bands = (int)(((long)job->tiles_y * job->tiles_x + BAND_TILES - 1) / BAND_TILES);
     int piece_tiles = job->tiles_x < BAND_TILES ? job->tiles_x : BAND_TILES;
+    piece_tiles = (piece_tiles + WINO_LANES - 1) / WINO_LANES * WINO_LANES; /* room to read */
     convtool_status st = mix_rows_init(&job->rows, g, WINO_TILE, WINO_TILE * piece_tiles);
     if (st != CONVTOOL_OK)
         return st;
     size_t cpg = (size_t)p->wt->c_per_group, opg = (size_t)p->o_per_group;
     /* Every channel's padded rows and a line (mix_padded_rows), V, then M. */
     job->padded_floats = (cpg * job->rows.span + 1) * job->rows.row_floats;
-    job->v_floats = WINO_POSITIONS * cpg * BAND_TILES;
-    job->scratch_floats = job->padded_floats + job->v_floats + WINO_POSITIONS * opg * BAND_TILES;
+    job->v_floats = WINO_POSITIONS * cpg * BAND_ROW;
+    job->scratch_floats = job->padded_floats + job->v_floats + WINO_POSITIONS * opg * BAND_ROW;
     return CONVTOOL_OK;
 }
 

@@ -8,6 +8,7 @@
  * G has sixths: the weights are transformed in double and rounded once.
  */
 #include <math.h>
+#include <string.h>
 
 #include "conv/mix_winograd_transforms.h"
 #include "convtool/convtool.h"
@@ -52,11 +53,12 @@ static inline int below_limit(float x)
     return fabsf(x) < WINO_VALUE_LIMIT; /* false for NaN too */
 }
 
-/* Bᵀ·d of column q of the 6 rows at d into e[r][phase][i] (q = 4i + phase); whether its
- * six values are small. Branch-free, so the loops calling it stay vectorized. */
+/* Bᵀ·d of column q of the 6 rows at d into e[r][phase][i] (q = 4i + phase); 0 when the
+ * column is one of the `used` and a value of it is not small. Branch-free, so the loops
+ * calling it stay vectorized. */
 static inline __attribute__((always_inline)) int column(const float *d, size_t pitch, size_t q,
-                                                        float (*e)[4][PIECE + 1], int phase,
-                                                        int i)
+                                                        size_t used, float (*e)[4][PIECE + 1],
+                                                        int phase, int i)
 {
     float d0 = d[q], d1 = d[pitch + q], d2 = d[2 * pitch + q];
     float d3 = d[3 * pitch + q], d4 = d[4 * pitch + q], d5 = d[5 * pitch + q];
@@ -66,8 +68,8 @@ static inline __attribute__((always_inline)) int column(const float *d, size_t p
     e[3][phase][i] = (d4 - d2) + 2 * (d3 - d1);
     e[4][phase][i] = (d4 - d2) - 2 * (d3 - d1);
     e[5][phase][i] = 4 * (d1 - d3) + (d5 - d3);
-    return below_limit(d0) & below_limit(d1) & below_limit(d2) & below_limit(d3) &
-           below_limit(d4) & below_limit(d5);
+    return (q >= used) | (below_limit(d0) & below_limit(d1) & below_limit(d2) &
+                          below_limit(d3) & below_limit(d4) & below_limit(d5));
 }
 
 /* ·B along one row of Bᵀ·d for n tiles: its six positions to v0 .. v5. */
@@ -88,23 +90,27 @@ static inline __attribute__((always_inline)) void row_times_b(
 }
 
 /*
- * Bᵀ·d down the columns of 6 rows (4n + 2 columns), kept by column phase (q mod 4), so
- * that ·B along each row reads tile t's six values a..z as e[phase][t] and e[0..1][t + 1]:
- * contiguous, not a stride of 4.
+ * Bᵀ·d down the columns of 6 rows, kept by column phase (q mod 4), so that ·B along each
+ * row reads tile t's six values a..z as e[phase][t] and e[0..1][t + 1]: contiguous, not a
+ * stride of 4. Whole groups of WINO_LANES tiles, so every loop runs whole vectors; only the
+ * 4n + 2 columns of the n tiles asked for are checked.
  */
 static inline __attribute__((always_inline)) int input_body(const float *d, size_t pitch, int n,
                                                             float *restrict v, size_t vs)
 {
     float e[6][4][PIECE + 1];
+    int lanes = (n + WINO_LANES - 1) / WINO_LANES * WINO_LANES;
+    size_t used = 4 * (size_t)n + 2;
     int small = 1;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < lanes; i++)
         for (int phase = 0; phase < 4; phase++)
-            small &= column(d, pitch, 4 * (size_t)i + phase, e, phase, i);
-    small &= column(d, pitch, 4 * (size_t)n, e, 0, n) & column(d, pitch, 4 * (size_t)n + 1, e, 1, n);
+            small &= column(d, pitch, 4 * (size_t)i + phase, used, e, phase, i);
+    small &= column(d, pitch, 4 * (size_t)lanes, used, e, 0, lanes) &
+             column(d, pitch, 4 * (size_t)lanes + 1, used, e, 1, lanes);
     for (int r = 0; r < 6; r++) {
         float *v0 = v + (size_t)(6 * r) * vs;
-        row_times_b(e[r][0], e[r][1], e[r][2], e[r][3], n, v0, v0 + vs, v0 + 2 * vs, v0 + 3 * vs,
-                    v0 + 4 * vs, v0 + 5 * vs);
+        row_times_b(e[r][0], e[r][1], e[r][2], e[r][3], lanes, v0, v0 + vs, v0 + 2 * vs,
+                    v0 + 3 * vs, v0 + 4 * vs, v0 + 5 * vs);
     }
     return small;
 }
@@ -136,16 +142,18 @@ int wino_input_row(const float *rows, size_t pitch, int tiles, float *v, size_t 
     return small;
 }
 
-/* Aᵀ·M down the 6 rows of M, then ·A along the rows kept, n tiles (the last may be cut). */
+/* Aᵀ·M down the 6 rows of M, then ·A along each row kept into a line of whole groups of
+ * WINO_LANES tiles, of which `width` columns are copied out (the last tile may be cut). */
 static inline __attribute__((always_inline)) void output_body(const float *m, size_t ms, int n,
                                                               float bias, float *out, size_t ldo,
                                                               int width, int height)
 {
-    float q[4][6][PIECE];
+    float q[4][6][PIECE], line[4 * PIECE];
+    int lanes = (n + WINO_LANES - 1) / WINO_LANES * WINO_LANES;
     for (int j = 0; j < 6; j++) {
         const float *m0 = m + (size_t)j * ms, *m1 = m0 + 6 * ms, *m2 = m1 + 6 * ms;
         const float *m3 = m2 + 6 * ms, *m4 = m3 + 6 * ms, *m5 = m4 + 6 * ms;
-        for (int t = 0; t < n; t++) {
+        for (int t = 0; t < lanes; t++) {
             float s12 = m1[t] + m2[t], d12 = m1[t] - m2[t];
             float s34 = m3[t] + m4[t], d34 = m3[t] - m4[t];
             q[0][j][t] = m0[t] + s12 + s34;
@@ -154,27 +162,18 @@ static inline __attribute__((always_inline)) void output_body(const float *m, si
             q[3][j][t] = d12 + 8 * d34 + m5[t];
         }
     }
-    int whole = width / 4 < n ? width / 4 : n; /* tiles whose four columns are all kept */
     for (int r = 0; r < height; r++) {
-        float *restrict o = out + (size_t)r * ldo;
         const float *q0 = q[r][0], *q1 = q[r][1], *q2 = q[r][2];
         const float *q3 = q[r][3], *q4 = q[r][4], *q5 = q[r][5];
-        for (int t = 0; t < whole; t++) {
+        for (int t = 0; t < lanes; t++) {
             float s12 = q1[t] + q2[t], d12 = q1[t] - q2[t];
             float s34 = q3[t] + q4[t], d34 = q3[t] - q4[t];
-            o[4 * t] = bias + (q0[t] + s12 + s34);
-            o[4 * t + 1] = bias + (d12 + 2 * d34);
-            o[4 * t + 2] = bias + (s12 + 4 * s34);
-            o[4 * t + 3] = bias + (d12 + 8 * d34 + q5[t]);
+            line[4 * t] = bias + (q0[t] + s12 + s34);
+            line[4 * t + 1] = bias + (d12 + 2 * d34);
+            line[4 * t + 2] = bias + (s12 + 4 * s34);
+            line[4 * t + 3] = bias + (d12 + 8 * d34 + q5[t]);
         }
-        if (whole < n) { /* the last tile's first width − 4·whole columns (1..3) */
-            int t = whole;
-            float s12 = q1[t] + q2[t], d12 = q1[t] - q2[t];
-            float s34 = q3[t] + q4[t], d34 = q3[t] - q4[t];
-            float y[3] = {q0[t] + s12 + s34, d12 + 2 * d34, s12 + 4 * s34};
-            for (int k = 0; k < width - 4 * whole; k++)
-                o[4 * t + k] = bias + y[k];
-        }
+        memcpy(out + (size_t)r * ldo, line, (size_t)width * sizeof(float));
     }
 }
 
@@ -203,7 +202,7 @@ void wino_output_row(const float *m, size_t m_stride, int tiles, float bias, flo
 #endif
     for (int t0 = 0; t0 < tiles; t0 += PIECE) {
         int n = tiles - t0 < PIECE ? tiles - t0 : PIECE;
-        output_piece(m + t0, m_stride, n, bias, out + 4 * (size_t)t0, ldo, width - 4 * t0,
-                     height);
+        int cols = width - 4 * t0 < 4 * n ? width - 4 * t0 : 4 * n;
+        output_piece(m + t0, m_stride, n, bias, out + 4 * (size_t)t0, ldo, cols, height);
     }
 }
