@@ -1,10 +1,12 @@
 /*
- * Channel mixing by Winograd F(2×2, 3×3) (conv/mix_winograd.c), forced on
+ * Channel mixing by Winograd F(4×4, 3×3) (conv/mix_winograd.c), forced on
  * every 3×3 stride-1 layer: against the float64 reference within
  * 1e-5·max(1, Σ|w|·max|x| + |b|) per output channel on random geometries
- * (every padding kind and mode, groups, bias, odd and tiny sizes, batches,
- * every GEMM backend), the same bytes on 1, 2 and 3 threads, when it is
- * chosen, and NaN / infinity where torch puts them.
+ * (every padding kind and mode, groups, bias, odd and tiny sizes, rows of
+ * more tiles than a band, every GEMM backend), the same bytes on 1, 2 and 3
+ * threads (the later calls reusing the transformed weights of the first),
+ * weights changed in place between calls, when it is chosen, and NaN /
+ * infinity / values too big for the transforms where torch puts them.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -219,7 +221,7 @@ static void test_choice(void **state)
 static void test_nan_and_infinity(void **state)
 {
     (void)state;
-    const float bad[4] = {NAN, INFINITY, -INFINITY, 3e20f};
+    const float bad[5] = {NAN, INFINITY, -INFINITY, 3e20f, -2e13f};
     mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
     convtool_pool *two, *three;
     assert_int_equal(convtool_pool_create(2, &two), CONVTOOL_OK);
@@ -230,7 +232,7 @@ static void test_nan_and_infinity(void **state)
             struct layer l;
             while (!draw_layer(&seed, &l, mode))
                 ;
-            float v = bad[(mode + where) % 4];
+            float v = bad[(mode + where) % 5];
             if (where == 0)
                 l.in.data[convtool_tensor_count(&l.in) / 2] = v;
             else if (where == 1)
@@ -245,6 +247,35 @@ static void test_nan_and_infinity(void **state)
     mix_winograd_prefer(MIX_WINOGRAD_AUTO);
 }
 
+/* The transformed weights are kept from call to call: weights changed in place (one
+ * value, then all of them negated) must be seen, with every pool. */
+static void test_weights_changed_in_place(void **state)
+{
+    (void)state;
+    mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
+    convtool_pool *two, *three;
+    assert_int_equal(convtool_pool_create(2, &two), CONVTOOL_OK);
+    assert_int_equal(convtool_pool_create(3, &three), CONVTOOL_OK);
+    unsigned seed = 77;
+    for (int tested = 0; tested < 6;) {
+        struct layer l;
+        if (!draw_layer(&seed, &l, -1))
+            continue;
+        size_t count = (size_t)l.wt.o * l.wt.c_per_group * 9;
+        check_layer(&l, two, three);
+        l.wt.values[count / 2] += 1.5f;
+        check_layer(&l, two, three);
+        for (size_t i = 0; i < count; i++)
+            l.wt.values[i] = -l.wt.values[i];
+        check_layer(&l, two, three);
+        free_layer(&l);
+        tested++;
+    }
+    convtool_pool_free(two);
+    convtool_pool_free(three);
+    mix_winograd_prefer(MIX_WINOGRAD_AUTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_every_gemm_backend),
         cmocka_unit_test(test_choice),
         cmocka_unit_test(test_nan_and_infinity),
+        cmocka_unit_test(test_weights_changed_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
