@@ -78,6 +78,18 @@ static int all_small(const float *v, size_t n)
     return ok;
 }
 
+/* AUTO's rule on channels, plane and the transformed weights' size (mix_winograd.h). */
+static int pays_off(const struct mix_problem *p)
+{
+    long outputs = (long)p->g->out_h * p->g->out_w;
+    int channels = p->wt->c_per_group < p->o_per_group ? p->wt->c_per_group : p->o_per_group;
+    int enough = (channels >= MIX_WINOGRAD_MIN_CHANNELS && outputs >= MIX_WINOGRAD_MIN_OUTPUTS) ||
+                 (channels >= MIX_WINOGRAD_WIDE_CHANNELS &&
+                  outputs >= MIX_WINOGRAD_WIDE_MIN_OUTPUTS);
+    double u_bytes = (double)p->wt->o * p->wt->c_per_group * WINO_POSITIONS * sizeof(float);
+    return enough && u_bytes <= WINO_KEPT_BYTES;
+}
+
 int mix_winograd_suits(const struct mix_problem *p)
 {
     const convtool_geometry *g = p->g;
@@ -87,9 +99,7 @@ int mix_winograd_suits(const struct mix_problem *p)
     enum mix_winograd_choice want = preference();
     if (want == MIX_WINOGRAD_NEVER)
         return 0;
-    if (want == MIX_WINOGRAD_AUTO && (p->wt->c_per_group < MIX_WINOGRAD_MIN_IN_CHANNELS ||
-                                      p->o_per_group < MIX_WINOGRAD_MIN_OUT_CHANNELS ||
-                                      (long)g->out_h * g->out_w < MIX_WINOGRAD_MIN_OUTPUTS))
+    if (want == MIX_WINOGRAD_AUTO && !pays_off(p))
         return 0;
     /* The input is checked as it is transformed (mix_winograd_run's `spread`). */
     const convtool_weight *wt = p->wt;

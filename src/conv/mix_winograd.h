@@ -20,17 +20,22 @@ void mix_winograd_prefer(enum mix_winograd_choice choice);
 
 /*
  * Whether p runs by Winograd: a 3×3 kernel, stride 1, dilation 1, the
- * preference, and every weight and bias finite and below WINO_VALUE_LIMIT (1e13) in magnitude
- * (the input is checked by mix_winograd_run as it goes). AUTO also wants at
- * least 32 input and 16 output channels per group and an output plane of at
- * least 28×28: measured one item at a time on this AVX2 machine
- * (bench/RESULTS.md), Winograd took 0.64–0.95× the direct path's time at
- * 32–64 channels on 28×28–56×56 planes, but 1.1–1.5× with 16 or fewer input
- * channels or on a 14×14 plane, and tied at 128 channels on 28×28.
+ * preference, and every weight and bias finite and below WINO_VALUE_LIMIT
+ * (1e13) in magnitude (the input is checked by mix_winograd_run as it goes).
+ * AUTO also wants at least 16 input and 16 output channels per group on an
+ * output plane of at least 28×28, or 64 and 64 on at least 14×14, and
+ * transformed weights small enough to be kept between calls
+ * (WINO_KEPT_BYTES): measured one item at a time on this AVX2 machine
+ * (bench/RESULTS.md), F(4×4, 3×3) took 0.57–0.97× the direct path's time
+ * there (16→16 on 56×56 0.96, 64→64 on 28×28 0.57, 128 on 14×14 0.77), but
+ * 1.1–1.8× with 8 or fewer channels in or out, 1.03× at 32 channels on
+ * 14×14, and 12× at 512 channels on 7×7, whose 38 MB of transformed weights
+ * were made again on every call.
  */
-#define MIX_WINOGRAD_MIN_IN_CHANNELS 32
-#define MIX_WINOGRAD_MIN_OUT_CHANNELS 16
+#define MIX_WINOGRAD_MIN_CHANNELS 16
 #define MIX_WINOGRAD_MIN_OUTPUTS (28 * 28)
+#define MIX_WINOGRAD_WIDE_CHANNELS 64
+#define MIX_WINOGRAD_WIDE_MIN_OUTPUTS (14 * 14)
 int mix_winograd_suits(const struct mix_problem *p);
 
 /*

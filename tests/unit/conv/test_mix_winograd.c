@@ -169,7 +169,7 @@ static void test_every_gemm_backend(void **state)
     mix_winograd_prefer(MIX_WINOGRAD_AUTO);
 }
 
-/* The rule: 3×3, stride 1, dilation 1, ≥ 32 channels in and ≥ 16 out per group, ≥ 28×28
+/* The rule: 3×3, stride 1, dilation 1, ≥ 16 channels in and out per group on ≥ 28×28
  * outputs; NEVER and finite weights always hold. */
 static void test_choice(void **state)
 {
@@ -214,6 +214,44 @@ static void test_choice(void **state)
     assert_int_equal(convtool_geometry_resolve(&spec, 28, 28, 3, 3, &l.g), CONVTOOL_OK);
     assert_false(mix_winograd_suits(&p));
     free_layer(&l);
+}
+
+/* Whether AUTO takes an O × cpg layer (one group) on an h×h output plane (padding 1). */
+static int auto_takes(int o, int cpg, int h)
+{
+    struct layer l;
+    memset(&l, 0, sizeof l);
+    convtool_geometry_spec spec;
+    convtool_geometry_spec_default(&spec);
+    spec.pad_y = spec.pad_x = 1;
+    assert_int_equal(convtool_geometry_resolve(&spec, h, h, 3, 3, &l.g), CONVTOOL_OK);
+    assert_int_equal(convtool_weight_alloc(&l.wt, o, cpg, 3, 3), CONVTOOL_OK);
+    memset(l.wt.values, 0, (size_t)o * cpg * 9 * sizeof(float));
+    assert_int_equal(convtool_tensor_alloc(&l.in, cpg, h, h), CONVTOOL_OK);
+    struct mix_problem p = {.in = &l.in, .wt = &l.wt, .g = &l.g, .groups = 1, .o_per_group = o};
+    int takes = mix_winograd_suits(&p);
+    free_layer(&l);
+    return takes;
+}
+
+/* The rule's other edges: 16 channels each way on 28×28, 64 on 14×14, and transformed
+ * weights small enough to keep (WINO_KEPT_BYTES). */
+static void test_choice_edges(void **state)
+{
+    (void)state;
+    assert_true(auto_takes(16, 16, 28));
+    assert_false(auto_takes(16, 15, 28));
+    assert_false(auto_takes(15, 16, 28));
+    assert_false(auto_takes(16, 16, 27));
+    assert_true(auto_takes(64, 64, 14));
+    assert_false(auto_takes(64, 63, 14));
+    assert_false(auto_takes(64, 64, 13));
+    assert_true(auto_takes(256, 256, 28));   /* 9 MiB of U */
+    assert_false(auto_takes(512, 256, 28));  /* 18 MiB: made again on every call */
+    mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
+    assert_true(auto_takes(512, 256, 28));
+    assert_true(auto_takes(1, 1, 1));
+    mix_winograd_prefer(MIX_WINOGRAD_AUTO);
 }
 
 /* A NaN, an infinity or a huge value in the input, a weight or the bias: torch's NaN
@@ -282,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_random_layers),
         cmocka_unit_test(test_every_gemm_backend),
         cmocka_unit_test(test_choice),
+        cmocka_unit_test(test_choice_edges),
         cmocka_unit_test(test_nan_and_infinity),
         cmocka_unit_test(test_weights_changed_in_place),
     };
