@@ -3,13 +3,13 @@
  * dilation 1. The output is cut into 4×4 tiles, whose 6×6 input windows
  * overlap by two; a band is a run of BAND_TILES tiles in row-major order (so
  * the products have a whole number of the GEMM's 16-column blocks), made of
- * pieces of tile rows. Per (group, band): for each piece, the padded input
- * rows of the group's channels (mix_padded_rows: every padding mode as the
- * GEMM path builds it) and V = Bᵀ·d·B of every tile and channel; then for each
- * of the 36 positions M[p] (O/G × tiles) = U[p] (O/G × C/G) · V[p] (C/G ×
- * tiles) by mix_gemm; then Y = Aᵀ·M·A + bias into the output. U is made once
- * for a batch (mix_winograd_weights.h). Bands depend on the geometry only:
- * every output is the same sequence of operations on any number of threads.
+ * pieces of tile rows. Per (group, band): for each piece and channel of the
+ * group, its 6 padded input rows (every padding mode, pad.h) and V = Bᵀ·d·B
+ * of every tile; then for each of the 36 positions M[p] (O/G × tiles) =
+ * U[p] (O/G × C/G) · V[p] (C/G × tiles) by mix_gemm; then Y = Aᵀ·M·A + bias
+ * into the output. U is made once for a batch (mix_winograd_weights.h). Bands
+ * depend on the geometry only: every output is the same sequence of
+ * operations on any number of threads.
  */
 #include <math.h>
 #include <pthread.h>
@@ -19,6 +19,7 @@
 
 #include "conv/mix_gemm.h"
 #include "conv/mix_im2col.h"
+#include "conv/pad.h"
 #include "conv/mix_winograd.h"
 #include "conv/mix_winograd_transforms.h"
 #include "conv/mix_winograd_weights.h"
@@ -33,11 +34,11 @@
 
 struct wino_job {
     const struct mix_problem *p;
-    struct mix_rows rows;     /* the padded rows of one tile row's piece */
+    int row_floats;           /* a padded row of a piece: 4·(BAND_TILES rounded up) + 2 */
     const float *u;           /* 36 × O × c_per_group transformed weights */
     int tiles_y, tiles_x;     /* 4×4 tiles over the output */
     int bands;                /* per group: runs of BAND_TILES tiles in row-major order */
-    size_t padded_floats, v_floats, scratch_floats; /* per thread: padded rows, V, M */
+    size_t padded_floats, v_floats, scratch_floats; /* per thread: 6 padded rows, V, M */
     float **scratch;
     atomic_int failed;
     atomic_int spread;        /* an input window held NaN, infinity or a huge value */
@@ -133,43 +134,64 @@ static struct mix_tile piece_outputs(const struct wino_job *job, const struct pi
     return t;
 }
 
-/* Zeros where the last tiles' windows reach past what mix_padded_rows built
- * (an output size not a multiple of 4): those outputs are dropped, but NaN-free
- * garbage is not enough — the transforms mix it into the kept ones. */
-static void zero_beyond(const struct wino_job *job, const struct mix_tile *t, int count,
-                        float *padded)
+/* Padded columns [q0, q1) of source row src (in_w values) from column `at` of row. */
+static void padded_columns(const convtool_geometry *g, int in_w, const float *src, int q0,
+                           int q1, float *row)
 {
-    const struct mix_rows *rows = &job->rows;
+    for (int q = q0; q < q1; q++) {
+        int sx = pad_source_index(q - g->pad_left, in_w, g->mode);
+        row[q - q0] = sx < 0 ? 0.0f : src[sx];
+    }
+}
+
+/*
+ * The 6 padded rows a piece's tiles read from input channel ch, `cols` columns each
+ * (its tiles rounded up to WINO_LANES), at dst (row pitch `pitch`). Zeros past the
+ * output's edge (an output size not a multiple of 4, or the room up to a whole group):
+ * those outputs are dropped, but whatever stands there is mixed into the kept ones by
+ * the transforms, so it must be zero.
+ */
+static void piece_rows(const struct wino_job *job, const struct mix_tile *t, int ch, int cols,
+                       float *dst, size_t pitch)
+{
+    const convtool_geometry *g = job->p->g;
+    const convtool_tensor *in = job->p->in;
+    const float *plane = in->data + (size_t)ch * in->h * in->w;
     int built_rows = t->y1 - t->y0 + 2, built_cols = t->x1 - t->x0 + 2;
-    int used_cols = WINO_TILE * count + 2;
-    if (built_rows == WINO_WINDOW && built_cols == used_cols)
-        return;
-    size_t channel = (size_t)rows->span * rows->row_floats;
-    for (int c = 0; c < job->p->wt->c_per_group; c++) {
-        float *plane = padded + (size_t)c * channel;
-        for (int r = 0; r < built_rows; r++)
-            memset(plane + (size_t)r * rows->row_floats + built_cols, 0,
-                   (size_t)(used_cols - built_cols) * sizeof(float));
-        for (int r = built_rows; r < WINO_WINDOW; r++)
-            memset(plane + (size_t)r * rows->row_floats, 0, (size_t)used_cols * sizeof(float));
+    /* Columns [inside, inside_end) of the piece read the source row in place. */
+    int inside = g->pad_left - t->x0, inside_end = g->pad_left + in->w - t->x0;
+    inside = inside < 0 ? 0 : inside > built_cols ? built_cols : inside;
+    inside_end = inside_end < inside ? inside : inside_end > built_cols ? built_cols : inside_end;
+    for (int k = 0; k < WINO_WINDOW; k++) {
+        float *row = dst + (size_t)k * pitch;
+        int sy = k < built_rows ? pad_source_index(t->y0 + k - g->pad_top, in->h, g->mode) : -1;
+        if (sy < 0) {
+            memset(row, 0, (size_t)cols * sizeof(float));
+            continue;
+        }
+        const float *src = plane + (size_t)sy * in->w;
+        padded_columns(g, in->w, src, t->x0, t->x0 + inside, row);
+        memcpy(row + inside, src + (t->x0 + inside - g->pad_left),
+               (size_t)(inside_end - inside) * sizeof(float));
+        padded_columns(g, in->w, src, t->x0 + inside_end, t->x0 + built_cols, row + inside_end);
+        memset(row + built_cols, 0, (size_t)(cols - built_cols) * sizeof(float));
     }
 }
 
 /* V of a piece's tiles for every channel of the group from c0; 0 when an input is not small.
  * Writes past the piece's tiles (WINO_LANES): into the next piece's, written after. */
 static int transform_piece(const struct wino_job *job, const struct piece *pc, int c0,
-                           float *padded, float *v)
+                           float *rows, float *v)
 {
-    const struct mix_rows *rows = &job->rows;
     int cpg = job->p->wt->c_per_group;
     struct mix_tile t = piece_outputs(job, pc);
-    mix_padded_rows(job->p, rows, c0, &t, padded);
-    zero_beyond(job, &t, pc->count, padded);
-    size_t channel = (size_t)rows->span * rows->row_floats;
+    int lanes = (pc->count + WINO_LANES - 1) / WINO_LANES * WINO_LANES;
     int small = 1;
-    for (int c = 0; c < cpg; c++)
-        small &= wino_input_row(padded + c * channel, (size_t)rows->row_floats, pc->count,
+    for (int c = 0; c < cpg; c++) {
+        piece_rows(job, &t, c0 + c, WINO_TILE * lanes + 2, rows, (size_t)job->row_floats);
+        small &= wino_input_row(rows, (size_t)job->row_floats, pc->count,
                                 v + (size_t)c * BAND_ROW + pc->at, (size_t)cpg * BAND_ROW);
+    }
     return small;
 }
 
@@ -193,8 +215,8 @@ static void run_band(void *ctx, size_t item, int tid)
 {
     struct wino_job *job = ctx;
     const struct mix_problem *p = job->p;
-    if (!job->scratch[tid]) /* zeros: what the transforms read past a piece is never garbage */
-        job->scratch[tid] = calloc(job->scratch_floats, sizeof(float));
+    if (!job->scratch[tid])
+        job->scratch[tid] = malloc(job->scratch_floats * sizeof(float));
     float *padded = job->scratch[tid];
     if (!padded) {
         atomic_store(&job->failed, 1);
@@ -229,7 +251,7 @@ static void run_band(void *ctx, size_t item, int tid)
     }
 }
 
-static convtool_status prepare(struct wino_job *job)
+static void prepare(struct wino_job *job)
 {
     const struct mix_problem *p = job->p;
     const convtool_geometry *g = p->g;
@@ -238,15 +260,11 @@ static convtool_status prepare(struct wino_job *job)
     job->bands = (int)(((long)job->tiles_y * job->tiles_x + BAND_TILES - 1) / BAND_TILES);
     int piece_tiles = job->tiles_x < BAND_TILES ? job->tiles_x : BAND_TILES;
     piece_tiles = (piece_tiles + WINO_LANES - 1) / WINO_LANES * WINO_LANES; /* room to read */
-    convtool_status st = mix_rows_init(&job->rows, g, WINO_TILE, WINO_TILE * piece_tiles);
-    if (st != CONVTOOL_OK)
-        return st;
+    job->row_floats = WINO_TILE * piece_tiles + 2;
     size_t cpg = (size_t)p->wt->c_per_group, opg = (size_t)p->o_per_group;
-    /* Every channel's padded rows and a line (mix_padded_rows), V, then M. */
-    job->padded_floats = (cpg * job->rows.span + 1) * job->rows.row_floats;
+    job->padded_floats = (size_t)WINO_WINDOW * job->row_floats;
     job->v_floats = WINO_POSITIONS * cpg * BAND_ROW;
     job->scratch_floats = job->padded_floats + job->v_floats + WINO_POSITIONS * opg * BAND_ROW;
-    return CONVTOOL_OK;
 }
 
 convtool_status mix_winograd_run(const struct mix_problem *p, convtool_pool *pool, int *spread)
@@ -256,9 +274,8 @@ convtool_status mix_winograd_run(const struct mix_problem *p, convtool_pool *poo
     struct wino_weights *held = NULL;
     atomic_init(&job.failed, 0);
     atomic_init(&job.spread, 0);
-    convtool_status st = prepare(&job);
-    if (st == CONVTOOL_OK)
-        st = wino_weights_acquire(p->wt, pool, &job.u, &held);
+    prepare(&job);
+    convtool_status st = wino_weights_acquire(p->wt, pool, &job.u, &held);
     if (st == CONVTOOL_OK) {
         job.scratch = calloc((size_t)threads, sizeof *job.scratch);
         if (!job.scratch) {
