@@ -215,8 +215,8 @@ static void run_band(void *ctx, size_t item, int tid)
 {
     struct wino_job *job = ctx;
     const struct mix_problem *p = job->p;
-    if (!job->scratch[tid])
-        job->scratch[tid] = malloc(job->scratch_floats * sizeof(float));
+    if (!job->scratch[tid]) /* zeros: M's room past a band (read, then dropped) is never garbage */
+        job->scratch[tid] = calloc(job->scratch_floats, sizeof(float));
     float *padded = job->scratch[tid];
     if (!padded) {
         atomic_store(&job->failed, 1);
@@ -238,10 +238,9 @@ static void run_band(void *ctx, size_t item, int tid)
         }
         t += pc.count;
     }
-    memset(m, 0, (size_t)WINO_POSITIONS * opg * BAND_ROW * sizeof(float));
     size_t u_plane = (size_t)p->wt->o * cpg;
     for (int pos = 0; pos < WINO_POSITIONS; pos++)
-        mix_gemm(opg, n, cpg, job->u + pos * u_plane + (size_t)o0 * cpg, cpg,
+        mix_gemm_fresh(opg, n, cpg, job->u + pos * u_plane + (size_t)o0 * cpg, cpg,
                  v + (size_t)pos * cpg * BAND_ROW, BAND_ROW, m + (size_t)pos * opg * BAND_ROW,
                  BAND_ROW);
     for (int t = first; t < end;) {
