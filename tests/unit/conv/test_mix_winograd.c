@@ -285,6 +285,36 @@ static void test_nan_and_infinity(void **state)
     mix_winograd_prefer(MIX_WINOGRAD_AUTO);
 }
 
+/* More input channels than the AVX2 kernel sums in one slice (256): the products that
+ * start from zero (mix_gemm_fresh) must add the later slices to the first. */
+static void test_many_channels(void **state)
+{
+    (void)state;
+    mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
+    convtool_pool *two, *three;
+    assert_int_equal(convtool_pool_create(2, &two), CONVTOOL_OK);
+    assert_int_equal(convtool_pool_create(3, &three), CONVTOOL_OK);
+    unsigned seed = 91;
+    struct layer l;
+    memset(&l, 0, sizeof l);
+    convtool_geometry_spec spec;
+    convtool_geometry_spec_default(&spec);
+    spec.pad_y = spec.pad_x = 1;
+    assert_int_equal(convtool_geometry_resolve(&spec, 9, 11, 3, 3, &l.g), CONVTOOL_OK);
+    assert_int_equal(convtool_tensor_alloc(&l.in, 600, 9, 11), CONVTOOL_OK);
+    fill_random(l.in.data, convtool_tensor_count(&l.in), &seed, -1000, 1000, 1e-3f);
+    assert_int_equal(convtool_weight_alloc(&l.wt, 6, 300, 3, 3), CONVTOOL_OK);
+    fill_random(l.wt.values, 6 * 300 * 9, &seed, -400, 400, 1e-2f);
+    l.groups = 2;
+    l.has_bias = 1;
+    fill_random(l.bias, 6, &seed, -100, 100, 0.1f);
+    check_layer(&l, two, three);
+    free_layer(&l);
+    convtool_pool_free(two);
+    convtool_pool_free(three);
+    mix_winograd_prefer(MIX_WINOGRAD_AUTO);
+}
+
 /* The transformed weights are kept from call to call: weights changed in place (one
  * value, then all of them negated) must be seen, with every pool. */
 static void test_weights_changed_in_place(void **state)
@@ -323,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_choice_edges),
         cmocka_unit_test(test_nan_and_infinity),
         cmocka_unit_test(test_weights_changed_in_place),
+        cmocka_unit_test(test_many_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
