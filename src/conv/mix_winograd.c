@@ -19,10 +19,10 @@
 
 #include "conv/mix_gemm.h"
 #include "conv/mix_im2col.h"
-#include "conv/pad.h"
 #include "conv/mix_winograd.h"
 #include "conv/mix_winograd_transforms.h"
 #include "conv/mix_winograd_weights.h"
+#include "conv/pad.h"
 #include "common/pool_internal.h"
 
 /* Tiles per band, a multiple of the AVX2 kernel's 16 columns (16, 32, 48 and 64 measured
@@ -34,7 +34,7 @@
 
 struct wino_job {
     const struct mix_problem *p;
-    int row_floats;           /* a padded row of a piece: 4·(BAND_TILES rounded up) + 2 */
+    int row_floats;           /* a piece's padded row: 4·(its most tiles, rounded up to 8) + 2 */
     const float *u;           /* 36 × O × c_per_group transformed weights */
     int tiles_y, tiles_x;     /* 4×4 tiles over the output */
     int bands;                /* per group: runs of BAND_TILES tiles in row-major order */
