@@ -67,8 +67,8 @@ static convtool_status run(const convtool_tensor *in, const convtool_weight *wt,
     /* Depthwise has no sum over channels: the banded core beats a GEMM of K = k_h·k_w. */
     if (wt->c_per_group == 1)
         return mix_depthwise_run(&p, pool);
-    /* 3×3 at stride 1 with enough channels: Winograd does 16 products per 2×2 outputs
-     * instead of 36 (mix_winograd.h has the rule). */
+    /* 3×3 at stride 1 with enough channels: Winograd does 36 products per 4×4 outputs
+     * instead of 144 (mix_winograd.h has the rule). */
     if (mix_winograd_suits(&p)) {
         int spread = 0;
         convtool_status st = mix_winograd_run(&p, pool, &spread);

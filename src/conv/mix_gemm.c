@@ -181,6 +181,26 @@ void mix_gemm(int m, int n, int k, const float *a, int lda, const float *b, int 
     }
 }
 
+void mix_gemm_fresh(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                    float *c, int ldc)
+{
+    switch (backend()) {
+    case MIX_GEMM_OPENBLAS:
+        blas()(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, m, n, k, 1.0f, a, lda, b, ldb,
+               0.0f, c, ldc);
+        break;
+#if defined(CONVTOOL_X86_64)
+    case MIX_GEMM_AVX2:
+        mix_gemm_avx2_fresh(m, n, k, a, lda, b, ldb, c, ldc);
+        break;
+#endif
+    default:
+        for (int r = 0; r < m; r++)
+            memset(c + (size_t)r * ldc, 0, (size_t)n * sizeof(float));
+        portable_gemm(m, n, k, a, lda, b, ldb, c, ldc);
+    }
+}
+
 int mix_gemm_takes_rows(void)
 {
     return backend() == MIX_GEMM_AVX2;

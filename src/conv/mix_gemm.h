@@ -10,6 +10,11 @@
 void mix_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
               int ldc);
 
+/* C[m×n] = A[m×k] · B[k×n]: the same values as zeroing C and mix_gemm (but for the sign of
+ * a zero with OpenBLAS), without reading C. */
+void mix_gemm_fresh(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                    float *c, int ldc);
+
 /*
  * Which GEMM runs. AUTO: CONVTOOL_GEMM=openblas|avx2|portable if set; else
  * the AVX2 kernel when the active SIMD level is AVX2 (fastest measured here,

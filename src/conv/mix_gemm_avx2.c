@@ -64,6 +64,7 @@ struct block {
     const float *const *b0, *const *b1; /* B row tables */
     int x0, x1;                         /* column of each vector in its rows */
     float *c0, *c1;                     /* C of each vector, row 0 of the block */
+    int fresh;                          /* C's values are not read: the sums start at zero */
 };
 
 /* `rows` ≤ MR rows × `vecs` (1 or 2) vectors of 8 columns, masked as is_masked()
@@ -78,7 +79,9 @@ static inline __attribute__((always_inline)) void micro(int rows, int vecs, int 
     __m256 z = _mm256_setzero_ps();
     __m256 a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z;
     __m256 a30 = z, a31 = z, a40 = z, a41 = z, a50 = z, a51 = z;
-    ROW_LOAD(0) ROW_LOAD(1) ROW_LOAD(2) ROW_LOAD(3) ROW_LOAD(4) ROW_LOAD(5)
+    if (!blk->fresh) {
+        ROW_LOAD(0) ROW_LOAD(1) ROW_LOAD(2) ROW_LOAD(3) ROW_LOAD(4) ROW_LOAD(5)
+    }
     for (int p = 0; p < k; p++) {
         __m256 b0 = load_vec(bt0[p] + x0, is_masked(0, vecs, masked), mask);
         __m256 b1 = vecs == 2 ? load_vec(bt1[p] + x1, is_masked(1, vecs, masked), mask) : b0;
@@ -131,17 +134,18 @@ static void row_blocks(int shape, __m256i mask, int m, int depth, const float *a
 
 /* The columns [0, full) of one output row in blocks of 16, for one slice of k. */
 static void full_strips(int m, int full, int depth, const float *a, int lda,
-                        const float *const *b, float *c, int ldc)
+                        const float *const *b, float *c, int ldc, int fresh)
 {
     __m256i all = _mm256_set1_epi32(-1);
     for (int x = 0; x < full; x += 16) {
-        struct block blk = {b, b, x, x + 8, c + x, c + x + 8};
+        struct block blk = {b, b, x, x + 8, c + x, c + x + 8, fresh};
         row_blocks(0, all, m, depth, a, lda, &blk, ldc);
     }
 }
 
-void mix_gemm_avx2_rows(int m, int n, int k, const float *a, int lda, const float *const *b,
-                        float *c, int ldc)
+/* C (+)= A·B with B by rows; fresh: C's old values are not read. */
+static void gemm_rows(int m, int n, int k, const float *a, int lda, const float *const *b,
+                      float *c, int ldc, int fresh)
 {
     /* Slices of k outside, then column strips, then row blocks: one strip's slice of B
      * (KC × 16 floats, 16 KiB) stays in L1 for every row block of A. C holds the running
@@ -149,13 +153,20 @@ void mix_gemm_avx2_rows(int m, int n, int k, const float *a, int lda, const floa
     int full = n / 16 * 16, tail = n - full;
     for (int p = 0; p < k; p += KC) {
         int depth = k - p < KC ? k - p : KC;
-        full_strips(m, full, depth, a + p, lda, b + p, c, ldc);
+        int first = fresh && p == 0; /* later slices add to the sums of the earlier */
+        full_strips(m, full, depth, a + p, lda, b + p, c, ldc, first);
         if (tail) {
-            struct block blk = {b + p, b + p, full, full + 8, c + full, c + full + 8};
+            struct block blk = {b + p, b + p, full, full + 8, c + full, c + full + 8, first};
             row_blocks(tail > 8 ? 1 : 2, lane_mask(tail > 8 ? tail - 8 : tail), m, depth, a + p,
                        lda, &blk, ldc);
         }
     }
+}
+
+void mix_gemm_avx2_rows(int m, int n, int k, const float *a, int lda, const float *const *b,
+                        float *c, int ldc)
+{
+    gemm_rows(m, n, k, a, lda, b, c, ldc, 0);
 }
 
 void mix_gemm_avx2_rows2(int m, int n, int k, const float *a, int lda,
@@ -170,25 +181,38 @@ void mix_gemm_avx2_rows2(int m, int n, int k, const float *a, int lda,
     }
     for (int p = 0; p < k; p += KC) {
         int depth = k - p < KC ? k - p : KC;
-        full_strips(m, full, depth, a + p, lda, b_first + p, c_first, ldc);
-        full_strips(m, full, depth, a + p, lda, b_second + p, c_second, ldc);
+        full_strips(m, full, depth, a + p, lda, b_first + p, c_first, ldc, 0);
+        full_strips(m, full, depth, a + p, lda, b_second + p, c_second, ldc, 0);
         if (tail) {
             /* The two tails side by side: 16 lanes of work instead of 8 twice. */
             struct block blk = {b_first + p, b_second + p, full, full, c_first + full,
-                                c_second + full};
+                                c_second + full, 0};
             row_blocks(3, lane_mask(tail), m, depth, a + p, lda, &blk, ldc);
         }
     }
 }
 
-void mix_gemm_avx2(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                   float *c, int ldc)
+/* C (+)= A·B with B a matrix: its rows' addresses, a slice of KC at a time. */
+static void gemm_matrix(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                        float *c, int ldc, int fresh)
 {
     const float *rows[KC];
     for (int p = 0; p < k; p += KC) {
         int depth = k - p < KC ? k - p : KC;
         for (int i = 0; i < depth; i++)
             rows[i] = b + (size_t)(p + i) * ldb;
-        mix_gemm_avx2_rows(m, n, depth, a + p, lda, rows, c, ldc);
+        gemm_rows(m, n, depth, a + p, lda, rows, c, ldc, fresh && p == 0);
     }
+}
+
+void mix_gemm_avx2(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                   float *c, int ldc)
+{
+    gemm_matrix(m, n, k, a, lda, b, ldb, c, ldc, 0);
+}
+
+void mix_gemm_avx2_fresh(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                         float *c, int ldc)
+{
+    gemm_matrix(m, n, k, a, lda, b, ldb, c, ldc, 1);
 }

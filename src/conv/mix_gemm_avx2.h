@@ -8,6 +8,10 @@
 void mix_gemm_avx2(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                    float *c, int ldc);
 
+/* C = A·B: the same values as zeroing C first, without reading or zeroing it. */
+void mix_gemm_avx2_fresh(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                         float *c, int ldc);
+
 /* The same with B given by rows: row p of B starts at b[p] (n floats). The
  * tiles of mix_blocks.c point these into padded input rows: no im2col copy. */
 void mix_gemm_avx2_rows(int m, int n, int k, const float *a, int lda, const float *const *b,

@@ -19,6 +19,7 @@ list(APPEND CONVTOOL_LIB_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/mix_im2col.c
   ${CMAKE_CURRENT_LIST_DIR}/mix_winograd.c
   ${CMAKE_CURRENT_LIST_DIR}/mix_winograd_transforms.c
+  ${CMAKE_CURRENT_LIST_DIR}/mix_winograd_weights.c
   ${CMAKE_CURRENT_LIST_DIR}/method.c
   ${CMAKE_CURRENT_LIST_DIR}/method_choice.c
   ${CMAKE_CURRENT_LIST_DIR}/pad.c

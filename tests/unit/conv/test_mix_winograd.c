@@ -1,10 +1,12 @@
 /*
- * Channel mixing by Winograd F(2×2, 3×3) (conv/mix_winograd.c), forced on
+ * Channel mixing by Winograd F(4×4, 3×3) (conv/mix_winograd.c), forced on
  * every 3×3 stride-1 layer: against the float64 reference within
  * 1e-5·max(1, Σ|w|·max|x| + |b|) per output channel on random geometries
- * (every padding kind and mode, groups, bias, odd and tiny sizes, batches,
- * every GEMM backend), the same bytes on 1, 2 and 3 threads, when it is
- * chosen, and NaN / infinity where torch puts them.
+ * (every padding kind and mode, groups, bias, odd and tiny sizes, rows of
+ * more tiles than a band, every GEMM backend), the same bytes on 1, 2 and 3
+ * threads (the later calls reusing the transformed weights of the first),
+ * weights changed in place between calls, when it is chosen, and NaN /
+ * infinity / values too big for the transforms where torch puts them.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -167,7 +169,7 @@ static void test_every_gemm_backend(void **state)
     mix_winograd_prefer(MIX_WINOGRAD_AUTO);
 }
 
-/* The rule: 3×3, stride 1, dilation 1, ≥ 32 channels in and ≥ 16 out per group, ≥ 28×28
+/* The rule: 3×3, stride 1, dilation 1, ≥ 16 channels in and out per group on ≥ 28×28
  * outputs; NEVER and finite weights always hold. */
 static void test_choice(void **state)
 {
@@ -214,12 +216,50 @@ static void test_choice(void **state)
     free_layer(&l);
 }
 
+/* Whether AUTO takes an O × cpg layer (one group) on an h×h output plane (padding 1). */
+static int auto_takes(int o, int cpg, int h)
+{
+    struct layer l;
+    memset(&l, 0, sizeof l);
+    convtool_geometry_spec spec;
+    convtool_geometry_spec_default(&spec);
+    spec.pad_y = spec.pad_x = 1;
+    assert_int_equal(convtool_geometry_resolve(&spec, h, h, 3, 3, &l.g), CONVTOOL_OK);
+    assert_int_equal(convtool_weight_alloc(&l.wt, o, cpg, 3, 3), CONVTOOL_OK);
+    memset(l.wt.values, 0, (size_t)o * cpg * 9 * sizeof(float));
+    assert_int_equal(convtool_tensor_alloc(&l.in, cpg, h, h), CONVTOOL_OK);
+    struct mix_problem p = {.in = &l.in, .wt = &l.wt, .g = &l.g, .groups = 1, .o_per_group = o};
+    int takes = mix_winograd_suits(&p);
+    free_layer(&l);
+    return takes;
+}
+
+/* The rule's other edges: 16 channels each way on 28×28, 64 on 14×14, and transformed
+ * weights small enough to keep (WINO_KEPT_BYTES). */
+static void test_choice_edges(void **state)
+{
+    (void)state;
+    assert_true(auto_takes(16, 16, 28));
+    assert_false(auto_takes(16, 15, 28));
+    assert_false(auto_takes(15, 16, 28));
+    assert_false(auto_takes(16, 16, 27));
+    assert_true(auto_takes(64, 64, 14));
+    assert_false(auto_takes(64, 63, 14));
+    assert_false(auto_takes(64, 64, 13));
+    assert_true(auto_takes(256, 256, 28));   /* 9 MiB of U */
+    assert_false(auto_takes(512, 256, 28));  /* 18 MiB: made again on every call */
+    mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
+    assert_true(auto_takes(512, 256, 28));
+    assert_true(auto_takes(1, 1, 1));
+    mix_winograd_prefer(MIX_WINOGRAD_AUTO);
+}
+
 /* A NaN, an infinity or a huge value in the input, a weight or the bias: torch's NaN
  * and infinity positions (the direct path takes such layers), every padding mode. */
 static void test_nan_and_infinity(void **state)
 {
     (void)state;
-    const float bad[4] = {NAN, INFINITY, -INFINITY, 3e20f};
+    const float bad[5] = {NAN, INFINITY, -INFINITY, 3e20f, -2e13f};
     mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
     convtool_pool *two, *three;
     assert_int_equal(convtool_pool_create(2, &two), CONVTOOL_OK);
@@ -230,7 +270,7 @@ static void test_nan_and_infinity(void **state)
             struct layer l;
             while (!draw_layer(&seed, &l, mode))
                 ;
-            float v = bad[(mode + where) % 4];
+            float v = bad[(mode + where) % 5];
             if (where == 0)
                 l.in.data[convtool_tensor_count(&l.in) / 2] = v;
             else if (where == 1)
@@ -245,13 +285,75 @@ static void test_nan_and_infinity(void **state)
     mix_winograd_prefer(MIX_WINOGRAD_AUTO);
 }
 
+/* More input channels than the AVX2 kernel sums in one slice (256): the products that
+ * start from zero (mix_gemm_fresh) must add the later slices to the first. */
+static void test_many_channels(void **state)
+{
+    (void)state;
+    mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
+    convtool_pool *two, *three;
+    assert_int_equal(convtool_pool_create(2, &two), CONVTOOL_OK);
+    assert_int_equal(convtool_pool_create(3, &three), CONVTOOL_OK);
+    unsigned seed = 91;
+    struct layer l;
+    memset(&l, 0, sizeof l);
+    convtool_geometry_spec spec;
+    convtool_geometry_spec_default(&spec);
+    spec.pad_y = spec.pad_x = 1;
+    assert_int_equal(convtool_geometry_resolve(&spec, 9, 11, 3, 3, &l.g), CONVTOOL_OK);
+    assert_int_equal(convtool_tensor_alloc(&l.in, 600, 9, 11), CONVTOOL_OK);
+    fill_random(l.in.data, convtool_tensor_count(&l.in), &seed, -1000, 1000, 1e-3f);
+    assert_int_equal(convtool_weight_alloc(&l.wt, 6, 300, 3, 3), CONVTOOL_OK);
+    fill_random(l.wt.values, 6 * 300 * 9, &seed, -400, 400, 1e-2f);
+    l.groups = 2;
+    l.has_bias = 1;
+    fill_random(l.bias, 6, &seed, -100, 100, 0.1f);
+    check_layer(&l, two, three);
+    free_layer(&l);
+    convtool_pool_free(two);
+    convtool_pool_free(three);
+    mix_winograd_prefer(MIX_WINOGRAD_AUTO);
+}
+
+/* The transformed weights are kept from call to call: weights changed in place (one
+ * value, then all of them negated) must be seen, with every pool. */
+static void test_weights_changed_in_place(void **state)
+{
+    (void)state;
+    mix_winograd_prefer(MIX_WINOGRAD_ALWAYS);
+    convtool_pool *two, *three;
+    assert_int_equal(convtool_pool_create(2, &two), CONVTOOL_OK);
+    assert_int_equal(convtool_pool_create(3, &three), CONVTOOL_OK);
+    unsigned seed = 77;
+    for (int tested = 0; tested < 6;) {
+        struct layer l;
+        if (!draw_layer(&seed, &l, -1))
+            continue;
+        size_t count = (size_t)l.wt.o * l.wt.c_per_group * 9;
+        check_layer(&l, two, three);
+        l.wt.values[count / 2] += 1.5f;
+        check_layer(&l, two, three);
+        for (size_t i = 0; i < count; i++)
+            l.wt.values[i] = -l.wt.values[i];
+        check_layer(&l, two, three);
+        free_layer(&l);
+        tested++;
+    }
+    convtool_pool_free(two);
+    convtool_pool_free(three);
+    mix_winograd_prefer(MIX_WINOGRAD_AUTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_layers),
         cmocka_unit_test(test_every_gemm_backend),
         cmocka_unit_test(test_choice),
+        cmocka_unit_test(test_choice_edges),
         cmocka_unit_test(test_nan_and_infinity),
+        cmocka_unit_test(test_weights_changed_in_place),
+        cmocka_unit_test(test_many_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
