@@ -23,15 +23,18 @@ static int is_8bit_format(convtool_format f)
            f == CONVTOOL_FORMAT_TGA;
 }
 
-int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info)
+/* normalize_ok: --map normalize is taken (the strip engine's two passes find the bounds). */
+static int fits(const struct apply_job *job, const convtool_image_info *info, int normalize_ok)
 {
     const char *env = getenv("CONVTOOL_FUSED");
     if (env && strcmp(env, "0") == 0)
         return 0;
     if (info->format != CONVTOOL_FORMAT_PNG && info->format != CONVTOOL_FORMAT_JPEG)
         return 0;
-    /* combine and --map normalize need every kernel's whole result first */
-    if (job->opts->combine != CONVTOOL_COMBINE_SEPARATE || job->opts->map == CONVTOOL_MAP_NORMALIZE)
+    /* combine and --map normalize need every kernel's whole result first (normalize: or a
+     * first pass over the strips that finds each channel's bounds) */
+    if (job->opts->combine != CONVTOOL_COMBINE_SEPARATE ||
+        (job->opts->map == CONVTOOL_MAP_NORMALIZE && !normalize_ok))
         return 0;
     /* --chain keeps the float result between steps: no 8-bit rounding in between */
     if (job->opts->chain)
@@ -51,6 +54,16 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
         if (apply_may_overflow(&job->kernels[k], 1.0))
             return 0;
     return 1;
+}
+
+int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info)
+{
+    return fits(job, info, 0);
+}
+
+int apply_fused_fits_stream(const struct apply_job *job, const convtool_image_info *info)
+{
+    return fits(job, info, 1);
 }
 
 struct channel_plan apply_plan_channels(const struct apply_options *o, int channels)

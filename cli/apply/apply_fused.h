@@ -11,6 +11,8 @@
  * answer to the limits check and the route.
  */
 int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info);
+/* The same for the strip engine, which also takes --map normalize (two passes). */
+int apply_fused_fits_stream(const struct apply_job *job, const convtool_image_info *info);
 
 /* Runs the job on the fused path: decode to samples, convolve, quantize, encode, write. */
 int apply_run_fused(const struct apply_job *job, convtool_buffer *file,
