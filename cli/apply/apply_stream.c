@@ -16,8 +16,21 @@
  * several kernels or outputs, BMP and TGA outputs, JPEG through stb, progressive
  * JPEGs (libjpeg keeps their coefficients whole), pictures
  * under STREAM_MIN_PIXEL_BYTES, a picture to turn upright, a kernel for the FFT tiles,
- * circular padding (its first rows read the last), and any file the strip
- * decoder leaves to stb (palette, tRNS, interlaced, under 8 bits).
+ * circular padding that wraps as many rows as the image has, and any file the
+ * strip decoder leaves to stb (palette, tRNS, interlaced, under 8 bits).
+ *
+ * Two jobs read the file more than once, each pass through a new decoder, all
+ * before the output is opened but the last (a damaged file fails in the
+ * first, leaving nothing): circular padding first decodes through the file
+ * keeping the last rows its top strips wrap to, then the strips run over the
+ * image with those rows above it and its first rows below it, kept as they
+ * go by (apply_stream_rows.c); --map normalize runs the strips once for each
+ * channel's min and max (convtool_conv2d_pixels_bounds, nothing written),
+ * then again mapping by them (convtool_pixel_pass.bounds). Both together: three
+ * passes. Holding the float image instead costs 30–100 times the memory and
+ * more time (README, Performance; bench/twopass_bench.sh), so they stream
+ * from the same size as the rest. The progress line gives each pass an equal
+ * share of the output's rows.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -124,3 +124,10 @@ done
 CONVTOOL_STREAM=1 expect_exit 0 -- ct apply --quiet --max-memory 16M -k sobel -m circular -p 40 large.png x.png
 CONVTOOL_STREAM=1 expect_exit 1 -- ct apply --quiet --max-memory 16M -k sobel -m circular -p 700 large.png x.png
 expect_stderr_contains "over the --max-memory limit"
+
+# -v says each thing once over the passes.
+for args in "-m circular" "--map normalize" "-m circular --map normalize"; do
+    CONVTOOL_STREAM=1 expect_exit 0 -- ct apply -v --show-kernel -k sharpen $args rgb.png v.png
+    expect_eq "$(grep -c 'kernel sharpen: ' "$ERR")" 1 "method line once ($args)"
+    expect_eq "$(grep -c '8-bit (as rgb.png)' "$ERR")" 1 "depth line once ($args)"
+done
