@@ -622,12 +622,12 @@ int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
         rc = open_reader(&r, in, info);
     if (rc == EXIT_OK)
         rc = alloc_rows(&r);
+    if (rc == EXIT_OK) /* silent but for its errors (--torch's circular padding): before pass 1 */
+        rc = apply_geometry(job, r.pk, info->height, info->width, &r.g);
     if (rc == EXIT_OK) {
         r.progress = maybe_progress(job, r.g.out_h);
         rc = first_passes(&r, in, info);
     }
-    if (rc == EXIT_OK)
-        rc = apply_geometry(job, r.pk, info->height, info->width, &r.g);
     if (rc == EXIT_OK)
         rc = apply_method(job, r.pk, &r.g, r.cp.color.channels);
     if (rc == EXIT_OK && r.cp.keep_alpha) {
