@@ -6,13 +6,11 @@
 
 /*
  * Whether the fused path can run this job (PNG/JPEG in, PNG/JPEG/BMP/TGA out,
- * no combine, no --chain, no --map normalize, no kernel that can overflow float32;
+ * no combine, no --chain, no kernel that can overflow float32;
  * CONVTOOL_FUSED=0 says no). apply_run_file asks once per file and hands the
  * answer to the limits check and the route.
  */
 int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info);
-/* The same for the strip engine, which also takes --map normalize (two passes). */
-int apply_fused_fits_stream(const struct apply_job *job, const convtool_image_info *info);
 
 /* Runs the job on the fused path: decode to samples, convolve, quantize, encode, write. */
 int apply_run_fused(const struct apply_job *job, convtool_buffer *file,

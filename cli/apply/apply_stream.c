@@ -27,10 +27,12 @@
  * go by (apply_stream_rows.c); --map normalize runs the strips once for each
  * channel's min and max (convtool_conv2d_pixels_bounds, nothing written),
  * then again mapping by them (convtool_pixel_pass.bounds). Both together: three
- * passes. Holding the float image instead costs 30–100 times the memory and
- * more time (README, Performance; bench/twopass_bench.sh), so they stream
- * from the same size as the rest. The progress line gives each pass an equal
- * share of the output's rows.
+ * passes. Holding the image instead (apply_fused.c, which convolves twice for
+ * normalize) takes 1.6 to 36 times the memory from STREAM_MIN_PIXEL_BYTES to
+ * 8192², and saves at most a tenth of the time (three passes: 30 %) up to
+ * 4096², none beyond (README, Performance; bench/twopass_bench.sh), so they
+ * stream from the same size as the rest. The progress line gives each pass an
+ * equal share of the output's rows.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -187,7 +189,7 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
                convtool_image_probe(file->data, file->len, info) == CONVTOOL_OK &&
                (stream_setting() == 2 || pixel_bytes(info) >= STREAM_MIN_PIXEL_BYTES) &&
                (uint64_t)info->width * (uint64_t)info->height <= o->max_pixels &&
-               (info->orientation <= 1 || o->no_autorotate) && apply_fused_fits_stream(job, info) &&
+               (info->orientation <= 1 || o->no_autorotate) && apply_fused_fits(job, info) &&
                !(info->format == CONVTOOL_FORMAT_JPEG && jpeg_progressive(file));
     if (!fits) {
         close(fd);

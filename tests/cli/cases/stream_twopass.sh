@@ -1,7 +1,8 @@
 # The strip engine's two-pass jobs (cli/apply/apply_stream.c): --map normalize
 # (pass 1 finds each channel's min and max, pass 2 writes) and circular
 # padding (pass 1 saves the image's last rows, pass 2 keeps its first ones)
-# give the bytes of the whole-image path (CONVTOOL_STREAM=0) for every
+# give the bytes of the whole-image paths (CONVTOOL_STREAM=0, and the float
+# path, CONVTOOL_FUSED=0) for every
 # layout, strip height, stride, dilation and padding; they stream (a progress
 # line in rows, a small --max-memory); a damaged file fails in pass 1 as the
 # whole path fails, with nothing written; circular padding that wraps most of
@@ -16,7 +17,9 @@ convert rgb.png -depth 16 rgb16.png
 convert rgb.png -quality 90 base.jpg
 
 # streamed OUT ARGS...: the strip engine's run (it says "N/N rows": it streamed), the
-# whole path's, the same bytes. CONVTOOL_STRIP_ROWS passes through.
+# whole fused path's (normalize: two passes over the decoded image) and the float path's
+# (CONVTOOL_FUSED=0: the float result stretched whole), the same bytes.
+# CONVTOOL_STRIP_ROWS passes through.
 streamed() {
     local out=$1
     shift
@@ -24,6 +27,8 @@ streamed() {
     expect_stderr_contains " rows"
     CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --quiet "$@" "whole-$out"
     expect_same_bytes "strip-$out" "whole-$out"
+    CONVTOOL_STREAM=0 CONVTOOL_FUSED=0 expect_exit 0 -- ct apply --quiet "$@" "float-$out"
+    expect_same_bytes "strip-$out" "float-$out"
 }
 
 jobs=(
@@ -81,6 +86,12 @@ CONVTOOL_STREAM=1 expect_exit 0 -- ct apply --progress -k sharpen -m circular -p
 expect_stderr_not_contains " rows"
 CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --quiet -k sharpen -m circular -p 12 short.png wide0.png
 expect_same_bytes wide.png wide0.png
+
+# Several kernels, each its own output and its own bounds, on the whole fused path.
+CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --quiet -k sobel -k laplacian --map normalize rgba.png two.png
+CONVTOOL_STREAM=0 CONVTOOL_FUSED=0 expect_exit 0 -- ct apply --quiet -k sobel -k laplacian --map normalize rgba.png f-two.png
+expect_same_bytes two-sobel.png f-two-sobel.png
+expect_same_bytes two-laplacian.png f-two-laplacian.png
 
 # A damaged file fails in pass 1 with the whole path's message and exit code; no file,
 # no temp, an existing output untouched. Broken data, a cut file, a bad CRC after the data.
