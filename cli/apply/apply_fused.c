@@ -5,8 +5,11 @@
  * (convtool_conv2d_pixels), and the 8- or 16-bit pixels are encoded. No
  * whole-image float tensor exists, so memory is about the input and output
  * pixels, and the bytes equal those of the float path (CONVTOOL_FUSED=0 turns
- * this path off, to compare).
+ * this path off, to compare). --map normalize convolves twice: once for each
+ * channel's min and max, once to write (cheaper than the float image: half
+ * the memory, no more time).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,8 +33,9 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
         return 0;
     if (info->format != CONVTOOL_FORMAT_PNG && info->format != CONVTOOL_FORMAT_JPEG)
         return 0;
-    /* combine and --map normalize need every kernel's whole result first */
-    if (job->opts->combine != CONVTOOL_COMBINE_SEPARATE || job->opts->map == CONVTOOL_MAP_NORMALIZE)
+    /* combine needs every kernel's whole result first (--map normalize: a first pass
+     * finds each channel's bounds, run_kernel) */
+    if (job->opts->combine != CONVTOOL_COMBINE_SEPARATE)
         return 0;
     /* --chain keeps the float result between steps: no 8-bit rounding in between */
     if (job->opts->chain)
@@ -87,6 +91,24 @@ static convtool_status carry_alpha(const struct apply_job *job, const convtool_p
     return st;
 }
 
+/*
+ * --map normalize: the colours' min and max per channel, from a first pass
+ * that writes nothing (the float path stretches its whole result), into
+ * bounds; the pass then maps by them.
+ */
+static convtool_status find_bounds(const struct apply_job *job, const struct prepared_kernel *pk,
+                                   const convtool_pixels *px, const convtool_geometry *g,
+                                   convtool_pixel_pass *color, float bounds[8])
+{
+    if (color->map != CONVTOOL_MAP_NORMALIZE)
+        return CONVTOOL_OK;
+    for (int c = 0; c < color->channels; c++)
+        bounds[2 * c] = INFINITY, bounds[2 * c + 1] = -INFINITY;
+    color->bounds = bounds;
+    return convtool_conv2d_pixels_bounds(px, 0, color, &pk->k, g, pk->bias, job->pool, 0,
+                                         g->out_h, bounds);
+}
+
 /* One kernel: filter, carry alpha, encode, write. */
 static int run_kernel(const struct apply_job *job, const struct prepared_kernel *pk,
                       const struct output_file *out, const convtool_pixels *px)
@@ -101,10 +123,14 @@ static int run_kernel(const struct apply_job *job, const struct prepared_kernel 
     convtool_pixels result;
     size_t clipped = 0;
     convtool_save_options so = save_choice_options(job, job->choice, out);
+    convtool_pixel_pass color = cp.color;
+    float bounds[8];
     convtool_status st = convtool_pixels_alloc(&result, g.out_w, g.out_h, cp.out_channels,
                                                so.depth == 16 ? 16 : 8);
     if (st == CONVTOOL_OK)
-        st = convtool_conv2d_pixels(px, &cp.color, &pk->k, &g, pk->bias, job->pool, &result,
+        st = find_bounds(job, pk, px, &g, &color, bounds);
+    if (st == CONVTOOL_OK)
+        st = convtool_conv2d_pixels(px, &color, &pk->k, &g, pk->bias, job->pool, &result,
                                     &clipped);
     if (st == CONVTOOL_OK && cp.keep_alpha)
         st = carry_alpha(job, px, &cp, &g, &result);

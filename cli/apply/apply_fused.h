@@ -6,7 +6,7 @@
 
 /*
  * Whether the fused path can run this job (PNG/JPEG in, PNG/JPEG/BMP/TGA out,
- * no combine, no --chain, no --map normalize, no kernel that can overflow float32;
+ * no combine, no --chain, no kernel that can overflow float32;
  * CONVTOOL_FUSED=0 says no). apply_run_file asks once per file and hands the
  * answer to the limits check and the route.
  */

@@ -261,6 +261,13 @@ static void add_stream(const struct apply_job *job, const convtool_image_info *i
         n->decode = add(n, n->decode, file_len);
     n->buffers = add(n, mul(n, window, in_row, 1, 1), mul(n, strip, out_row, 1, 1));
     n->buffers = add(n, n->buffers, mul(n, 2 * threads, 3, piece, 1));
+    /* circular padding: the wrapped rows saved (apply_stream_rows.c), and pass 1's 1 MiB of
+     * rows passed over (or a row, if wider) */
+    if (g.mode == CONVTOOL_PAD_CIRCULAR && g.pad_top + g.pad_bottom > 0) {
+        uint64_t wrapped = (uint64_t)g.pad_top + (uint64_t)g.pad_bottom;
+        uint64_t skip = in_row > ((uint64_t)1 << 20) ? in_row : (uint64_t)1 << 20;
+        n->buffers = add(n, n->buffers, add(n, mul(n, wrapped, in_row, 1, 1), skip));
+    }
     n->work = mul(n, mul(n, (uint64_t)g.out_h, (uint64_t)g.out_w, (uint64_t)info->channels, 1),
                   (uint64_t)kn->h, (uint64_t)kn->w, 1);
 }

@@ -2,7 +2,7 @@
  * The per-file pipeline of `apply`. PNG/JPEG to PNG (8 or 16 bits), JPEG,
  * BMP or TGA with separate outputs take the fused pixel path (apply_fused.c);
  * a large .npy to a .npy streams plane by plane (apply_stream_npy.c);
- * everything else — .npy and .hdr, --combine, --chain, --map normalize —
+ * everything else — .npy and .hdr, --combine, --chain —
  * goes through float tensors here: decode, split off alpha, optional luma,
  * one correlation per kernel (or, with --chain, each kernel on the previous
  * result), combine, map, re-attach alpha, encode, and one atomic write per

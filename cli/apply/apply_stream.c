@@ -16,11 +16,27 @@
  * several kernels or outputs, BMP and TGA outputs, JPEG through stb, progressive
  * JPEGs (libjpeg keeps their coefficients whole), pictures
  * under STREAM_MIN_PIXEL_BYTES, a picture to turn upright, a kernel for the FFT tiles,
- * circular padding (its first rows read the last), and any file the strip
- * decoder leaves to stb (palette, tRNS, interlaced, under 8 bits).
+ * circular padding that wraps as many rows as the image has, and any file the
+ * strip decoder leaves to stb (palette, tRNS, interlaced, under 8 bits).
+ *
+ * Two jobs read the file more than once, each pass through a new decoder, all
+ * before the output is opened but the last (a damaged file fails in the
+ * first, leaving nothing): circular padding first decodes through the file
+ * keeping the last rows its top strips wrap to, then the strips run over the
+ * image with those rows above it and its first rows below it, kept as they
+ * go by (apply_stream_rows.c); --map normalize runs the strips once for each
+ * channel's min and max (convtool_conv2d_pixels_bounds, nothing written),
+ * then again mapping by them (convtool_pixel_pass.bounds). Both together: three
+ * passes. Holding the image instead (apply_fused.c, which convolves twice for
+ * normalize) takes 1.6 to 36 times the memory from STREAM_MIN_PIXEL_BYTES to
+ * 8192², and saves at most a tenth of the time (three passes: 30 %) up to
+ * 4096², none beyond (README, Performance; bench/twopass_bench.sh), so they
+ * stream from the same size as the rest. The progress line gives each pass an
+ * equal share of the output's rows.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +47,7 @@
 #include "apply/apply_limits.h"
 #include "apply/apply_meta.h"
 #include "apply/apply_stream.h"
+#include "apply/apply_stream_rows.h"
 #include "apply/batch.h"
 #include "apply/save_choice.h"
 #include "common/messages.h"
@@ -173,8 +190,11 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
 struct strip_run {
     const struct apply_job *job;
     const struct prepared_kernel *pk;
-    convtool_geometry g;
+    convtool_geometry g;  /* the job's */
+    convtool_geometry rg; /* what the strips run: g over the rows `rows` gives */
+    struct stream_rows rows;
     struct channel_plan cp;
+    float bounds[8]; /* --map normalize: each colour channel's min and max (pass 1) */
     convtool_pixel_pass alpha;
     convtool_kernel delta; /* carries alpha; values NULL when there is none */
     convtool_geometry delta_g;
@@ -192,6 +212,7 @@ struct strip_run {
     int write_errno; /* why the output's temp could not take more bytes, or 0 */
     size_t clipped;
     struct progress *progress;
+    int passes, pass; /* the passes over the file, and which one runs (progress) */
 };
 
 /*
@@ -216,22 +237,22 @@ static int *plan_keep(const convtool_geometry *g, int strip_rows, int strips)
 
 /*
  * The most rows the window holds at once (the window of strip k is [keep_k,
- * the highest row read so far)), or −1 when that is most of the image:
- * circular padding, whose first rows read the last ones.
+ * the highest row read so far)), or −1 when that is most of the image (no
+ * longer met: circular padding runs over its wrapped rows, apply_stream_rows.c).
  */
 static int window_rows(const struct strip_run *r, int strips)
 {
     int most = 0, whi = 0;
     for (int k = 0; k < strips; k++) {
         int y0 = k * r->strip_rows, lo, hi;
-        int y1 = y0 + r->strip_rows < r->g.out_h ? y0 + r->strip_rows : r->g.out_h;
-        convtool_conv2d_rows_needed(&r->g, y0, y1, &lo, &hi);
+        int y1 = y0 + r->strip_rows < r->rg.out_h ? y0 + r->strip_rows : r->rg.out_h;
+        convtool_conv2d_rows_needed(&r->rg, y0, y1, &lo, &hi);
         whi = hi > whi ? hi : whi;
         whi = whi < r->keep[k] ? r->keep[k] : whi;
         most = whi - r->keep[k] > most ? whi - r->keep[k] : most;
     }
-    int reach = (r->g.k_h - 1) * r->g.dilation_y + 1;
-    return most > 2 * (r->strip_rows * r->g.stride_y + reach) ? -1 : most;
+    int reach = (r->rg.k_h - 1) * r->rg.dilation_y + 1;
+    return most > 2 * (r->strip_rows * r->rg.stride_y + reach) ? -1 : most;
 }
 
 /* About STRIP_BYTES of output rows; CONVTOOL_STRIP_ROWS=N sets N (tests: strips of 1 row up). */
@@ -257,7 +278,7 @@ static convtool_status slide_window(struct strip_run *r, int lo, int hi)
         r->wlo = lo;
         /* rows no strip reads (a stride past a small kernel) are read and dropped */
         while (r->whi < lo) {
-            convtool_status st = convtool_image_reader_rows(r->reader, base, 1);
+            convtool_status st = stream_rows_read(&r->rows, r->reader, base, 1);
             if (st != CONVTOOL_OK)
                 return st;
             r->whi++;
@@ -265,7 +286,7 @@ static convtool_status slide_window(struct strip_run *r, int lo, int hi)
     }
     if (hi > r->whi) {
         unsigned char *to = base + (size_t)(r->whi - r->wlo) * r->in_row;
-        convtool_status st = convtool_image_reader_rows(r->reader, to, hi - r->whi);
+        convtool_status st = stream_rows_read(&r->rows, r->reader, to, hi - r->whi);
         if (st != CONVTOOL_OK)
             return st;
         r->whi = hi;
@@ -273,28 +294,51 @@ static convtool_status slide_window(struct strip_run *r, int lo, int hi)
     return CONVTOOL_OK;
 }
 
+/* Strip k's output rows [*y0, *y1) and its window *win, the rows it reads slid in. */
+static convtool_status strip_window(struct strip_run *r, int k, int *y0, int *y1,
+                                    convtool_pixels *win)
+{
+    int lo, hi;
+    *y0 = k * r->strip_rows;
+    *y1 = *y0 + r->strip_rows < r->rg.out_h ? *y0 + r->strip_rows : r->rg.out_h;
+    convtool_conv2d_rows_needed(&r->rg, *y0, *y1, &lo, &hi);
+    convtool_status st = hi > lo ? slide_window(r, r->keep[k], hi) : CONVTOOL_OK;
+    *win = r->window;
+    win->height = r->whi - r->wlo > 0 ? r->whi - r->wlo : 1;
+    return st;
+}
+
 /* One strip: its window, the colours (and alpha), into the writer. */
 static convtool_status run_strip(struct strip_run *r, int k, convtool_status *read_st)
 {
-    int y0 = k * r->strip_rows, lo, hi;
-    int y1 = y0 + r->strip_rows < r->g.out_h ? y0 + r->strip_rows : r->g.out_h;
-    convtool_conv2d_rows_needed(&r->g, y0, y1, &lo, &hi);
-    if (hi > lo && (*read_st = slide_window(r, r->keep[k], hi)) != CONVTOOL_OK)
+    int y0, y1;
+    convtool_pixels win;
+    if ((*read_st = strip_window(r, k, &y0, &y1, &win)) != CONVTOOL_OK)
         return *read_st;
-    convtool_pixels win = r->window;
-    win.height = r->whi - r->wlo > 0 ? r->whi - r->wlo : 1;
     convtool_pixels strip = r->strip;
     strip.height = y1 - y0;
     size_t clipped = 0;
-    convtool_status st = convtool_conv2d_pixels_rows(&win, r->wlo, &r->cp.color, &r->pk->k, &r->g,
-                                                     r->pk->bias, r->job->pool, &strip, y0,
-                                                     &clipped);
+    convtool_status st = convtool_conv2d_pixels_rows(&win, r->wlo, &r->cp.color, &r->pk->k,
+                                                     &r->rg, r->pk->bias, r->job->pool, &strip,
+                                                     y0, &clipped);
     r->clipped += clipped;
     if (st == CONVTOOL_OK && r->delta.values)
         st = convtool_conv2d_pixels_rows(&win, r->wlo, &r->alpha, &r->delta, &r->delta_g, 0.0f,
                                          r->job->pool, &strip, y0, NULL);
     if (st == CONVTOOL_OK)
         st = convtool_image_writer_rows(r->writer, strip.data, y1 - y0);
+    return st;
+}
+
+/* One strip of pass 1 for --map normalize: its colours' floats widen the bounds. */
+static convtool_status bound_strip(struct strip_run *r, int k)
+{
+    int y0, y1;
+    convtool_pixels win;
+    convtool_status st = strip_window(r, k, &y0, &y1, &win);
+    if (st == CONVTOOL_OK)
+        st = convtool_conv2d_pixels_bounds(&win, r->wlo, &r->cp.color, &r->pk->k, &r->rg,
+                                           r->pk->bias, r->job->pool, y0, y1, r->bounds);
     return st;
 }
 
@@ -332,14 +376,22 @@ int apply_stream_output_ok(const char *path)
 static int plan_run(struct strip_run *r, int out_depth)
 {
     const struct apply_job *job = r->job;
-    r->strip_rows = strip_rows_for(&r->g, &r->cp, out_depth);
-    int strips = (r->g.out_h + r->strip_rows - 1) / r->strip_rows;
-    if (!(r->keep = plan_keep(&r->g, r->strip_rows, strips)))
+    if (!stream_rows_geometry(&r->g, &r->rg))
+        return APPLY_STREAM_FALLBACK; /* circular padding that wraps most of the image */
+    r->strip_rows = strip_rows_for(&r->rg, &r->cp, out_depth);
+    int strips = (r->rg.out_h + r->strip_rows - 1) / r->strip_rows;
+    if (!(r->keep = plan_keep(&r->rg, r->strip_rows, strips)))
         return cli_report(job->input, CONVTOOL_ENOMEM);
     r->window_rows = window_rows(r, strips);
+    int channels = r->cp.color.channels;
     if (r->window_rows < 0 || !apply_stream_output_ok(job->outputs[0].path) ||
-        !convtool_conv2d_rows_streamable(&r->pk->k, &r->g, r->cp.color.channels, job->pool))
+        !convtool_conv2d_rows_streamable(&r->pk->k, &r->g, channels, job->pool) ||
+        !convtool_conv2d_rows_streamable(&r->pk->k, &r->rg, channels, job->pool))
         return APPLY_STREAM_FALLBACK;
+    /* the strips, after a pass for the wrapped rows and one for normalize's bounds */
+    r->passes = 1 + (r->g.mode == CONVTOOL_PAD_CIRCULAR && r->rg.in_h != r->g.in_h &&
+                     r->g.pad_top > 0) +
+                (r->cp.color.map == CONVTOOL_MAP_NORMALIZE);
     return EXIT_OK;
 }
 
@@ -362,14 +414,86 @@ static int open_reader(struct strip_run *r, const struct stream_input *in,
     return EXIT_OK;
 }
 
-/* The buffers, the output's temp file and its encoder; the notes -v prints. */
+/* The window and the wrapped rows' room. */
+static int alloc_rows(struct strip_run *r)
+{
+    if (stream_rows_init(&r->rows, &r->g, r->in_row) != CONVTOOL_OK ||
+        convtool_pixels_alloc(&r->window, r->in_w, r->window_rows > 0 ? r->window_rows : 1,
+                              r->in_c, r->depth) != CONVTOOL_OK)
+        return cli_report(r->job->input, CONVTOOL_ENOMEM);
+    return EXIT_OK;
+}
+
+/* The next pass reads the file from its start, through a new decoder. */
+static int next_pass(struct strip_run *r, const struct stream_input *in,
+                     const convtool_image_info *info)
+{
+    convtool_image_reader_close(r->reader);
+    r->reader = NULL;
+    r->wlo = r->whi = 0;
+    stream_rows_restart(&r->rows);
+    r->pass++;
+    return open_reader(r, in, info);
+}
+
+/* Progress over every pass: each is an equal share of the output's rows. */
+static void pass_progress(struct strip_run *r, size_t done, size_t of)
+{
+    double rows = (double)r->g.out_h;
+    double at = ((double)r->pass + (double)done / (double)of) * rows / (double)r->passes;
+    progress_rows_done(r->progress, (size_t)(at + 0.5) < (size_t)rows ? (size_t)(at + 0.5)
+                                                                      : (size_t)rows);
+}
+
+static void saved_rows_progress(void *ctx, int rows)
+{
+    struct strip_run *r = ctx;
+    pass_progress(r, (size_t)rows, (size_t)r->in_h);
+}
+
+/* A first pass's verdict: a damaged file fails here, before any output exists. */
+static int pass_verdict(struct strip_run *r, convtool_status st)
+{
+    if (st == CONVTOOL_EUNSUPPORTED)
+        return APPLY_STREAM_FALLBACK; /* a chunk after the data that stb must judge */
+    return st == CONVTOOL_OK ? EXIT_OK : cli_report(r->job->input, st);
+}
+
+/* Pass 1 for circular padding: decodes through the file, keeping its last rows. */
+static int save_wrapped_rows(struct strip_run *r, const struct stream_input *in,
+                             const convtool_image_info *info)
+{
+    int rc = pass_verdict(r, stream_rows_save_top(&r->rows, r->reader, saved_rows_progress, r));
+    return rc == EXIT_OK ? next_pass(r, in, info) : rc;
+}
+
+/* Pass 1 for --map normalize: every strip's colours for each channel's min and max. */
+static int find_bounds(struct strip_run *r, const struct stream_input *in,
+                       const convtool_image_info *info)
+{
+    for (int c = 0; c < r->cp.color.channels; c++)
+        r->bounds[2 * c] = INFINITY, r->bounds[2 * c + 1] = -INFINITY;
+    convtool_status st = CONVTOOL_OK;
+    for (int k = 0; k * r->strip_rows < r->rg.out_h && st == CONVTOOL_OK; k++) {
+        st = bound_strip(r, k);
+        int done = (k + 1) * r->strip_rows;
+        pass_progress(r, (size_t)(done < r->rg.out_h ? done : r->rg.out_h), (size_t)r->rg.out_h);
+    }
+    if (st == CONVTOOL_OK)
+        st = slide_window(r, r->rg.in_h, r->rg.in_h); /* the rest, unread */
+    if (st == CONVTOOL_OK)
+        st = convtool_image_reader_finish(r->reader);
+    int rc = pass_verdict(r, st);
+    r->cp.color.bounds = r->bounds;
+    return rc == EXIT_OK ? next_pass(r, in, info) : rc;
+}
+
+/* The strip buffer, the output's temp file and its encoder; the notes -v prints. */
 static int open_output(struct strip_run *r, const convtool_save_options *so, int out_depth)
 {
     const struct apply_job *job = r->job;
     const struct output_file *out = &job->outputs[0];
-    if (convtool_pixels_alloc(&r->window, r->in_w, r->window_rows > 0 ? r->window_rows : 1,
-                              r->in_c, r->depth) != CONVTOOL_OK ||
-        convtool_pixels_alloc(&r->strip, r->g.out_w, r->strip_rows, r->cp.out_channels,
+    if (convtool_pixels_alloc(&r->strip, r->g.out_w, r->strip_rows, r->cp.out_channels,
                               out_depth) != CONVTOOL_OK)
         return cli_report(job->input, CONVTOOL_ENOMEM);
     convtool_write_detail detail;
@@ -394,13 +518,13 @@ static int run_strips(struct strip_run *r)
 {
     const char *out_path = r->job->outputs[0].path;
     convtool_status read_st = CONVTOOL_OK, st = CONVTOOL_OK;
-    for (int k = 0; k * r->strip_rows < r->g.out_h && st == CONVTOOL_OK; k++) {
+    for (int k = 0; k * r->strip_rows < r->rg.out_h && st == CONVTOOL_OK; k++) {
         st = run_strip(r, k, &read_st);
         int done = (k + 1) * r->strip_rows;
-        progress_rows_done(r->progress, (size_t)(done < r->g.out_h ? done : r->g.out_h));
+        pass_progress(r, (size_t)(done < r->rg.out_h ? done : r->rg.out_h), (size_t)r->rg.out_h);
     }
     if (st == CONVTOOL_OK)
-        st = read_st = slide_window(r, r->in_h, r->in_h); /* the rest, unread */
+        st = read_st = slide_window(r, r->rg.in_h, r->rg.in_h); /* the rest, unread */
     if (st == CONVTOOL_OK)
         st = read_st = convtool_image_reader_finish(r->reader);
     if (read_st == CONVTOOL_EUNSUPPORTED)
@@ -432,6 +556,7 @@ static void close_run(struct strip_run *r)
     convtool_pixels_free(&r->window);
     convtool_pixels_free(&r->strip);
     convtool_kernel_free(&r->delta);
+    stream_rows_free(&r->rows);
     free(r->keep);
 }
 
@@ -444,6 +569,22 @@ struct progress *apply_stream_progress(const struct apply_job *job, size_t rows)
     if (mode == PROGRESS_OFF || (mode == PROGRESS_AUTO && (!tty || rows < PROGRESS_MIN_ROWS)))
         return NULL;
     return progress_start_rows(rows, tty, job->input);
+}
+
+/*
+ * The passes before the strips that write: circular padding's wrapped rows,
+ * --map normalize's bounds. A damaged file fails in them, before any output
+ * is opened; a fallback found there is still silent (nothing printed yet).
+ */
+static int first_passes(struct strip_run *r, const struct stream_input *in,
+                        const convtool_image_info *info)
+{
+    int rc = EXIT_OK;
+    if (stream_rows_wrap_top(&r->rows))
+        rc = save_wrapped_rows(r, in, info);
+    if (rc == EXIT_OK && r->cp.color.map == CONVTOOL_MAP_NORMALIZE)
+        rc = find_bounds(r, in, info);
+    return rc;
 }
 
 int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
@@ -465,22 +606,26 @@ int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
     if (rc == EXIT_OK)
         rc = open_reader(&r, in, info);
     if (rc == EXIT_OK)
+        rc = alloc_rows(&r);
+    if (rc == EXIT_OK) /* silent but for its errors (--torch's circular padding): before pass 1 */
         rc = apply_geometry(job, r.pk, info->height, info->width, &r.g);
+    if (rc == EXIT_OK) {
+        r.progress = apply_stream_progress(job, (size_t)r.g.out_h);
+        rc = first_passes(&r, in, info);
+    }
     if (rc == EXIT_OK)
         rc = apply_method(job, r.pk, &r.g, r.cp.color.channels);
     if (rc == EXIT_OK && r.cp.keep_alpha) {
         r.alpha = apply_alpha_pass(&r.cp, info->channels);
-        r.delta_g = r.g;
+        r.delta_g = r.rg;
         r.delta_g.method = CONVTOOL_METHOD_DIRECT; /* one tap: exact, whatever the colours use */
         if (apply_delta_kernel(&r.g, &r.delta) != CONVTOOL_OK)
             rc = cli_report(job->input, CONVTOOL_ENOMEM);
     }
     if (rc == EXIT_OK)
         rc = open_output(&r, &so, out_depth);
-    if (rc == EXIT_OK) {
-        r.progress = apply_stream_progress(job, (size_t)r.g.out_h);
+    if (rc == EXIT_OK)
         rc = run_strips(&r);
-    }
     if (rc == EXIT_OK)
         apply_warn_clipped(job->outputs[0].path, r.clipped,
                            (size_t)r.g.out_w * (size_t)r.g.out_h * (size_t)r.cp.color.channels,

@@ -386,7 +386,12 @@ typedef struct convtool_pixel_pass {
     int channels;    /* how many (1 when luma is set) */
     int luma;        /* read RGB at in_channel..in_channel+2 as one luma channel */
     int out_channel; /* first channel written in `out` */
-    int map;         /* a convtool_map: CLAMP, ABS or SHIFT (NORMALIZE needs the whole image) */
+    int map;         /* a convtool_map; NORMALIZE needs `bounds` */
+    /* NORMALIZE: per channel of the pass, the least and the greatest value of the
+     * whole result (bounds[2c], bounds[2c + 1]), as convtool_conv2d_pixels_bounds
+     * finds them; each value becomes (v − min) / (max − min), 0 for a constant
+     * channel, the float operations of convtool_map_apply. NULL otherwise. */
+    const float *bounds;
 } convtool_pixel_pass;
 
 /*
@@ -418,6 +423,19 @@ CONVTOOL_API convtool_status convtool_conv2d_pixels_rows(
     const convtool_pixels *window, int window_first, const convtool_pixel_pass *pass,
     const convtool_kernel *k, const convtool_geometry *g, float bias, convtool_pool *pool,
     convtool_pixels *strip, int y0, size_t *clipped);
+
+/*
+ * The first pass of a streamed --map normalize: widens bounds (2 floats per
+ * channel of the pass, min then max; start them at +INFINITY, −INFINITY)
+ * with the float results of output rows [y0, y1), reading `window` as
+ * convtool_conv2d_pixels_rows does; nothing is written. The pass's map and
+ * out_channel are not used. Over every strip this gives the bounds a
+ * NORMALIZE pass needs to make convtool_map_apply's bytes.
+ */
+CONVTOOL_API convtool_status convtool_conv2d_pixels_bounds(
+    const convtool_pixels *window, int window_first, const convtool_pixel_pass *pass,
+    const convtool_kernel *k, const convtool_geometry *g, float bias, convtool_pool *pool,
+    int y0, int y1, float *bounds);
 
 /*
  * The input rows [*lo, *hi) that output rows [y0, y1) read, padding mapped

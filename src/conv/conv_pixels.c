@@ -78,10 +78,16 @@ static void read_pixel_row(const struct conv_source *s, int ch, int r, float *ds
 
 #define EMIT_CHUNK 256
 
-/* Maps a run of values into m (one loop per map, so each vectorises). */
-static void map_run(const float *restrict v, float *restrict m, int n, int map)
+/* Maps a run of values into m (one loop per map, so each vectorises); bounds: min, max of
+ * this channel for NORMALIZE, whose operations are normalize_plane's (value_map.c). */
+static void map_run(const float *restrict v, float *restrict m, int n, int map,
+                    const float *bounds)
 {
-    if (map == CONVTOOL_MAP_ABS)
+    if (map == CONVTOOL_MAP_NORMALIZE) {
+        float lo = bounds[0], range = bounds[1] - bounds[0];
+        for (int i = 0; i < n; i++)
+            m[i] = range > 0.0f ? (v[i] - lo) / range : 0.0f;
+    } else if (map == CONVTOOL_MAP_ABS)
         for (int i = 0; i < n; i++)
             m[i] = fabsf(v[i]);
     else if (map == CONVTOOL_MAP_SHIFT)
@@ -117,21 +123,29 @@ struct pixel_sink {
     const convtool_pixels *out;
     int first_row; /* the output row out's row 0 holds (a strip) */
     int vector; /* the pass writes every channel of `out`: use pixel_emit_avx2 */
+    const float *bounds; /* the pass's, for NORMALIZE */
 };
+
+/* This channel's min and max for a NORMALIZE map (pass->bounds), or NULL. */
+static const float *channel_bounds(const struct pixel_sink *ps, int ch)
+{
+    return ps->bounds ? ps->bounds + 2 * ch : NULL;
+}
 
 /* emit_pixel_row for a 16-bit result (portable code only). */
 static size_t emit_pixel_row16(const struct conv_sink *s, int ch, int y, const float *row)
 {
-    const convtool_pixels *out = ((const struct pixel_sink *)s->data)->out;
+    const struct pixel_sink *ps = s->data;
+    const convtool_pixels *out = ps->out;
     size_t n = (size_t)out->channels, clipped = 0;
-    y -= ((const struct pixel_sink *)s->data)->first_row;
+    y -= ps->first_row;
     uint16_t *dst = (uint16_t *)out->data + (size_t)y * (size_t)out->width * n +
                     (size_t)(s->pixel_stride + ch);
     float m[EMIT_CHUNK];
     uint16_t q[EMIT_CHUNK];
     for (int x0 = 0; x0 < out->width; x0 += EMIT_CHUNK) {
         int len = out->width - x0 < EMIT_CHUNK ? out->width - x0 : EMIT_CHUNK;
-        map_run(row + x0, m, len, s->map);
+        map_run(row + x0, m, len, s->map, channel_bounds(ps, ch));
         clipped += quantize16_run(m, q, len);
         uint16_t *d = dst + (size_t)x0 * n;
         for (int i = 0; i < len; i++)
@@ -157,7 +171,7 @@ static size_t emit_pixel_row(const struct conv_sink *s, int ch, int y, const flo
     unsigned char q[EMIT_CHUNK];
     for (int x0 = done; x0 < out->width; x0 += EMIT_CHUNK) {
         int len = out->width - x0 < EMIT_CHUNK ? out->width - x0 : EMIT_CHUNK;
-        map_run(row + x0, m, len, s->map);
+        map_run(row + x0, m, len, s->map, channel_bounds(ps, ch));
         clipped += quantize_run(m, q, len);
         unsigned char *d = dst + (size_t)x0 * n;
         for (int i = 0; i < len; i++)
@@ -189,6 +203,33 @@ static const float *sample_table(int depth)
     return depth == 16 ? table16 : table8;
 }
 
+/* The first pass of a streamed normalize: each row's min and max, merged into `bounds`. */
+struct bounds_sink {
+    float *bounds;
+    int width;
+    pthread_mutex_t lock; /* bands of one channel run on several threads */
+};
+
+static size_t widen_bounds(const struct conv_sink *s, int ch, int y, const float *row)
+{
+    struct bounds_sink *b = s->data;
+    float lo = INFINITY, hi = -INFINITY;
+    (void)y;
+    for (int x = 0; x < b->width; x++) { /* the comparisons of normalize_plane */
+        if (row[x] < lo)
+            lo = row[x];
+        if (row[x] > hi)
+            hi = row[x];
+    }
+    pthread_mutex_lock(&b->lock);
+    if (lo < b->bounds[2 * ch])
+        b->bounds[2 * ch] = lo;
+    if (hi > b->bounds[2 * ch + 1])
+        b->bounds[2 * ch + 1] = hi;
+    pthread_mutex_unlock(&b->lock);
+    return 0;
+}
+
 /* in holds image rows from in_first, out output rows [y0, y1) (whole images: 0, 0, out_h). */
 static int pass_fits(const convtool_pixels *in, int in_first, const convtool_pixel_pass *pass,
                      const convtool_pixels *out, const convtool_geometry *g, int y0, int y1)
@@ -200,7 +241,7 @@ static int pass_fits(const convtool_pixels *in, int in_first, const convtool_pix
            pass->out_channel + pass->channels <= out->channels && g->in_w == in->width &&
            in_first >= 0 && in->height <= g->in_h - in_first && g->out_w == out->width &&
            y0 >= 0 && y0 < y1 && y1 <= g->out_h && out->height == y1 - y0 &&
-           pass->map != CONVTOOL_MAP_NORMALIZE;
+           (pass->map != CONVTOOL_MAP_NORMALIZE || pass->bounds);
 }
 
 /* Output rows [y0, y1) into out from the window `in` of image rows [in_first, …); whole: the lot. */
@@ -221,7 +262,9 @@ static convtool_status run_pixels(const convtool_pixels *in, int in_first,
     /* Vector stores rewrite whole pixels: only when this pass owns every channel. */
     struct pixel_sink sink_data = {out, y0,
                                    vector && out->depth == 8 && pass->out_channel == 0 &&
-                                       pass->channels == out->channels};
+                                       pass->channels == out->channels &&
+                                       pass->map != CONVTOOL_MAP_NORMALIZE,
+                                   pass->map == CONVTOOL_MAP_NORMALIZE ? pass->bounds : NULL};
     convtool_status st = CONVTOOL_OK;
     if (st == CONVTOOL_OK) {
         struct conv_source src = {.c = pass->channels,
@@ -261,4 +304,29 @@ convtool_status convtool_conv2d_pixels_rows(const convtool_pixels *window, int w
         return CONVTOOL_EINVAL;
     return run_pixels(window, window_first, pass, k, g, bias, pool, strip, y0,
                       y0 + strip->height, 0, clipped);
+}
+
+convtool_status convtool_conv2d_pixels_bounds(const convtool_pixels *window, int window_first,
+                                              const convtool_pixel_pass *pass,
+                                              const convtool_kernel *k, const convtool_geometry *g,
+                                              float bias, convtool_pool *pool, int y0, int y1,
+                                              float *bounds)
+{
+    int lo, hi, read = pass->luma ? 3 : pass->channels;
+    if (!bounds || !window->data || pass->channels < 1 || (pass->luma && pass->channels != 1) ||
+        pass->in_channel < 0 || pass->in_channel + read > window->channels ||
+        g->in_w != window->width || window_first < 0 ||
+        window->height > g->in_h - window_first || g->k_h != k->h || g->k_w != k->w ||
+        convtool_conv2d_rows_needed(g, y0, y1, &lo, &hi) != CONVTOOL_OK ||
+        (hi > lo && (lo < window_first || hi > window_first + window->height)))
+        return CONVTOOL_EINVAL;
+    int vector = convtool_simd_active() >= CONVTOOL_SIMD_AVX2 && pixel_rows_avx2_usable();
+    struct pixel_source ps = {window, window_first, pass, sample_table(window->depth), vector};
+    struct bounds_sink b = {bounds, g->out_w, PTHREAD_MUTEX_INITIALIZER};
+    struct conv_source src = {.c = pass->channels, .h = g->in_h, .w = window->width,
+                              .read_row = read_pixel_row, .data = &ps};
+    struct conv_sink sink = {.emit_row = widen_bounds, .data = &b};
+    convtool_status st = conv_run_rows(k, g, bias, 1, &src, &sink, pool, y0, y1, NULL);
+    pthread_mutex_destroy(&b.lock);
+    return st;
 }

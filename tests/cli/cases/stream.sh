@@ -3,7 +3,8 @@
 # channel layout, bit depth and thread count; CONVTOOL_STREAM=1 sends files
 # of any size through it. A damaged file fails with nothing written, an
 # interrupted or refused output leaves no partial file, and what cannot stream
-# (circular padding, large kernels on the FFT, stdout) still works.
+# (large kernels on the FFT, stdout) still works. Circular padding and --map
+# normalize stream in two passes: stream_twopass.sh.
 
 photo=$(sample_photo)
 convert "$photo" -resize 211x157! rgb.png
@@ -76,7 +77,8 @@ for rows in 1 2 3; do
     expect_same_bytes "short-$rows.png" short-whole.png
 done
 
-# What cannot stream still runs, whole: circular padding, the FFT, stdout, several kernels.
+# What cannot stream still runs, whole: the FFT, stdout, several kernels (and circular
+# padding, which streams in two passes: stream_twopass.sh).
 both circular.png -k sharpen -m circular rgb.png
 both fft.png -k "$(py 'print(";".join([" ".join(["1"]*31)]*31))')" --normalize --method fft rgb.png
 both two-a.png -k sharpen rgb.png
@@ -84,8 +86,9 @@ CONVTOOL_STREAM=1 ct apply --quiet --format png -k sharpen rgb.png - >stdout.png
 CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --quiet -k sharpen rgb.png whole-stdout.png
 expect_same_bytes stdout.png whole-stdout.png
 
-# A fallback decided before anything is printed: -v says each thing once.
-for args in "-m circular" "--method fft" "--format png"; do
+# A fallback decided before anything is printed: -v says each thing once (circular padding
+# that wraps more rows than the image has: its plan falls back).
+for args in "-m circular -p 200" "--method fft" "--format png"; do
     CONVTOOL_STREAM=1 expect_exit 0 -- ct apply -v --show-kernel -k sharpen $args rgb.png fallback.png
     expect_eq "$(grep -c 'kernel sharpen: ' "$ERR")" 1 "method line once ($args)"
     expect_eq "$(grep -c '8-bit (as rgb.png)' "$ERR")" 1 "depth line once ($args)"

@@ -171,7 +171,7 @@ static void rows_needed_follow_padding(void **state)
     assert_int_equal(convtool_pixels_alloc(&window, 8, 4, 1, 8), CONVTOOL_OK);
     assert_int_equal(convtool_pixels_alloc(&strip, 8, 3, 1, 8), CONVTOOL_OK);
     memset(window.data, 0, 32);
-    convtool_pixel_pass pass = {0, 1, 0, 0, CONVTOOL_MAP_CLAMP};
+    convtool_pixel_pass pass = {0, 1, 0, 0, CONVTOOL_MAP_CLAMP, NULL};
     /* outputs 5..7 read rows 4..8: a window of rows 5..8 misses row 4 */
     assert_int_equal(convtool_conv2d_pixels_rows(&window, 5, &pass, &k, &g, 0, NULL, &strip, 5, NULL),
                      CONVTOOL_EINVAL);
