@@ -23,11 +23,13 @@
  * heights, as PNG (level 1 or 2) and, for 8-bit outputs with libjpeg, JPEG:
  * the bytes must be exactly convtool_pixels_encode's.
  *
- * The float strip step too (the .npy strip engine): the samples as a planar
+ * The float strip steps too (the .npy strip engines): the samples as a planar
  * float tensor, convtool_conv2d whole, then convtool_conv2d_rows one plane at
  * a time in the same strips from exact windows, with the method pinned to
  * the one convtool_method_choose gives the whole tensor: the same floats, bit
- * for bit.
+ * for bit. And the pass's channels as the decoder makes them (s/255 or
+ * s/65535, the luma by convtool_to_luma) through convtool_conv2d, against
+ * convtool_conv2d_pixels_rows_float strip by strip (a PNG to a .npy).
  */
 #include <string.h>
 
@@ -364,6 +366,69 @@ static void check_float_strips(const struct problem *p, const convtool_geometry 
     convtool_tensor_free(&strips);
 }
 
+/* The pass's channels as the decoder's float tensor holds them (then the luma, if it is one). */
+static void pass_tensor(const struct problem *p, convtool_tensor *t)
+{
+    const convtool_pixels *in = &p->in;
+    int read = p->pass.luma ? 3 : p->pass.channels;
+    convtool_tensor planes;
+    FUZZ_CHECK(convtool_tensor_alloc(&planes, read, in->height, in->width) == CONVTOOL_OK);
+    size_t plane = (size_t)in->height * (size_t)in->width;
+    for (size_t i = 0; i < plane; i++)
+        for (int c = 0; c < read; c++) {
+            size_t at = i * (size_t)in->channels + (size_t)(p->pass.in_channel + c);
+            planes.data[(size_t)c * plane + i] =
+                in->depth == 16 ? (float)((const uint16_t *)in->data)[at] / 65535.0f
+                                : (float)((const unsigned char *)in->data)[at] / 255.0f;
+        }
+    if (!p->pass.luma) {
+        *t = planes;
+        return;
+    }
+    FUZZ_CHECK(convtool_to_luma(&planes, t) == CONVTOOL_OK);
+    convtool_tensor_free(&planes);
+}
+
+/* The float path's values against the pixel strips with float results. */
+static void check_pixel_float_strips(const struct problem *p, const convtool_geometry *g)
+{
+    convtool_pool *pool = pool_of(p->strip_threads);
+    if (!convtool_conv2d_rows_streamable(&p->k, g, p->pass.channels, pool))
+        return;
+    convtool_tensor in, whole, strips;
+    pass_tensor(p, &in);
+    FUZZ_CHECK(convtool_conv2d(&in, &p->k, g, p->bias, pool, &whole) == CONVTOOL_OK);
+    FUZZ_CHECK(convtool_tensor_alloc(&strips, in.c, g->out_h, g->out_w) == CONVTOOL_OK);
+    uint32_t seed = (uint32_t)p->strip_byte;
+    for (int y0 = 0; y0 < g->out_h;) {
+        int rows = strip_height(p, g->out_h, y0, &seed), lo, hi;
+        FUZZ_CHECK(convtool_conv2d_rows_needed(g, y0, y0 + rows, &lo, &hi) == CONVTOOL_OK);
+        convtool_pixels window;
+        copy_window(&p->in, lo, hi, &window);
+        if (hi == lo) /* only zero padding: a row that is never read */
+            window.height = 1, window.data = realloc(window.data, row_bytes(&p->in));
+        FUZZ_CHECK(window.data != NULL);
+        convtool_tensor strip;
+        FUZZ_CHECK(convtool_tensor_alloc(&strip, in.c, rows, g->out_w) == CONVTOOL_OK);
+        FUZZ_CHECK(convtool_conv2d_pixels_rows_float(&window, lo, &p->pass, &p->k, g, p->bias,
+                                                     pool, &strip, y0) == CONVTOOL_OK);
+        for (int c = 0; c < in.c; c++)
+            memcpy(strips.data + ((size_t)c * g->out_h + (size_t)y0) * g->out_w,
+                   strip.data + (size_t)c * rows * g->out_w,
+                   (size_t)rows * (size_t)g->out_w * sizeof(float));
+        convtool_tensor_free(&strip);
+        convtool_pixels_free(&window);
+        y0 += rows;
+    }
+    size_t bytes = convtool_tensor_count(&whole) * sizeof(float);
+    if (memcmp(whole.data, strips.data, bytes) != 0)
+        fprintf(stderr, "pixel float strips differ from convtool_conv2d on the decoded tensor\n");
+    FUZZ_CHECK(memcmp(whole.data, strips.data, bytes) == 0);
+    convtool_tensor_free(&in);
+    convtool_tensor_free(&whole);
+    convtool_tensor_free(&strips);
+}
+
 static int push_buffer(void *ctx, const unsigned char *bytes, size_t n)
 {
     return convtool_buffer_append(ctx, bytes, n) == CONVTOOL_OK ? 0 : -1;
@@ -423,6 +488,7 @@ static void run(struct problem *p)
     FUZZ_CHECK(run_whole(p, &g, threads, &whole, &clipped) == CONVTOOL_OK);
     check_strips(p, &g, &whole, clipped);
     check_float_strips(p, &g);
+    check_pixel_float_strips(p, &g);
     FUZZ_CHECK(convtool_simd_force(CONVTOOL_SIMD_AUTO) == CONVTOOL_OK);
     convtool_save_options o = {.format = CONVTOOL_FORMAT_PNG,
                                .png_level = p->png_level,

@@ -28,6 +28,16 @@ static int is_8bit_format(convtool_format f)
 
 int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info)
 {
+    if (!apply_pixel_passes_fit(job, info))
+        return 0;
+    for (int i = 0; i < job->output_count; i++)
+        if (!is_8bit_format(job->outputs[i].format))
+            return 0;
+    return 1;
+}
+
+int apply_pixel_passes_fit(const struct apply_job *job, const convtool_image_info *info)
+{
     const char *env = getenv("CONVTOOL_FUSED");
     if (env && strcmp(env, "0") == 0)
         return 0;
@@ -43,9 +53,6 @@ int apply_fused_fits(const struct apply_job *job, const convtool_image_info *inf
     /* a 4-D weight mixes channels, a bias list differs per channel, --grid maps tiles */
     if (job->kernels[0].wt.values || job->opts->biases || job->opts->grid)
         return 0;
-    for (int i = 0; i < job->output_count; i++)
-        if (!is_8bit_format(job->outputs[i].format))
-            return 0;
     /*
      * 8- and 16-bit results keep no inf to count: a kernel whose sums can
      * overflow float32 over inputs in [0,1] takes the float path, which

@@ -12,6 +12,14 @@
  */
 int apply_fused_fits(const struct apply_job *job, const convtool_image_info *info);
 
+/*
+ * The same without the outputs: whether the pixel passes can compute this
+ * job's values (PNG/JPEG in, one result per kernel, no weight, bias list or
+ * --grid, no kernel that can overflow). The strip engine also takes a .npy
+ * output on them (apply_stream.c).
+ */
+int apply_pixel_passes_fit(const struct apply_job *job, const convtool_image_info *info);
+
 /* Runs the job on the fused path: decode to samples, convolve, quantize, encode, write. */
 int apply_run_fused(const struct apply_job *job, convtool_buffer *file,
                     const convtool_image_info *info);

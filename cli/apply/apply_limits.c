@@ -242,8 +242,11 @@ static void add_stream(const struct apply_job *job, const convtool_image_info *i
         return;
     }
     uint64_t sample = info->bit_depth == 16 || job->opts->depth == 16 ? 2 : 1;
+    /* a .npy output's strip is floats, and its one plane stored as the file has it */
+    int npy = job->outputs[0].format == CONVTOOL_FORMAT_NPY;
+    uint64_t out_sample = npy ? sizeof(float) : sample;
     uint64_t in_row = mul(n, (uint64_t)info->width, (uint64_t)info->channels, sample, 1);
-    uint64_t out_row = mul(n, (uint64_t)g.out_w, (uint64_t)info->channels, sample, 1);
+    uint64_t out_row = mul(n, (uint64_t)g.out_w, (uint64_t)info->channels, out_sample, 1);
     uint64_t strip = out_row ? ((uint64_t)1 << 20) / out_row : 1024;
     strip = strip < 8 ? 8 : strip > 1024 ? 1024 : strip;
     /* the window may hold twice a strip's reach (reflected bottom padding, window_rows) */
@@ -260,7 +263,8 @@ static void add_stream(const struct apply_job *job, const convtool_image_info *i
     if (info->format == CONVTOOL_FORMAT_JPEG)
         n->decode = add(n, n->decode, file_len);
     n->buffers = add(n, mul(n, window, in_row, 1, 1), mul(n, strip, out_row, 1, 1));
-    n->buffers = add(n, n->buffers, mul(n, 2 * threads, 3, piece, 1));
+    n->buffers = add(n, n->buffers, npy ? mul(n, strip, (uint64_t)g.out_w, sizeof(float), 1)
+                                        : mul(n, 2 * threads, 3, piece, 1));
     /* circular padding: the wrapped rows saved (apply_stream_rows.c), and pass 1's 1 MiB of
      * rows passed over (or a row, if wider) */
     if (g.mode == CONVTOOL_PAD_CIRCULAR && g.pad_top + g.pad_bottom > 0) {

@@ -68,8 +68,10 @@ int apply_stream_setting(void)
 /* What the options allow, before the file is looked at. */
 static int options_fit(const struct apply_job *job)
 {
+    convtool_format out = job->outputs[0].format;
     return apply_stream_setting() != 0 && strcmp(job->input, "-") != 0 && job->kernel_count == 1 &&
-           job->output_count == 1 && convtool_image_writer_fits(job->outputs[0].format);
+           job->output_count == 1 &&
+           (convtool_image_writer_fits(out) || out == CONVTOOL_FORMAT_NPY);
 }
 
 /* A JPEG is read whole (a few MB; its probe walks every scan), from the descriptor the
@@ -174,7 +176,9 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
                convtool_image_probe(file->data, file->len, info) == CONVTOOL_OK &&
                (apply_stream_setting() == 2 || pixel_bytes(info) >= STREAM_MIN_PIXEL_BYTES) &&
                (uint64_t)info->width * (uint64_t)info->height <= o->max_pixels &&
-               (info->orientation <= 1 || o->no_autorotate) && apply_fused_fits(job, info) &&
+               (info->orientation <= 1 || o->no_autorotate) &&
+               (apply_fused_fits(job, info) || (job->outputs[0].format == CONVTOOL_FORMAT_NPY &&
+                                                apply_pixel_passes_fit(job, info))) &&
                !(info->format == CONVTOOL_FORMAT_JPEG && jpeg_progressive(file));
     if (!fits) {
         close(fd);
@@ -204,6 +208,10 @@ struct strip_run {
     convtool_pixels window; /* input rows [wlo, whi) */
     int wlo, whi;
     convtool_pixels strip;
+    int npy;                /* a .npy output: float planes written at their offsets */
+    convtool_tensor fstrip; /* .npy: a strip of every output plane (colours, then alpha) */
+    unsigned char *stored;  /* .npy: one plane of it as the file stores it */
+    uint64_t npy_data;      /* .npy: where the values start */
     int strip_rows;
     int *keep;       /* per strip: plan_keep */
     int window_rows; /* window_rows() */
@@ -308,6 +316,34 @@ static convtool_status strip_window(struct strip_run *r, int k, int *y0, int *y1
     return st;
 }
 
+/*
+ * A .npy output's strip: the colours' and alpha's float values, as the float
+ * path would compute them on the decoded tensor, each plane's rows written
+ * at their place in the file (the planes follow one another there).
+ */
+static convtool_status npy_strip(struct strip_run *r, const convtool_pixels *win, int y0, int y1)
+{
+    int colors = r->cp.color.channels, rows = y1 - y0;
+    size_t plane_rows = (size_t)rows * (size_t)r->g.out_w;
+    convtool_tensor strip = {colors, rows, r->g.out_w, r->fstrip.data};
+    convtool_status st = convtool_conv2d_pixels_rows_float(
+        win, r->wlo, &r->cp.color, &r->pk->k, &r->rg, r->pk->bias, r->job->pool, &strip, y0);
+    if (st == CONVTOOL_OK && r->delta.values) {
+        convtool_tensor alpha = {1, rows, r->g.out_w, r->fstrip.data + (size_t)colors * plane_rows};
+        st = convtool_conv2d_pixels_rows_float(win, r->wlo, &r->alpha, &r->delta, &r->delta_g,
+                                               0.0f, r->job->pool, &alpha, y0);
+    }
+    for (int c = 0; st == CONVTOOL_OK && c < r->cp.out_channels; c++) {
+        convtool_npy_store(r->fstrip.data + (size_t)c * plane_rows, plane_rows, r->stored);
+        uint64_t at = r->npy_data + ((uint64_t)c * (uint64_t)r->g.out_h + (uint64_t)y0) *
+                                        (uint64_t)r->g.out_w * sizeof(float);
+        st = convtool_write_stream_write_at(r->out, at, r->stored, plane_rows * sizeof(float));
+        if (st != CONVTOOL_OK)
+            r->write_errno = errno;
+    }
+    return st;
+}
+
 /* One strip: its window, the colours (and alpha), into the writer. */
 static convtool_status run_strip(struct strip_run *r, int k, convtool_status *read_st)
 {
@@ -315,6 +351,8 @@ static convtool_status run_strip(struct strip_run *r, int k, convtool_status *re
     convtool_pixels win;
     if ((*read_st = strip_window(r, k, &y0, &y1, &win)) != CONVTOOL_OK)
         return *read_st;
+    if (r->npy)
+        return npy_strip(r, &win, y0, y1);
     convtool_pixels strip = r->strip;
     strip.height = y1 - y0;
     size_t clipped = 0;
@@ -488,11 +526,46 @@ static int find_bounds(struct strip_run *r, const struct stream_input *in,
     return rc == EXIT_OK ? next_pass(r, in, info) : rc;
 }
 
+/* A .npy output: its float strip and store buffers, and the header the whole path writes. */
+static int open_npy_output(struct strip_run *r)
+{
+    const struct apply_job *job = r->job;
+    const struct output_file *out = &job->outputs[0];
+    size_t plane_rows = (size_t)r->strip_rows * (size_t)r->g.out_w;
+    if (convtool_tensor_alloc(&r->fstrip, r->cp.out_channels, r->strip_rows, r->g.out_w) !=
+            CONVTOOL_OK ||
+        !(r->stored = malloc(plane_rows * sizeof(float))))
+        return cli_report(job->input, CONVTOOL_ENOMEM);
+    convtool_buffer header = {0};
+    convtool_status st = convtool_npy_header(r->cp.out_channels, r->g.out_h, r->g.out_w, 3, 0,
+                                             &header);
+    if (st == CONVTOOL_OK)
+        r->npy_data = header.len;
+    if (st == CONVTOOL_OK && push_to_file(r, header.data, header.len) != 0) {
+        convtool_buffer_free(&header);
+        return write_failed(r);
+    }
+    convtool_buffer_free(&header);
+    if (st != CONVTOOL_OK)
+        return cli_report(out->path, st);
+    apply_meta_note_output(job, out, r->cp.out_channels);
+    save_choice_tell(job, job->choice, out, r->cp.out_channels);
+    return EXIT_OK;
+}
+
 /* The strip buffer, the output's temp file and its encoder; the notes -v prints. */
 static int open_output(struct strip_run *r, const convtool_save_options *so, int out_depth)
 {
     const struct apply_job *job = r->job;
     const struct output_file *out = &job->outputs[0];
+    if (r->npy) {
+        convtool_write_detail detail;
+        if (convtool_write_stream_open(out->path, &r->out, &detail) != CONVTOOL_OK) {
+            apply_explain_write_failure(out->path, &detail, errno);
+            return EXIT_RUNTIME;
+        }
+        return open_npy_output(r);
+    }
     if (convtool_pixels_alloc(&r->strip, r->g.out_w, r->strip_rows, r->cp.out_channels,
                               out_depth) != CONVTOOL_OK)
         return cli_report(job->input, CONVTOOL_ENOMEM);
@@ -531,7 +604,7 @@ static int run_strips(struct strip_run *r)
         return APPLY_STREAM_FALLBACK; /* a chunk after the data that stb must judge */
     if (read_st != CONVTOOL_OK)
         return cli_report(r->job->input, read_st);
-    if (st == CONVTOOL_OK)
+    if (st == CONVTOOL_OK && !r->npy)
         st = convtool_image_writer_finish(r->writer);
     if (st != CONVTOOL_OK && r->write_errno)
         return write_failed(r);
@@ -555,6 +628,8 @@ static void close_run(struct strip_run *r)
     convtool_image_reader_close(r->reader);
     convtool_pixels_free(&r->window);
     convtool_pixels_free(&r->strip);
+    convtool_tensor_free(&r->fstrip);
+    free(r->stored);
     convtool_kernel_free(&r->delta);
     stream_rows_free(&r->rows);
     free(r->keep);
@@ -594,9 +669,12 @@ int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
     memset(&r, 0, sizeof r);
     r.job = job, r.pk = &job->kernels[0];
     r.cp = apply_plan_channels(job->opts, info->channels);
+    r.npy = job->outputs[0].format == CONVTOOL_FORMAT_NPY;
+    if (r.npy) /* .npy keeps the float values: no map, no bounds pass */
+        r.cp.color.map = CONVTOOL_MAP_CLAMP;
     convtool_save_options so = save_choice_options(job, job->choice, &job->outputs[0]);
     so.metadata = job->metadata;
-    int out_depth = so.depth == 16 ? 16 : 8;
+    int out_depth = r.npy ? 32 : so.depth == 16 ? 16 : 8; /* bits a sample, for the strips */
     /* Nothing is printed before the last point a fallback is known (but a late one, rare:
      * a chunk after the image data that stb must judge). */
     int rc = convtool_geometry_resolve(&job->opts->geometry, info->height, info->width,
@@ -626,7 +704,7 @@ int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
         rc = open_output(&r, &so, out_depth);
     if (rc == EXIT_OK)
         rc = run_strips(&r);
-    if (rc == EXIT_OK)
+    if (rc == EXIT_OK && !r.npy)
         apply_warn_clipped(job->outputs[0].path, r.clipped,
                            (size_t)r.g.out_w * (size_t)r.g.out_h * (size_t)r.cp.color.channels,
                            convtool_kernel_sum(&r.pk->k), 0);

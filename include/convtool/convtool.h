@@ -213,6 +213,11 @@ CONVTOOL_API convtool_status convtool_write_stream_open(const char *path,
                                                         convtool_write_detail *detail);
 CONVTOOL_API convtool_status convtool_write_stream_write(convtool_write_stream *s,
                                                          const void *data, size_t len);
+/* len bytes at byte `offset` of the file (a .npy's planes, written strip by strip):
+ * a stream written at offsets must leave no byte unwritten before commit. */
+CONVTOOL_API convtool_status convtool_write_stream_write_at(convtool_write_stream *s,
+                                                            uint64_t offset, const void *data,
+                                                            size_t len);
 CONVTOOL_API convtool_status convtool_write_stream_commit(convtool_write_stream *s,
                                                           convtool_write_detail *detail);
 /* detail (may be NULL) names a temp that could not be removed; errno is kept. */
@@ -436,6 +441,19 @@ CONVTOOL_API convtool_status convtool_conv2d_pixels_bounds(
     const convtool_pixels *window, int window_first, const convtool_pixel_pass *pass,
     const convtool_kernel *k, const convtool_geometry *g, float bias, convtool_pool *pool,
     int y0, int y1, float *bounds);
+
+/*
+ * The strip step with float results, for a .npy output: output rows [y0,
+ * y0 + strip->h) of the pass's channels (strip: pass->channels planes,
+ * g->out_w wide), reading `window` as convtool_conv2d_pixels_rows does. The
+ * values are those convtool_conv2d gives on the decoded image's float
+ * tensor (s/255 or s/65535, the luma as convtool_to_luma), before any map;
+ * the pass's map, bounds and out_channel are not used.
+ */
+CONVTOOL_API convtool_status convtool_conv2d_pixels_rows_float(
+    const convtool_pixels *window, int window_first, const convtool_pixel_pass *pass,
+    const convtool_kernel *k, const convtool_geometry *g, float bias, convtool_pool *pool,
+    convtool_tensor *strip, int y0);
 
 /*
  * The input rows [*lo, *hi) that output rows [y0, y1) read, padding mapped

@@ -306,6 +306,44 @@ convtool_status convtool_conv2d_pixels_rows(const convtool_pixels *window, int w
                       y0 + strip->height, 0, clipped);
 }
 
+/* A strip of float planes: output row y of channel ch is row y − first of plane ch. */
+struct float_strip {
+    convtool_tensor *t;
+    int first;
+};
+
+static float *float_strip_row(const struct conv_sink *s, int ch, int y)
+{
+    const struct float_strip *fs = s->data;
+    convtool_tensor *t = fs->t;
+    return t->data + ((size_t)ch * t->h + (size_t)(y - fs->first)) * t->w;
+}
+
+convtool_status convtool_conv2d_pixels_rows_float(const convtool_pixels *window, int window_first,
+                                                  const convtool_pixel_pass *pass,
+                                                  const convtool_kernel *k,
+                                                  const convtool_geometry *g, float bias,
+                                                  convtool_pool *pool, convtool_tensor *strip,
+                                                  int y0)
+{
+    int lo, hi, read = pass->luma ? 3 : pass->channels;
+    if (!strip || !strip->data || strip->c != pass->channels || strip->w != g->out_w ||
+        strip->h < 1 || y0 < 0 || y0 > g->out_h - strip->h || !window->data ||
+        pass->channels < 1 || (pass->luma && pass->channels != 1) || pass->in_channel < 0 ||
+        pass->in_channel + read > window->channels || g->in_w != window->width ||
+        window_first < 0 || window->height > g->in_h - window_first || g->k_h != k->h ||
+        g->k_w != k->w || convtool_conv2d_rows_needed(g, y0, y0 + strip->h, &lo, &hi) != CONVTOOL_OK ||
+        (hi > lo && (lo < window_first || hi > window_first + window->height)))
+        return CONVTOOL_EINVAL;
+    int vector = convtool_simd_active() >= CONVTOOL_SIMD_AVX2 && pixel_rows_avx2_usable();
+    struct pixel_source ps = {window, window_first, pass, sample_table(window->depth), vector};
+    struct float_strip fs = {strip, y0};
+    struct conv_source src = {.c = pass->channels, .h = g->in_h, .w = window->width,
+                              .read_row = read_pixel_row, .data = &ps};
+    struct conv_sink sink = {.row_ptr = float_strip_row, .data = &fs};
+    return conv_run_rows(k, g, bias, 1, &src, &sink, pool, y0, y0 + strip->h, NULL);
+}
+
 convtool_status convtool_conv2d_pixels_bounds(const convtool_pixels *window, int window_first,
                                               const convtool_pixel_pass *pass,
                                               const convtool_kernel *k, const convtool_geometry *g,

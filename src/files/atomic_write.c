@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -577,6 +578,41 @@ convtool_status convtool_write_stream_open(const char *path, convtool_write_stre
 convtool_status convtool_write_stream_write(convtool_write_stream *s, const void *data, size_t len)
 {
     temp_append(&s->w, data, len);
+    if (s->w.err) {
+        errno = s->w.err;
+        return CONVTOOL_EIO;
+    }
+    return CONVTOOL_OK;
+}
+
+/* pwrite until every byte is out (EINTR retried; no progress is EIO). */
+static int pwrite_all(int fd, const unsigned char *p, size_t len, uint64_t at)
+{
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, (off_t)at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+        at += (uint64_t)n;
+    }
+    return 0;
+}
+
+convtool_status convtool_write_stream_write_at(convtool_write_stream *s, uint64_t offset,
+                                               const void *data, size_t len)
+{
+    if (offset > (uint64_t)INT64_MAX - len) {
+        errno = EFBIG;
+        return CONVTOOL_EIO;
+    }
+    if (!s->w.err && pwrite_all(s->w.fd, data, len, offset) != 0)
+        s->w.err = errno;
     if (s->w.err) {
         errno = s->w.err;
         return CONVTOOL_EIO;

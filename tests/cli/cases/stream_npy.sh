@@ -1,7 +1,9 @@
 # The .npy strip engine (cli/apply/apply_stream_npy.c) gives the bytes and the messages
 # of the whole-array path (CONVTOOL_STREAM=0) for every rank, dtype, byte order,
 # geometry, padding mode, strip height and thread count; CONVTOOL_STREAM=1 sends
-# arrays of any size through it. --max-memory shows which path ran: the strips fit
+# arrays of any size through it. A PNG or JPEG to a .npy streams too (apply_stream.c:
+# the pixel strips with float results, planes written at their offsets), with the
+# float path's values. --max-memory shows which path ran: the strips fit
 # where the whole array does not. A cut file fails with nothing written; what
 # cannot stream (circular padding, the FFT, an image output, stdout) still works.
 
@@ -112,5 +114,47 @@ expect_same_bytes strip-stdout.npy whole-stdout.npy
 CONVTOOL_STREAM=1 expect_exit 0 -- ct apply --map abs -k sharpen one.npy strip-one.png
 CONVTOOL_STREAM=0 expect_exit 0 -- ct apply --map abs -k sharpen one.npy whole-one.png
 expect_same_bytes strip-one.png whole-one.png
+
+# PNG and JPEG to .npy: the strip engine's float planes equal the float path's, for every
+# channel layout, the alpha choices, --gray, padding modes (circular in two passes),
+# strides, dilations and strip heights.
+photo=$(sample_photo)
+convert "$photo" -resize 211x157! rgb.png
+convert rgb.png -alpha set -channel A -evaluate set 60% +channel rgba.png
+convert rgb.png -colorspace Gray gray.png
+convert rgba.png -colorspace Gray -alpha on gray-alpha.png
+convert rgb.png -depth 16 rgb16.png
+convert rgb.png -quality 90 rgb.jpg
+for input in rgb.png rgba.png gray.png gray-alpha.png rgb16.png rgb.jpg; do
+    stem=${input%.*}
+    for rows in 1 5 16; do
+        for args in "sharpen|-k sharpen" "strided|-k gaussian5 -s 3,2 -m symmetric" \
+            "reflect|-k sobel -p 3 -d 2 -m reflect" "circular|-k sharpen -p 2 -m circular" \
+            "gray|-k blur --gray" "filter|-k emboss --alpha filter" "drop|-k box5 --alpha drop" \
+            "torch|--torch -k top_edge --bias 0.25"; do
+            name=${args%%|*}
+            read -r -a opts <<<"${args#*|}"
+            CONVTOOL_STRIP_ROWS=$rows CONVTOOL_STREAM=1 expect_exit 0 -- \
+                ct apply "${opts[@]}" "$input" "img-$stem-$name-$rows.npy"
+            [ "$rows" = 1 ] && CONVTOOL_STREAM=0 expect_exit 0 -- \
+                ct apply "${opts[@]}" "$input" "img-whole-$stem-$name.npy"
+            expect_same_bytes "img-$stem-$name-$rows.npy" "img-whole-$stem-$name.npy"
+        done
+    done
+done
+# Which path ran: a 3000x2000 RGB PNG to .npy (72 MB of floats) in 16 MB.
+convert "$photo" -resize 3000x2000! wide.png
+expect_exit 0 -- ct apply --max-memory 16M -k sharpen wide.png wide-strips.npy
+CONVTOOL_STREAM=0 expect_exit 1 -- ct apply --max-memory 16M -k sharpen wide.png wide-whole.npy
+expect_stderr_contains "over the --max-memory limit"
+CONVTOOL_STREAM=0 expect_exit 0 -- ct apply -k sharpen wide.png wide-whole.npy
+expect_same_bytes wide-strips.npy wide-whole.npy
+npy_shape wide-strips.npy "(3, 2000, 3000)"
+# A damaged PNG fails where its data breaks: nothing written, an older file kept.
+head -c 20000 rgb.png >cut.png
+cp img-rgb-sharpen-1.npy kept-img.npy
+CONVTOOL_STREAM=1 expect_exit 1 -- ct apply -k sharpen cut.png kept-img.npy
+expect_same_bytes kept-img.npy img-rgb-sharpen-1.npy
+expect_no_temp .
 
 case_done
