@@ -1,6 +1,6 @@
 /*
- * The strip engine of `apply`: a large PNG or JPEG going to one PNG or JPEG
- * with one kernel on the fused path runs strip by strip. The parent probes a
+ * The strip engine of `apply`: a large PNG or JPEG going to one PNG, JPEG or
+ * .npy with one kernel on the pixel passes runs strip by strip. The parent probes a
  * PNG's skeleton (every chunk but the image data, convtool_image_skeleton) or
  * a JPEG whole (a few MB, whose probe walks every scan); the contained
  * worker decodes rows as they are asked for, reading the file in pieces; a
@@ -10,6 +10,10 @@
  * output's temp file (libjpeg's scanline encoder for JPEG). Memory is a few
  * strips wide, never the image; the
  * bytes are those of the whole-image fused path (tests/cli/cases/stream.sh).
+ * A .npy output takes the same strips with float results
+ * (convtool_conv2d_pixels_rows_float: the float path's values, before any
+ * map), each output plane's rows written at their place in the file
+ * (tests/cli/cases/stream_npy.sh compares them with the float path's).
  *
  * Decoding overlaps the rest: the worker is another process, a pipe's worth
  * of rows ahead. What this path does not take goes whole (apply_fused.c):

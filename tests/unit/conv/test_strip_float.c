@@ -5,6 +5,9 @@
  * reading only a copy of the window convtool_conv2d_rows_needed names, with
  * the method pinned to the one convtool_method_choose gives the whole tensor,
  * on 1 and 3 threads. Then one plane at a time, as the .npy strip engine runs.
+ * And the pixel strips with float results (a PNG to a .npy):
+ * convtool_conv2d_pixels_rows_float against convtool_conv2d on the tensor the
+ * decoder makes (s/255 or s/65535, the luma by convtool_to_luma).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,6 +124,109 @@ static void strips_equal_whole(void **state)
     convtool_pool_free(pools[1]);
 }
 
+/* The pass's channels as the decoder's tensor holds them, then the luma if it is one. */
+static void decoded_tensor(const convtool_pixels *px, const convtool_pixel_pass *pass,
+                           convtool_tensor *t)
+{
+    int read = pass->luma ? 3 : pass->channels;
+    convtool_tensor planes;
+    assert_int_equal(convtool_tensor_alloc(&planes, read, px->height, px->width), CONVTOOL_OK);
+    size_t plane = (size_t)px->height * px->width;
+    for (size_t i = 0; i < plane; i++)
+        for (int c = 0; c < read; c++) {
+            size_t at = i * (size_t)px->channels + (size_t)(pass->in_channel + c);
+            planes.data[(size_t)c * plane + i] =
+                px->depth == 16 ? (float)((const uint16_t *)px->data)[at] / 65535.0f
+                                : (float)((const unsigned char *)px->data)[at] / 255.0f;
+        }
+    if (!pass->luma) {
+        *t = planes;
+        return;
+    }
+    assert_int_equal(convtool_to_luma(&planes, t), CONVTOOL_OK);
+    convtool_tensor_free(&planes);
+}
+
+static void one_pixel_case(unsigned *seed, convtool_pool *pool)
+{
+    int depth = test_rand_range(seed, 0, 2) == 0 ? 16 : 8;
+    int channels = test_rand_range(seed, 1, 4);
+    int w = test_rand_range(seed, 1, 40), h = test_rand_range(seed, 1, 40);
+    int kh = test_rand_range(seed, 1, 7), kw = test_rand_range(seed, 1, 7);
+    convtool_geometry_spec spec;
+    convtool_geometry_spec_default(&spec);
+    spec.stride_y = test_rand_range(seed, 1, 3);
+    spec.dilation_y = test_rand_range(seed, 1, 3);
+    spec.padding = (convtool_padding_kind)test_rand_range(seed, 0, 2);
+    spec.pad_y = test_rand_range(seed, 0, 4);
+    spec.pad_x = test_rand_range(seed, 0, 4);
+    spec.mode = (convtool_pad_mode)test_rand_range(seed, 0, 4);
+    convtool_geometry g;
+    if (convtool_geometry_resolve(&spec, h, w, kh, kw, &g) != CONVTOOL_OK)
+        return;
+    convtool_kernel k;
+    random_kernel(&k, seed, kh, kw);
+    int luma = channels >= 3 && test_rand_range(seed, 0, 1);
+    convtool_pixel_pass pass = {.in_channel = 0, .channels = luma ? 1 : channels, .luma = luma,
+                                .map = CONVTOOL_MAP_NORMALIZE}; /* not used: floats out */
+    if (!convtool_conv2d_rows_streamable(&k, &g, pass.channels, pool)) {
+        convtool_kernel_free(&k);
+        return;
+    }
+    convtool_pixels px;
+    assert_int_equal(convtool_pixels_alloc(&px, w, h, channels, depth), CONVTOOL_OK);
+    size_t bytes_in = (size_t)w * h * channels * (size_t)(depth / 8);
+    for (size_t i = 0; i < bytes_in; i++)
+        ((unsigned char *)px.data)[i] = (unsigned char)test_rand(seed);
+    convtool_tensor in, whole, strips;
+    decoded_tensor(&px, &pass, &in);
+    assert_int_equal(convtool_conv2d(&in, &k, &g, 0.25f, pool, &whole), CONVTOOL_OK);
+    assert_int_equal(convtool_tensor_alloc(&strips, in.c, g.out_h, g.out_w), CONVTOOL_OK);
+    size_t row = (size_t)w * channels * (size_t)(depth / 8);
+    int rows = test_rand_range(seed, 1, 6);
+    for (int y0 = 0; y0 < g.out_h; y0 += rows) {
+        int y1 = y0 + rows < g.out_h ? y0 + rows : g.out_h, lo, hi;
+        assert_int_equal(convtool_conv2d_rows_needed(&g, y0, y1, &lo, &hi), CONVTOOL_OK);
+        convtool_pixels window;
+        assert_int_equal(convtool_pixels_alloc(&window, w, hi > lo ? hi - lo : 1, channels, depth),
+                         CONVTOOL_OK);
+        memset(window.data, 0xA5, row * (size_t)window.height);
+        if (hi > lo)
+            memcpy(window.data, (unsigned char *)px.data + (size_t)lo * row,
+                   (size_t)(hi - lo) * row);
+        convtool_tensor strip;
+        assert_int_equal(convtool_tensor_alloc(&strip, in.c, y1 - y0, g.out_w), CONVTOOL_OK);
+        assert_int_equal(convtool_conv2d_pixels_rows_float(&window, lo, &pass, &k, &g, 0.25f, pool,
+                                                           &strip, y0),
+                         CONVTOOL_OK);
+        for (int c = 0; c < in.c; c++)
+            memcpy(strips.data + ((size_t)c * g.out_h + y0) * g.out_w,
+                   strip.data + (size_t)c * (y1 - y0) * g.out_w,
+                   (size_t)(y1 - y0) * g.out_w * sizeof(float));
+        convtool_tensor_free(&strip);
+        convtool_pixels_free(&window);
+    }
+    assert_memory_equal(whole.data, strips.data, convtool_tensor_count(&whole) * sizeof(float));
+    convtool_tensor_free(&in);
+    convtool_tensor_free(&whole);
+    convtool_tensor_free(&strips);
+    convtool_pixels_free(&px);
+    convtool_kernel_free(&k);
+}
+
+static void pixel_strips_equal_float_path(void **state)
+{
+    (void)state;
+    unsigned seed = 20261205;
+    convtool_pool *pools[2];
+    assert_int_equal(convtool_pool_create(1, &pools[0]), CONVTOOL_OK);
+    assert_int_equal(convtool_pool_create(3, &pools[1]), CONVTOOL_OK);
+    for (int i = 0; i < 300; i++)
+        one_pixel_case(&seed, pools[i % 2]);
+    convtool_pool_free(pools[0]);
+    convtool_pool_free(pools[1]);
+}
+
 /* A window that misses a row the strip reads, or shapes that disagree, are refused. */
 static void bad_windows_refused(void **state)
 {
@@ -155,6 +261,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strips_equal_whole),
+        cmocka_unit_test(pixel_strips_equal_float_path),
         cmocka_unit_test(bad_windows_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
