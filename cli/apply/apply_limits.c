@@ -242,8 +242,10 @@ static void add_stream(const struct apply_job *job, const convtool_image_info *i
         return;
     }
     uint64_t sample = info->bit_depth == 16 || job->opts->depth == 16 ? 2 : 1;
-    /* a .npy output's strip is floats, and its one plane stored as the file has it */
-    int npy = job->outputs[0].format == CONVTOOL_FORMAT_NPY;
+    /* a .npy or HDR output's strip is floats, then a plane stored as the file has it (.npy)
+     * or the strip encoded (HDR: 4 bytes a pixel) */
+    int npy = job->outputs[0].format == CONVTOOL_FORMAT_NPY ||
+              job->outputs[0].format == CONVTOOL_FORMAT_HDR;
     uint64_t out_sample = npy ? sizeof(float) : sample;
     uint64_t in_row = mul(n, (uint64_t)info->width, (uint64_t)info->channels, sample, 1);
     uint64_t out_row = mul(n, (uint64_t)g.out_w, (uint64_t)info->channels, out_sample, 1);

@@ -1,6 +1,7 @@
 /*
- * The strip engine of `apply`: a large PNG or JPEG going to one PNG, JPEG or
- * .npy with one kernel on the pixel passes runs strip by strip. The parent probes a
+ * The strip engine of `apply`: a large PNG or JPEG going to one PNG, JPEG,
+ * .npy, BMP or HDR with one kernel on the pixel passes runs strip by strip.
+ * The parent probes a
  * PNG's skeleton (every chunk but the image data, convtool_image_skeleton) or
  * a JPEG whole (a few MB, whose probe walks every scan); the contained
  * worker decodes rows as they are asked for, reading the file in pieces; a
@@ -13,11 +14,16 @@
  * A .npy output takes the same strips with float results
  * (convtool_conv2d_pixels_rows_float: the float path's values, before any
  * map), each output plane's rows written at their place in the file
- * (tests/cli/cases/stream_npy.sh compares them with the float path's).
+ * (tests/cli/cases/stream_npy.sh compares them with the float path's). BMP
+ * and HDR go through stb's writers a strip at a time: BMP strips to their
+ * place counted from the end (its rows are bottom-up), HDR scanlines appended
+ * after one header (tests/cli/cases/stream_raw.sh).
  *
  * Decoding overlaps the rest: the worker is another process, a pipe's worth
  * of rows ahead. What this path does not take goes whole (apply_fused.c):
- * several kernels or outputs, BMP and TGA outputs, JPEG through stb, progressive
+ * several kernels or outputs, TGA outputs (stb's run-length rows are stored
+ * bottom-up: where each lands is known only at the end), HDR with --map
+ * normalize, JPEG through stb, progressive
  * JPEGs (libjpeg keeps their coefficients whole), pictures
  * under STREAM_MIN_PIXEL_BYTES, a picture to turn upright, a kernel for the FFT tiles,
  * circular padding that wraps as many rows as the image has, and any file the
@@ -75,7 +81,9 @@ static int options_fit(const struct apply_job *job)
     convtool_format out = job->outputs[0].format;
     return apply_stream_setting() != 0 && strcmp(job->input, "-") != 0 && job->kernel_count == 1 &&
            job->output_count == 1 &&
-           (convtool_image_writer_fits(out) || out == CONVTOOL_FORMAT_NPY);
+           (convtool_image_writer_fits(out) || out == CONVTOOL_FORMAT_NPY ||
+            out == CONVTOOL_FORMAT_BMP ||
+            (out == CONVTOOL_FORMAT_HDR && job->opts->map != CONVTOOL_MAP_NORMALIZE));
 }
 
 /* A JPEG is read whole (a few MB; its probe walks every scan), from the descriptor the
@@ -165,6 +173,12 @@ static uint64_t pixel_bytes(const convtool_image_info *info)
            (uint64_t)(info->bit_depth / 8);
 }
 
+/* The outputs written from float results (the float path's): .npy, and HDR. */
+static int floats_out(convtool_format format)
+{
+    return format == CONVTOOL_FORMAT_NPY || format == CONVTOOL_FORMAT_HDR;
+}
+
 int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
                        convtool_image_info *info, struct stream_input *in)
 {
@@ -181,7 +195,7 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
                (apply_stream_setting() == 2 || pixel_bytes(info) >= STREAM_MIN_PIXEL_BYTES) &&
                (uint64_t)info->width * (uint64_t)info->height <= o->max_pixels &&
                (info->orientation <= 1 || o->no_autorotate) &&
-               (apply_fused_fits(job, info) || (job->outputs[0].format == CONVTOOL_FORMAT_NPY &&
+               (apply_fused_fits(job, info) || (floats_out(job->outputs[0].format) &&
                                                 apply_pixel_passes_fit(job, info))) &&
                !(info->format == CONVTOOL_FORMAT_JPEG && jpeg_progressive(file));
     if (!fits) {
@@ -212,8 +226,10 @@ struct strip_run {
     convtool_pixels window; /* input rows [wlo, whi) */
     int wlo, whi;
     convtool_pixels strip;
+    int bmp;                /* a BMP output: strips placed from the file's end (bottom-up) */
     int npy;                /* a .npy output: float planes written at their offsets */
-    convtool_tensor fstrip; /* .npy: a strip of every output plane (colours, then alpha) */
+    int hdr;                /* an HDR output: float strips, each encoded by stb */
+    convtool_tensor fstrip; /* .npy, HDR: a strip of every output plane (colours, then alpha) */
     unsigned char *stored;  /* .npy: one plane of it as the file stores it */
     uint64_t npy_data;      /* .npy: where the values start */
     int strip_rows;
@@ -325,7 +341,9 @@ static convtool_status strip_window(struct strip_run *r, int k, int *y0, int *y1
  * path would compute them on the decoded tensor, each plane's rows written
  * at their place in the file (the planes follow one another there).
  */
-static convtool_status npy_strip(struct strip_run *r, const convtool_pixels *win, int y0, int y1)
+/* The strip's float planes (colours, then alpha) in r->fstrip, as the float path has them. */
+static convtool_status float_strip(struct strip_run *r, const convtool_pixels *win, int y0,
+                                   int y1)
 {
     int colors = r->cp.color.channels, rows = y1 - y0;
     size_t plane_rows = (size_t)rows * (size_t)r->g.out_w;
@@ -337,6 +355,13 @@ static convtool_status npy_strip(struct strip_run *r, const convtool_pixels *win
         st = convtool_conv2d_pixels_rows_float(win, r->wlo, &r->alpha, &r->delta, &r->delta_g,
                                                0.0f, r->job->pool, &alpha, y0);
     }
+    return st;
+}
+
+static convtool_status npy_strip(struct strip_run *r, const convtool_pixels *win, int y0, int y1)
+{
+    size_t plane_rows = (size_t)(y1 - y0) * (size_t)r->g.out_w;
+    convtool_status st = float_strip(r, win, y0, y1);
     for (int c = 0; st == CONVTOOL_OK && c < r->cp.out_channels; c++) {
         convtool_npy_store(r->fstrip.data + (size_t)c * plane_rows, plane_rows, r->stored);
         uint64_t at = r->npy_data + ((uint64_t)c * (uint64_t)r->g.out_h + (uint64_t)y0) *
@@ -345,6 +370,106 @@ static convtool_status npy_strip(struct strip_run *r, const convtool_pixels *win
         if (st != CONVTOOL_OK)
             r->write_errno = errno;
     }
+    return st;
+}
+
+static int push_to_file(void *ctx, const unsigned char *bytes, size_t n)
+{
+    struct strip_run *r = ctx;
+    if (convtool_write_stream_write(r->out, bytes, n) == CONVTOOL_OK)
+        return 0;
+    r->write_errno = errno;
+    return -1;
+}
+
+/* Where stb's HDR header ends (after its "-Y rows +X width" line, which starts at *y_line); 0 if
+ * there is none. */
+static size_t hdr_header_end(const convtool_buffer *enc, size_t *y_line)
+{
+    for (size_t i = 0; i + 4 <= enc->len; i++) {
+        if (memcmp(enc->data + i, "\n-Y ", 4) != 0)
+            continue;
+        const unsigned char *nl = memchr(enc->data + i + 1, '\n', enc->len - i - 1);
+        *y_line = i + 1;
+        return nl ? (size_t)(nl - enc->data) + 1 : 0;
+    }
+    return 0;
+}
+
+/*
+ * An HDR output's strip: the float path's values, mapped as it maps them
+ * (the colours; alpha is carried as is), encoded by stb on their own. stb
+ * writes scanlines top-down after a header that names the height, so the
+ * strip's scanlines are appended and the first strip's header gets the
+ * image's height.
+ */
+static convtool_status hdr_strip(struct strip_run *r, const convtool_pixels *win, int y0, int y1)
+{
+    int rows = y1 - y0;
+    convtool_status st = float_strip(r, win, y0, y1);
+    convtool_tensor colors = {r->cp.color.channels, rows, r->g.out_w, r->fstrip.data};
+    convtool_tensor all = {r->cp.out_channels, rows, r->g.out_w, r->fstrip.data};
+    convtool_save_options so = {.format = CONVTOOL_FORMAT_HDR};
+    convtool_buffer enc = {0};
+    if (st == CONVTOOL_OK) {
+        convtool_map_apply(&colors, r->job->opts->map);
+        st = convtool_image_encode(&all, &so, &enc);
+    }
+    size_t y_line = 0, header = st == CONVTOOL_OK ? hdr_header_end(&enc, &y_line) : 0;
+    if (st == CONVTOOL_OK && !header)
+        st = CONVTOOL_EINVAL; /* not the layout this code knows */
+    if (st == CONVTOOL_OK && y0 == 0) {
+        char line[64];
+        int n = snprintf(line, sizeof line, "-Y %d +X %d\n", r->g.out_h, r->g.out_w);
+        if (push_to_file(r, enc.data, y_line) != 0 ||
+            push_to_file(r, (const unsigned char *)line, (size_t)n) != 0)
+            st = CONVTOOL_EIO;
+    }
+    if (st == CONVTOOL_OK && push_to_file(r, enc.data + header, enc.len - header) != 0)
+        st = CONVTOOL_EIO;
+    convtool_buffer_free(&enc);
+    return st;
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/*
+ * A BMP output's strip. stb's writer stores rows bottom-up, so each strip is
+ * encoded on its own (convtool_pixels_encode: the same bytes for these rows,
+ * bottom row first) and its rows go to their place counted from the file's
+ * end; the file's header is the first strip's with the image's height and
+ * size (the only fields stb derives from the height).
+ */
+static convtool_status bmp_strip(struct strip_run *r, const convtool_pixels *strip, int y0, int y1)
+{
+    convtool_save_options so = {.format = CONVTOOL_FORMAT_BMP, .depth = 8};
+    convtool_buffer enc = {0};
+    convtool_status st = convtool_pixels_encode(strip, &so, &enc);
+    uint32_t data_at = st == CONVTOOL_OK && enc.len >= 26 ? get_le32(enc.data + 10) : 0;
+    if (st == CONVTOOL_OK && (data_at < 26 || data_at > enc.len ||
+                              (enc.len - data_at) % (size_t)(y1 - y0) != 0))
+        st = CONVTOOL_EINVAL; /* not the layout this code knows */
+    uint64_t row = st == CONVTOOL_OK ? (enc.len - data_at) / (size_t)(y1 - y0) : 0;
+    if (st == CONVTOOL_OK)
+        st = convtool_write_stream_write_at(r->out, data_at + (uint64_t)(r->g.out_h - y1) * row,
+                                            enc.data + data_at, enc.len - data_at);
+    if (st == CONVTOOL_OK && y0 == 0) {
+        put_le32(enc.data + 2, (uint32_t)(data_at + row * (uint64_t)r->g.out_h));
+        put_le32(enc.data + 22, (uint32_t)r->g.out_h);
+        st = convtool_write_stream_write_at(r->out, 0, enc.data, data_at);
+    }
+    if (st == CONVTOOL_EIO)
+        r->write_errno = errno;
+    convtool_buffer_free(&enc);
     return st;
 }
 
@@ -357,6 +482,8 @@ static convtool_status run_strip(struct strip_run *r, int k, convtool_status *re
         return *read_st;
     if (r->npy)
         return npy_strip(r, &win, y0, y1);
+    if (r->hdr)
+        return hdr_strip(r, &win, y0, y1);
     convtool_pixels strip = r->strip;
     strip.height = y1 - y0;
     size_t clipped = 0;
@@ -368,7 +495,8 @@ static convtool_status run_strip(struct strip_run *r, int k, convtool_status *re
         st = convtool_conv2d_pixels_rows(&win, r->wlo, &r->alpha, &r->delta, &r->delta_g, 0.0f,
                                          r->job->pool, &strip, y0, NULL);
     if (st == CONVTOOL_OK)
-        st = convtool_image_writer_rows(r->writer, strip.data, y1 - y0);
+        st = r->bmp ? bmp_strip(r, &strip, y0, y1)
+                    : convtool_image_writer_rows(r->writer, strip.data, y1 - y0);
     return st;
 }
 
@@ -382,15 +510,6 @@ static convtool_status bound_strip(struct strip_run *r, int k)
         st = convtool_conv2d_pixels_bounds(&win, r->wlo, &r->cp.color, &r->pk->k, &r->rg,
                                            r->pk->bias, r->job->pool, y0, y1, r->bounds);
     return st;
-}
-
-static int push_to_file(void *ctx, const unsigned char *bytes, size_t n)
-{
-    struct strip_run *r = ctx;
-    if (convtool_write_stream_write(r->out, bytes, n) == CONVTOOL_OK)
-        return 0;
-    r->write_errno = errno;
-    return -1;
 }
 
 /* A failed write of the output: its temp removed, the reason and any leftover named. */
@@ -429,6 +548,12 @@ static int plan_run(struct strip_run *r, int out_depth)
     if (r->window_rows < 0 || !apply_stream_output_ok(job->outputs[0].path) ||
         !convtool_conv2d_rows_streamable(&r->pk->k, &r->g, channels, job->pool) ||
         !convtool_conv2d_rows_streamable(&r->pk->k, &r->rg, channels, job->pool))
+        return APPLY_STREAM_FALLBACK;
+    /* a BMP's header holds its size in 32 bits (stb's rows: 3 bytes a pixel padded to 4, or 4) */
+    uint64_t bmp_row = r->cp.out_channels == 4 ? 4 * (uint64_t)r->g.out_w
+                                              : (3 * (uint64_t)r->g.out_w + 3) / 4 * 4;
+    if (job->outputs[0].format == CONVTOOL_FORMAT_BMP &&
+        bmp_row * (uint64_t)r->g.out_h > UINT32_MAX - 1024)
         return APPLY_STREAM_FALLBACK;
     /* the strips, after a pass for the wrapped rows and one for normalize's bounds */
     r->passes = 1 + (r->g.mode == CONVTOOL_PAD_CIRCULAR && r->rg.in_h != r->g.in_h &&
@@ -557,22 +682,43 @@ static int open_npy_output(struct strip_run *r)
     return EXIT_OK;
 }
 
+/* An HDR output: its float strip; the notes the whole path prints. */
+static int open_hdr_output(struct strip_run *r)
+{
+    const struct apply_job *job = r->job;
+    const struct output_file *out = &job->outputs[0];
+    if (convtool_tensor_alloc(&r->fstrip, r->cp.out_channels, r->strip_rows, r->g.out_w) !=
+        CONVTOOL_OK)
+        return cli_report(job->input, CONVTOOL_ENOMEM);
+    apply_meta_note_output(job, out, r->cp.out_channels);
+    save_choice_tell(job, job->choice, out, r->cp.out_channels);
+    return EXIT_OK;
+}
+
 /* The strip buffer, the output's temp file and its encoder; the notes -v prints. */
 static int open_output(struct strip_run *r, const convtool_save_options *so, int out_depth)
 {
     const struct apply_job *job = r->job;
     const struct output_file *out = &job->outputs[0];
-    if (r->npy) {
+    if (r->npy || r->bmp || r->hdr) {
         convtool_write_detail detail;
         if (convtool_write_stream_open(out->path, &r->out, &detail) != CONVTOOL_OK) {
             apply_explain_write_failure(out->path, &detail, errno);
             return EXIT_RUNTIME;
         }
-        return open_npy_output(r);
+        if (r->npy)
+            return open_npy_output(r);
+        if (r->hdr)
+            return open_hdr_output(r);
     }
     if (convtool_pixels_alloc(&r->strip, r->g.out_w, r->strip_rows, r->cp.out_channels,
                               out_depth) != CONVTOOL_OK)
         return cli_report(job->input, CONVTOOL_ENOMEM);
+    if (r->bmp) {
+        save_choice_tell(job, job->choice, out, r->cp.out_channels);
+        apply_meta_note_output(job, out, r->cp.out_channels);
+        return EXIT_OK;
+    }
     convtool_write_detail detail;
     convtool_status st = convtool_write_stream_open(out->path, &r->out, &detail);
     if (st != CONVTOOL_OK) {
@@ -608,7 +754,7 @@ static int run_strips(struct strip_run *r)
         return APPLY_STREAM_FALLBACK; /* a chunk after the data that stb must judge */
     if (read_st != CONVTOOL_OK)
         return cli_report(r->job->input, read_st);
-    if (st == CONVTOOL_OK && !r->npy)
+    if (st == CONVTOOL_OK && !r->npy && !r->bmp && !r->hdr)
         st = convtool_image_writer_finish(r->writer);
     if (st != CONVTOOL_OK && r->write_errno)
         return write_failed(r);
@@ -674,11 +820,13 @@ int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
     r.job = job, r.pk = &job->kernels[0];
     r.cp = apply_plan_channels(job->opts, info->channels);
     r.npy = job->outputs[0].format == CONVTOOL_FORMAT_NPY;
+    r.bmp = job->outputs[0].format == CONVTOOL_FORMAT_BMP;
+    r.hdr = job->outputs[0].format == CONVTOOL_FORMAT_HDR;
     if (r.npy) /* .npy keeps the float values: no map, no bounds pass */
         r.cp.color.map = CONVTOOL_MAP_CLAMP;
     convtool_save_options so = save_choice_options(job, job->choice, &job->outputs[0]);
     so.metadata = job->metadata;
-    int out_depth = r.npy ? 32 : so.depth == 16 ? 16 : 8; /* bits a sample, for the strips */
+    int out_depth = r.npy || r.hdr ? 32 : so.depth == 16 ? 16 : 8; /* bits a sample */
     /* Nothing is printed before the last point a fallback is known (but a late one, rare:
      * a chunk after the image data that stb must judge). */
     int rc = convtool_geometry_resolve(&job->opts->geometry, info->height, info->width,
@@ -708,7 +856,7 @@ int apply_run_stream(const struct apply_job *job, const struct stream_input *in,
         rc = open_output(&r, &so, out_depth);
     if (rc == EXIT_OK)
         rc = run_strips(&r);
-    if (rc == EXIT_OK && !r.npy)
+    if (rc == EXIT_OK && !r.npy && !r.hdr)
         apply_warn_clipped(job->outputs[0].path, r.clipped,
                            (size_t)r.g.out_w * (size_t)r.g.out_h * (size_t)r.cp.color.channels,
                            convtool_kernel_sum(&r.pk->k), 0);
