@@ -29,6 +29,7 @@ set(CONVTOOL_CLI_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_run.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_stream.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_stream_npy.c
+  ${CMAKE_CURRENT_LIST_DIR}/apply/apply_stream_out.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/apply_stream_rows.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/batch_args.c
   ${CMAKE_CURRENT_LIST_DIR}/apply/batch_run.c
