@@ -299,6 +299,19 @@ sample_photo() {
     convert -size 96x64 gradient:red-blue -swirl 90 "$CASE_TMP/.photo.png" && echo "$CASE_TMP/.photo.png"
 }
 
+# The strip engine's channel layouts from the sample photo, 211x157: rgb.png, rgba.png,
+# gray.png, gray-alpha.png, rgb16.png (16 bits), rgb.jpg (quality 90).
+make_layouts() {
+    local photo
+    photo=$(sample_photo)
+    convert "$photo" -resize 211x157! rgb.png
+    convert rgb.png -alpha set -channel A -evaluate set 60% +channel rgba.png
+    convert rgb.png -colorspace Gray gray.png
+    convert rgba.png -colorspace Gray -alpha on gray-alpha.png
+    convert rgb.png -depth 16 rgb16.png
+    convert rgb.png -quality 90 rgb.jpg
+}
+
 skip_case() {
     echo "$*" >"$CASE_META/skipped"
 }

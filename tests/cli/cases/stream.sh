@@ -6,12 +6,7 @@
 # (large kernels on the FFT, stdout) still works. Circular padding and --map
 # normalize stream in two passes: stream_twopass.sh.
 
-photo=$(sample_photo)
-convert "$photo" -resize 211x157! rgb.png
-convert rgb.png -alpha set -channel A -evaluate set 60% +channel rgba.png
-convert rgb.png -colorspace Gray gray.png
-convert rgba.png -colorspace Gray -alpha on gray-alpha.png
-convert rgb.png -depth 16 rgb16.png
+make_layouts
 convert rgb.png -interlace PNG interlaced.png
 convert rgb.png -define png:IDAT-chunk-size=1000 small-idats.png
 convert rgb.png -set comment "a comment" -density 300 -units PixelsPerInch meta.png

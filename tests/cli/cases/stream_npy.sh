@@ -118,13 +118,8 @@ expect_same_bytes strip-one.png whole-one.png
 # PNG and JPEG to .npy: the strip engine's float planes equal the float path's, for every
 # channel layout, the alpha choices, --gray, padding modes (circular in two passes),
 # strides, dilations and strip heights.
+make_layouts
 photo=$(sample_photo)
-convert "$photo" -resize 211x157! rgb.png
-convert rgb.png -alpha set -channel A -evaluate set 60% +channel rgba.png
-convert rgb.png -colorspace Gray gray.png
-convert rgba.png -colorspace Gray -alpha on gray-alpha.png
-convert rgb.png -depth 16 rgb16.png
-convert rgb.png -quality 90 rgb.jpg
 for input in rgb.png rgba.png gray.png gray-alpha.png rgb16.png rgb.jpg; do
     stem=${input%.*}
     for rows in 1 5 16; do

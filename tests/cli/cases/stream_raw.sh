@@ -6,13 +6,8 @@
 # bottom-up: their places are known only at the end) and HDR with --map normalize go
 # whole, with the same bytes as before.
 
+make_layouts
 photo=$(sample_photo)
-convert "$photo" -resize 211x157! rgb.png
-convert rgb.png -alpha set -channel A -evaluate set 60% +channel rgba.png
-convert rgb.png -colorspace Gray gray.png
-convert rgba.png -colorspace Gray -alpha on gray-alpha.png
-convert rgb.png -depth 16 rgb16.png
-convert rgb.png -quality 90 rgb.jpg
 
 for ext in bmp hdr; do
     for input in rgb.png rgba.png gray.png gray-alpha.png rgb16.png rgb.jpg; do

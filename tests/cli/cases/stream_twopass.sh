@@ -8,13 +8,8 @@
 # whole path fails, with nothing written; circular padding that wraps most of
 # the image goes whole.
 
-photo=$(sample_photo)
-convert "$photo" -resize 211x157! rgb.png
-convert rgb.png -alpha set -channel A -evaluate set 60% +channel rgba.png
-convert rgb.png -colorspace Gray gray.png
-convert rgba.png -colorspace Gray -alpha on gray-alpha.png
-convert rgb.png -depth 16 rgb16.png
-convert rgb.png -quality 90 base.jpg
+make_layouts
+mv rgb.jpg base.jpg
 
 # streamed OUT ARGS...: the strip engine's run (it says "N/N rows": it streamed), the
 # whole fused path's (normalize: two passes over the decoded image) and the float path's

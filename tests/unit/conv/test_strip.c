@@ -15,21 +15,7 @@
 
 #include <cmocka.h>
 
-#include "test_helpers.h"
-
-static size_t row_bytes(const convtool_pixels *px)
-{
-    return (size_t)px->width * (size_t)px->channels * (size_t)(px->depth / 8);
-}
-
-static void random_pixels(convtool_pixels *px, unsigned *seed, int w, int h, int c, int depth)
-{
-    assert_int_equal(convtool_pixels_alloc(px, w, h, c, depth), CONVTOOL_OK);
-    unsigned char *p = px->data;
-    size_t n = row_bytes(px) * (size_t)h;
-    for (size_t i = 0; i < n; i++)
-        p[i] = (unsigned char)test_rand(seed);
-}
+#include "strip_helpers.h"
 
 static void random_kernel(convtool_kernel *k, unsigned *seed, int kh, int kw)
 {
@@ -44,7 +30,7 @@ static void run_strips(const convtool_pixels *in, const convtool_pixel_pass *pas
                        const convtool_kernel *k, const convtool_geometry *g, convtool_pool *pool,
                        int strip_rows, convtool_pixels *out, size_t *clipped)
 {
-    size_t in_row = row_bytes(in), out_row = row_bytes(out);
+    size_t in_row = strip_row_bytes(in), out_row = strip_row_bytes(out);
     *clipped = 0;
     for (int y0 = 0; y0 < g->out_h; y0 += strip_rows) {
         int y1 = y0 + strip_rows < g->out_h ? y0 + strip_rows : g->out_h;
@@ -97,7 +83,7 @@ static void one_case(unsigned *seed, convtool_pool *pool)
     convtool_kernel k;
     random_kernel(&k, seed, kh, kw);
     convtool_pixels in;
-    random_pixels(&in, seed, w, h, channels, depth);
+    strip_random_pixels(&in, seed, w, h, channels, depth);
     int luma = channels >= 3 && test_rand_range(seed, 0, 1);
     convtool_pixel_pass pass = {.in_channel = 0, .channels = luma ? 1 : channels, .luma = luma,
                                 .out_channel = 0,
@@ -114,9 +100,9 @@ static void one_case(unsigned *seed, convtool_pool *pool)
                      CONVTOOL_OK);
     int heights[] = {1, 2, 3, 5, 16, g.out_h};
     for (size_t i = 0; i < sizeof heights / sizeof *heights; i++) {
-        memset(strips.data, 0, row_bytes(&strips) * (size_t)g.out_h);
+        memset(strips.data, 0, strip_row_bytes(&strips) * (size_t)g.out_h);
         run_strips(&in, &pass, &k, &g, pool, heights[i], &strips, &clipped_strips);
-        assert_memory_equal(whole.data, strips.data, row_bytes(&whole) * (size_t)g.out_h);
+        assert_memory_equal(whole.data, strips.data, strip_row_bytes(&whole) * (size_t)g.out_h);
         assert_int_equal(clipped_whole, clipped_strips);
     }
     convtool_pixels_free(&whole);

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "test_helpers.h"
+#include "strip_helpers.h"
 
 static void random_kernel(convtool_kernel *k, unsigned *seed, int kh, int kw)
 {
@@ -65,15 +65,7 @@ static void one_case(unsigned *seed, convtool_pool *pool)
     int w = test_rand_range(seed, 1, 40), h = test_rand_range(seed, 1, 40);
     int kh = test_rand_range(seed, 1, 7), kw = test_rand_range(seed, 1, 7);
     convtool_geometry_spec spec;
-    convtool_geometry_spec_default(&spec);
-    spec.stride_y = test_rand_range(seed, 1, 3);
-    spec.stride_x = test_rand_range(seed, 1, 3);
-    spec.dilation_y = test_rand_range(seed, 1, 3);
-    spec.dilation_x = test_rand_range(seed, 1, 2);
-    spec.padding = (convtool_padding_kind)test_rand_range(seed, 0, 2);
-    spec.pad_y = test_rand_range(seed, 0, 4);
-    spec.pad_x = test_rand_range(seed, 0, 4);
-    spec.mode = (convtool_pad_mode)test_rand_range(seed, 0, 4);
+    strip_random_geometry(seed, 4, &spec);
     convtool_geometry g;
     if (convtool_geometry_resolve(&spec, h, w, kh, kw, &g) != CONVTOOL_OK)
         return; /* too small for this kernel, or reflect wider than the input */
@@ -114,37 +106,7 @@ static void one_case(unsigned *seed, convtool_pool *pool)
 static void strips_equal_whole(void **state)
 {
     (void)state;
-    unsigned seed = 20261204;
-    convtool_pool *pools[2];
-    assert_int_equal(convtool_pool_create(1, &pools[0]), CONVTOOL_OK);
-    assert_int_equal(convtool_pool_create(3, &pools[1]), CONVTOOL_OK);
-    for (int i = 0; i < 300; i++)
-        one_case(&seed, pools[i % 2]);
-    convtool_pool_free(pools[0]);
-    convtool_pool_free(pools[1]);
-}
-
-/* The pass's channels as the decoder's tensor holds them, then the luma if it is one. */
-static void decoded_tensor(const convtool_pixels *px, const convtool_pixel_pass *pass,
-                           convtool_tensor *t)
-{
-    int read = pass->luma ? 3 : pass->channels;
-    convtool_tensor planes;
-    assert_int_equal(convtool_tensor_alloc(&planes, read, px->height, px->width), CONVTOOL_OK);
-    size_t plane = (size_t)px->height * px->width;
-    for (size_t i = 0; i < plane; i++)
-        for (int c = 0; c < read; c++) {
-            size_t at = i * (size_t)px->channels + (size_t)(pass->in_channel + c);
-            planes.data[(size_t)c * plane + i] =
-                px->depth == 16 ? (float)((const uint16_t *)px->data)[at] / 65535.0f
-                                : (float)((const unsigned char *)px->data)[at] / 255.0f;
-        }
-    if (!pass->luma) {
-        *t = planes;
-        return;
-    }
-    assert_int_equal(convtool_to_luma(&planes, t), CONVTOOL_OK);
-    convtool_tensor_free(&planes);
+    strip_on_pools(20261204, 300, one_case);
 }
 
 static void one_pixel_case(unsigned *seed, convtool_pool *pool)
@@ -154,13 +116,7 @@ static void one_pixel_case(unsigned *seed, convtool_pool *pool)
     int w = test_rand_range(seed, 1, 40), h = test_rand_range(seed, 1, 40);
     int kh = test_rand_range(seed, 1, 7), kw = test_rand_range(seed, 1, 7);
     convtool_geometry_spec spec;
-    convtool_geometry_spec_default(&spec);
-    spec.stride_y = test_rand_range(seed, 1, 3);
-    spec.dilation_y = test_rand_range(seed, 1, 3);
-    spec.padding = (convtool_padding_kind)test_rand_range(seed, 0, 2);
-    spec.pad_y = test_rand_range(seed, 0, 4);
-    spec.pad_x = test_rand_range(seed, 0, 4);
-    spec.mode = (convtool_pad_mode)test_rand_range(seed, 0, 4);
+    strip_random_geometry(seed, 4, &spec);
     convtool_geometry g;
     if (convtool_geometry_resolve(&spec, h, w, kh, kw, &g) != CONVTOOL_OK)
         return;
@@ -179,21 +135,14 @@ static void one_pixel_case(unsigned *seed, convtool_pool *pool)
     for (size_t i = 0; i < bytes_in; i++)
         ((unsigned char *)px.data)[i] = (unsigned char)test_rand(seed);
     convtool_tensor in, whole, strips;
-    decoded_tensor(&px, &pass, &in);
+    in = strip_float_input(&px, &pass);
     assert_int_equal(convtool_conv2d(&in, &k, &g, 0.25f, pool, &whole), CONVTOOL_OK);
     assert_int_equal(convtool_tensor_alloc(&strips, in.c, g.out_h, g.out_w), CONVTOOL_OK);
-    size_t row = (size_t)w * channels * (size_t)(depth / 8);
     int rows = test_rand_range(seed, 1, 6);
     for (int y0 = 0; y0 < g.out_h; y0 += rows) {
         int y1 = y0 + rows < g.out_h ? y0 + rows : g.out_h, lo, hi;
         assert_int_equal(convtool_conv2d_rows_needed(&g, y0, y1, &lo, &hi), CONVTOOL_OK);
-        convtool_pixels window;
-        assert_int_equal(convtool_pixels_alloc(&window, w, hi > lo ? hi - lo : 1, channels, depth),
-                         CONVTOOL_OK);
-        memset(window.data, 0xA5, row * (size_t)window.height);
-        if (hi > lo)
-            memcpy(window.data, (unsigned char *)px.data + (size_t)lo * row,
-                   (size_t)(hi - lo) * row);
+        convtool_pixels window = strip_window_of(&px, lo, hi);
         convtool_tensor strip;
         assert_int_equal(convtool_tensor_alloc(&strip, in.c, y1 - y0, g.out_w), CONVTOOL_OK);
         assert_int_equal(convtool_conv2d_pixels_rows_float(&window, lo, &pass, &k, &g, 0.25f, pool,
@@ -217,14 +166,7 @@ static void one_pixel_case(unsigned *seed, convtool_pool *pool)
 static void pixel_strips_equal_float_path(void **state)
 {
     (void)state;
-    unsigned seed = 20261205;
-    convtool_pool *pools[2];
-    assert_int_equal(convtool_pool_create(1, &pools[0]), CONVTOOL_OK);
-    assert_int_equal(convtool_pool_create(3, &pools[1]), CONVTOOL_OK);
-    for (int i = 0; i < 300; i++)
-        one_pixel_case(&seed, pools[i % 2]);
-    convtool_pool_free(pools[0]);
-    convtool_pool_free(pools[1]);
+    strip_on_pools(20261205, 300, one_pixel_case);
 }
 
 /* A window that misses a row the strip reads, or shapes that disagree, are refused. */

@@ -23,21 +23,7 @@
 #include <cmocka.h>
 
 #include "ref_conv.h"
-#include "test_helpers.h"
-
-static size_t row_bytes(const convtool_pixels *px)
-{
-    return (size_t)px->width * (size_t)px->channels * (size_t)(px->depth / 8);
-}
-
-static void random_pixels(convtool_pixels *px, unsigned *seed, int w, int h, int c, int depth)
-{
-    assert_int_equal(convtool_pixels_alloc(px, w, h, c, depth), CONVTOOL_OK);
-    unsigned char *p = px->data;
-    size_t n = row_bytes(px) * (size_t)h;
-    for (size_t i = 0; i < n; i++)
-        p[i] = (unsigned char)test_rand(seed);
-}
+#include "strip_helpers.h"
 
 static void random_kernel(convtool_kernel *k, unsigned *seed, int kh, int kw, int zeros)
 {
@@ -45,58 +31,6 @@ static void random_kernel(convtool_kernel *k, unsigned *seed, int kh, int kw, in
     for (int i = 0; i < kh * kw; i++)
         v[i] = zeros ? 0.0f : (float)test_rand_range(seed, -40, 40) / 32.0f;
     *k = test_kernel(kh, kw, v);
-}
-
-static void random_geometry(unsigned *seed, convtool_geometry_spec *spec)
-{
-    convtool_geometry_spec_default(spec);
-    spec->stride_y = test_rand_range(seed, 1, 3);
-    spec->stride_x = test_rand_range(seed, 1, 3);
-    spec->dilation_y = test_rand_range(seed, 1, 3);
-    spec->dilation_x = test_rand_range(seed, 1, 2);
-    spec->padding = (convtool_padding_kind)test_rand_range(seed, 0, 2);
-    spec->pad_y = test_rand_range(seed, 0, 9);
-    spec->pad_x = test_rand_range(seed, 0, 4);
-    spec->mode = (convtool_pad_mode)test_rand_range(seed, 0, 4);
-    spec->method = test_rand_range(seed, 0, 1) ? CONVTOOL_METHOD_DIRECT : CONVTOOL_METHOD_AUTO;
-}
-
-/* The float path's input: planar floats of the pass's channels (or their luma). */
-static convtool_tensor float_input(const convtool_pixels *px, const convtool_pixel_pass *pass)
-{
-    int n = pass->luma ? 3 : pass->channels;
-    convtool_tensor t;
-    assert_int_equal(convtool_tensor_alloc(&t, n, px->height, px->width), CONVTOOL_OK);
-    size_t hw = (size_t)px->width * (size_t)px->height;
-    for (int c = 0; c < n; c++)
-        for (size_t i = 0; i < hw; i++) {
-            size_t at = i * (size_t)px->channels + (size_t)(pass->in_channel + c);
-            t.data[(size_t)c * hw + i] =
-                px->depth == 16 ? (float)((const uint16_t *)px->data)[at] / 65535.0f
-                                : (float)((const unsigned char *)px->data)[at] / 255.0f;
-        }
-    if (pass->luma) {
-        convtool_tensor gray;
-        assert_int_equal(convtool_to_luma(&t, &gray), CONVTOOL_OK);
-        convtool_tensor_free(&t);
-        t = gray;
-    }
-    return t;
-}
-
-/* A copy of input rows [lo, hi) (one row of filler when empty), as the strip engine holds. */
-static convtool_pixels window_of(const convtool_pixels *in, int lo, int hi)
-{
-    convtool_pixels w;
-    size_t row = row_bytes(in);
-    assert_int_equal(convtool_pixels_alloc(&w, in->width, hi > lo ? hi - lo : 1, in->channels,
-                                           in->depth),
-                     CONVTOOL_OK);
-    memset(w.data, 0xA5, row * (size_t)w.height);
-    if (hi > lo)
-        memcpy(w.data, (const unsigned char *)in->data + (size_t)lo * row,
-               (size_t)(hi - lo) * row);
-    return w;
 }
 
 /* Pass 1: the bounds, strip by strip from copied windows. */
@@ -109,7 +43,7 @@ static void strip_bounds(const convtool_pixels *in, const convtool_pixel_pass *p
     for (int y0 = 0; y0 < g->out_h; y0 += strip_rows) {
         int y1 = y0 + strip_rows < g->out_h ? y0 + strip_rows : g->out_h, lo, hi;
         assert_int_equal(convtool_conv2d_rows_needed(g, y0, y1, &lo, &hi), CONVTOOL_OK);
-        convtool_pixels w = window_of(in, lo, hi);
+        convtool_pixels w = strip_window_of(in, lo, hi);
         assert_int_equal(convtool_conv2d_pixels_bounds(&w, lo, pass, k, g, 0.25f, pool, y0, y1,
                                                        bounds),
                          CONVTOOL_OK);
@@ -122,11 +56,11 @@ static void strip_pixels(const convtool_pixels *in, const convtool_pixel_pass *p
                          const convtool_kernel *k, const convtool_geometry *g,
                          convtool_pool *pool, int strip_rows, convtool_pixels *out)
 {
-    size_t out_row = row_bytes(out);
+    size_t out_row = strip_row_bytes(out);
     for (int y0 = 0; y0 < g->out_h; y0 += strip_rows) {
         int y1 = y0 + strip_rows < g->out_h ? y0 + strip_rows : g->out_h, lo, hi;
         assert_int_equal(convtool_conv2d_rows_needed(g, y0, y1, &lo, &hi), CONVTOOL_OK);
-        convtool_pixels w = window_of(in, lo, hi), strip;
+        convtool_pixels w = strip_window_of(in, lo, hi), strip;
         assert_int_equal(convtool_pixels_alloc(&strip, out->width, y1 - y0, out->channels,
                                                out->depth),
                          CONVTOOL_OK);
@@ -158,20 +92,20 @@ static void normalize_case(unsigned *seed, convtool_pool *pool)
     int w = test_rand_range(seed, 1, 40), h = test_rand_range(seed, 1, 40);
     int kh = test_rand_range(seed, 1, 7), kw = test_rand_range(seed, 1, 7);
     convtool_geometry_spec spec;
-    random_geometry(seed, &spec);
+    strip_random_geometry(seed, 9, &spec);
     convtool_geometry g;
     if (convtool_geometry_resolve(&spec, h, w, kh, kw, &g) != CONVTOOL_OK)
         return; /* too small for this kernel, or reflect wider than the input */
     convtool_kernel k;
     random_kernel(&k, seed, kh, kw, test_rand_range(seed, 0, 15) == 0); /* constant: all 0.25 */
     convtool_pixels in;
-    random_pixels(&in, seed, w, h, channels, depth);
+    strip_random_pixels(&in, seed, w, h, channels, depth);
     int luma = channels >= 3 && test_rand_range(seed, 0, 1);
     convtool_pixel_pass pass = {.in_channel = 0, .channels = luma ? 1 : channels, .luma = luma,
                                 .out_channel = 0, .map = CONVTOOL_MAP_NORMALIZE};
 
     /* the float path: conv2d (near the reference), then normalize */
-    convtool_tensor floats = float_input(&in, &pass), result, ref;
+    convtool_tensor floats = strip_float_input(&in, &pass), result, ref;
     assert_int_equal(convtool_conv2d(&floats, &k, &g, 0.25f, NULL, &result), CONVTOOL_OK);
     assert_int_equal(ref_conv2d(&floats, &k, &g, 0.25f, &ref), CONVTOOL_OK);
     size_t plane = (size_t)g.out_w * (size_t)g.out_h;
@@ -198,7 +132,7 @@ static void normalize_case(unsigned *seed, convtool_pool *pool)
         strip_bounds(&in, &pass, &k, &g, pool, heights[t], bounds);
         assert_memory_equal(bounds, want, (size_t)pass.channels * 2 * sizeof(float));
         pass.bounds = bounds;
-        memset(out.data, 0x5A, row_bytes(&out) * (size_t)g.out_h);
+        memset(out.data, 0x5A, strip_row_bytes(&out) * (size_t)g.out_h);
         strip_pixels(&in, &pass, &k, &g, pool, heights[t], &out);
         pass.bounds = NULL;
         for (size_t i = 0; i < plane; i++)
@@ -220,14 +154,7 @@ static void normalize_case(unsigned *seed, convtool_pool *pool)
 static void normalize_strips_equal_float_path(void **state)
 {
     (void)state;
-    unsigned seed = 20261204;
-    convtool_pool *pools[2];
-    assert_int_equal(convtool_pool_create(1, &pools[0]), CONVTOOL_OK);
-    assert_int_equal(convtool_pool_create(3, &pools[1]), CONVTOOL_OK);
-    for (int i = 0; i < 300; i++)
-        normalize_case(&seed, pools[i % 2]);
-    convtool_pool_free(pools[0]);
-    convtool_pool_free(pools[1]);
+    strip_on_pools(20261204, 300, normalize_case);
 }
 
 /* NORMALIZE without bounds, or bounds without a buffer, is refused. */
@@ -269,7 +196,7 @@ static void normalize_needs_bounds(void **state)
 static convtool_pixels wrapped(const convtool_pixels *in, int top, int bottom)
 {
     convtool_pixels e;
-    size_t row = row_bytes(in);
+    size_t row = strip_row_bytes(in);
     assert_int_equal(convtool_pixels_alloc(&e, in->width, in->height + top + bottom,
                                            in->channels, in->depth),
                      CONVTOOL_OK);
@@ -288,7 +215,7 @@ static void circular_case(unsigned *seed, convtool_pool *pool)
     int w = test_rand_range(seed, 1, 40), h = test_rand_range(seed, 2, 40);
     int kh = test_rand_range(seed, 1, 7), kw = test_rand_range(seed, 1, 7);
     convtool_geometry_spec spec;
-    random_geometry(seed, &spec);
+    strip_random_geometry(seed, 9, &spec);
     spec.mode = CONVTOOL_PAD_CIRCULAR;
     convtool_geometry g;
     if (convtool_geometry_resolve(&spec, h, w, kh, kw, &g) != CONVTOOL_OK ||
@@ -300,7 +227,7 @@ static void circular_case(unsigned *seed, convtool_pool *pool)
     convtool_kernel k;
     random_kernel(&k, seed, kh, kw, 0);
     convtool_pixels in;
-    random_pixels(&in, seed, w, h, channels, depth);
+    strip_random_pixels(&in, seed, w, h, channels, depth);
     convtool_pixels e = wrapped(&in, g.pad_top, g.pad_bottom);
     int luma = channels >= 3 && test_rand_range(seed, 0, 1);
     convtool_pixel_pass pass = {.in_channel = 0, .channels = luma ? 1 : channels, .luma = luma,
@@ -314,9 +241,9 @@ static void circular_case(unsigned *seed, convtool_pool *pool)
                      CONVTOOL_OK);
     int heights[] = {1, 2, 5, 16, g.out_h};
     for (size_t t = 0; t < sizeof heights / sizeof *heights; t++) {
-        memset(strips.data, 0, row_bytes(&strips) * (size_t)g.out_h);
+        memset(strips.data, 0, strip_row_bytes(&strips) * (size_t)g.out_h);
         strip_pixels(&e, &pass, &k, &rows_g, pool, heights[t], &strips);
-        assert_memory_equal(whole.data, strips.data, row_bytes(&whole) * (size_t)g.out_h);
+        assert_memory_equal(whole.data, strips.data, strip_row_bytes(&whole) * (size_t)g.out_h);
     }
     convtool_pixels_free(&whole);
     convtool_pixels_free(&strips);
@@ -328,14 +255,7 @@ static void circular_case(unsigned *seed, convtool_pool *pool)
 static void circular_equals_wrapped_rows(void **state)
 {
     (void)state;
-    unsigned seed = 20261205;
-    convtool_pool *pools[2];
-    assert_int_equal(convtool_pool_create(1, &pools[0]), CONVTOOL_OK);
-    assert_int_equal(convtool_pool_create(3, &pools[1]), CONVTOOL_OK);
-    for (int i = 0; i < 300; i++)
-        circular_case(&seed, pools[i % 2]);
-    convtool_pool_free(pools[0]);
-    convtool_pool_free(pools[1]);
+    strip_on_pools(20261205, 300, circular_case);
 }
 
 int main(void)
