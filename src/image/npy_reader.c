@@ -66,10 +66,25 @@ static void fill_info(const npy_header *h, convtool_image_info *info)
     info->bit_depth = h->itemsize * 8;
 }
 
+/* The bytes the header takes (preamble, dict), from the preamble; 0 if it is no .npy. */
+static size_t header_bytes(int fd, uint64_t len)
+{
+    unsigned char pre[12];
+    if (len < sizeof pre || read_at(fd, pre, sizeof pre, 0) != CONVTOOL_OK ||
+        memcmp(pre, "\x93NUMPY", 6) != 0)
+        return 0;
+    if (pre[6] == 1)
+        return 10 + ((size_t)pre[8] | (size_t)pre[9] << 8);
+    return 12 + ((size_t)pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 |
+                 (size_t)pre[11] << 24);
+}
+
 static convtool_status read_header(int fd, uint64_t len, npy_header *h)
 {
-    size_t n = len < HEADER_READ ? (size_t)len : HEADER_READ;
-    unsigned char *head = malloc(n ? n : 1);
+    size_t n = header_bytes(fd, len);
+    if (n == 0 || n > HEADER_READ || n > len)
+        return CONVTOOL_EUNSUPPORTED; /* not a .npy, or one the whole-file path must judge */
+    unsigned char *head = malloc(n);
     if (!head)
         return CONVTOOL_ENOMEM;
     convtool_status st = read_at(fd, head, n, 0);
