@@ -523,7 +523,10 @@ struct progress *apply_stream_progress(const struct apply_job *job, size_t rows)
 /*
  * The passes before the strips that write: circular padding's wrapped rows,
  * --map normalize's bounds. A damaged file fails in them, before any output
- * is opened; a fallback found there is still silent (nothing printed yet).
+ * is opened; a fallback found there prints nothing of its own (but a
+ * progress line, when one is shown, has counted the pass: a PNG with a chunk
+ * after its data that stb must judge, rare, gets that line and then the
+ * whole path's verdict).
  */
 static int first_passes(struct strip_run *r, const struct stream_input *in,
                         const convtool_image_info *info)

@@ -17,6 +17,7 @@
  * last ones), and kernels for the FFT tiles.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,11 +101,18 @@ static int strip_rows_for(const convtool_geometry *g)
     return rows > (size_t)g->out_h ? g->out_h : (int)rows;
 }
 
+/* The strips over the output's rows (counted in 64 bits: a .npy may be INT_MAX rows tall). */
+static int strip_count(const struct npy_run *r)
+{
+    return (int)(((int64_t)r->g.out_h + r->strip_rows - 1) / r->strip_rows);
+}
+
 /* Output rows [y0, y1) of strip k. */
 static void strip_span(const struct npy_run *r, int k, int *y0, int *y1)
 {
-    *y0 = k * r->strip_rows;
-    *y1 = *y0 + r->strip_rows < r->g.out_h ? *y0 + r->strip_rows : r->g.out_h;
+    int64_t first = (int64_t)k * r->strip_rows, end = first + r->strip_rows;
+    *y0 = (int)first;
+    *y1 = end < r->g.out_h ? (int)end : r->g.out_h;
 }
 
 /*
@@ -115,7 +123,7 @@ static void strip_span(const struct npy_run *r, int k, int *y0, int *y1)
 static int window_cap(const struct npy_run *r)
 {
     int most = 1;
-    for (int k = 0; k * r->strip_rows < r->g.out_h; k++) {
+    for (int k = 0; k < strip_count(r); k++) {
         int y0, y1, lo, hi;
         strip_span(r, k, &y0, &y1);
         convtool_conv2d_rows_needed(&r->g, y0, y1, &lo, &hi);
@@ -288,7 +296,7 @@ static int run_planes(struct npy_run *r)
     size_t done = 0;
     for (int p = 0; p < r->planes && rc == EXIT_OK; p++) {
         r->wlo = r->whi = 0;
-        for (int k = 0; k * r->strip_rows < r->g.out_h && rc == EXIT_OK; k++) {
+        for (int k = 0; k < strip_count(r) && rc == EXIT_OK; k++) {
             int y0, y1;
             strip_span(r, k, &y0, &y1);
             rc = run_strip(r, p, k);
@@ -311,9 +319,9 @@ static int warn_overflow(struct npy_run *r)
     double peak = 0.0;
     int rows = r->window_cap, h = r->info.height;
     for (int p = 0; p < r->planes && peak >= 0.0; p++) {
-        for (int y = 0; y < h && peak >= 0.0; y += rows) {
-            int n = h - y < rows ? h - y : rows;
-            convtool_status st = convtool_npy_reader_rows(r->reader, p, y, n, r->window);
+        for (int64_t y = 0; y < h && peak >= 0.0; y += rows) {
+            int n = h - y < rows ? (int)(h - y) : rows;
+            convtool_status st = convtool_npy_reader_rows(r->reader, p, (int)y, n, r->window);
             if (st != CONVTOOL_OK)
                 return cli_report(r->job->input, st);
             peak = apply_finite_peak(r->window, (size_t)n * (size_t)r->info.width, peak);

@@ -108,7 +108,7 @@ convtool_status convtool_conv2d_rows(const convtool_tensor *window, int window_f
                                      int y0)
 {
     int lo, hi;
-    if (!window || !window->data || !strip || !strip->data || !k || !k->values ||
+    if (!window || !window->data || !strip || !strip->data || !k || !k->values || !g ||
         window->c != strip->c || window->w != g->in_w || strip->w != g->out_w || strip->h < 1 ||
         g->k_h != k->h || g->k_w != k->w || y0 < 0 || y0 > g->out_h - strip->h)
         return CONVTOOL_EINVAL;

@@ -326,7 +326,10 @@ convtool_status convtool_conv2d_pixels_rows_float(const convtool_pixels *window,
                                                   convtool_pool *pool, convtool_tensor *strip,
                                                   int y0)
 {
-    int lo, hi, read = pass->luma ? 3 : pass->channels;
+    int lo, hi;
+    if (!window || !pass || !k || !g)
+        return CONVTOOL_EINVAL;
+    int read = pass->luma ? 3 : pass->channels;
     if (!strip || !strip->data || strip->c != pass->channels || strip->w != g->out_w ||
         strip->h < 1 || y0 < 0 || y0 > g->out_h - strip->h || !window->data ||
         pass->channels < 1 || (pass->luma && pass->channels != 1) || pass->in_channel < 0 ||
@@ -350,7 +353,10 @@ convtool_status convtool_conv2d_pixels_bounds(const convtool_pixels *window, int
                                               float bias, convtool_pool *pool, int y0, int y1,
                                               float *bounds)
 {
-    int lo, hi, read = pass->luma ? 3 : pass->channels;
+    int lo, hi;
+    if (!window || !pass || !k || !g)
+        return CONVTOOL_EINVAL;
+    int read = pass->luma ? 3 : pass->channels;
     if (!bounds || !window->data || pass->channels < 1 || (pass->luma && pass->channels != 1) ||
         pass->in_channel < 0 || pass->in_channel + read > window->channels ||
         g->in_w != window->width || window_first < 0 ||
