@@ -2,12 +2,11 @@
  * A PNG's skeleton (png_skeleton.h): its chunk list read with pread, header
  * by header, the image data skipped, the rest copied.
  */
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "codec/checksum.h"
 #include "codec/png_skeleton.h"
+#include "common/read_at.h"
 
 #define SIG_LEN 8
 #define CHUNK_HEADER 8 /* length and type */
@@ -25,24 +24,6 @@ static void put_be32(unsigned char *p, uint32_t v)
     p[1] = (unsigned char)(v >> 16);
     p[2] = (unsigned char)(v >> 8);
     p[3] = (unsigned char)v;
-}
-
-/* Exactly n bytes at off: EIO when pread fails, ECORRUPT when the file ends first (it shrank). */
-static convtool_status read_at(int fd, uint64_t off, unsigned char *dst, size_t n)
-{
-    while (n > 0) {
-        ssize_t got = pread(fd, dst, n, (off_t)off);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return CONVTOOL_EIO;
-        if (got == 0)
-            return CONVTOOL_ECORRUPT;
-        dst += got;
-        off += (uint64_t)got;
-        n -= (size_t)got;
-    }
-    return CONVTOOL_OK;
 }
 
 /* The n bytes at off appended to out, a piece at a time. */

@@ -8,6 +8,7 @@
 
 #include "conv/conv_run.h"
 #include "conv/core.h"
+#include "conv/strip.h"
 
 static void read_planar_row(const struct conv_source *s, int ch, int r, float *dst)
 {
@@ -89,19 +90,6 @@ static void read_window_row(const struct conv_source *s, int ch, int r, float *d
            (size_t)t->w * sizeof(float));
 }
 
-/* A strip of output rows: output row y is row y − first of the tensor. */
-struct row_strip {
-    convtool_tensor *t;
-    int first;
-};
-
-static float *strip_row_ptr(const struct conv_sink *s, int ch, int y)
-{
-    const struct row_strip *strip = s->data;
-    convtool_tensor *t = strip->t;
-    return t->data + ((size_t)ch * t->h + (size_t)(y - strip->first)) * t->w;
-}
-
 convtool_status convtool_conv2d_rows(const convtool_tensor *window, int window_first,
                                      const convtool_kernel *k, const convtool_geometry *g,
                                      float bias, convtool_pool *pool, convtool_tensor *strip,
@@ -119,9 +107,9 @@ convtool_status convtool_conv2d_rows(const convtool_tensor *window, int window_f
     if (tensors_overlap(window, strip))
         return CONVTOOL_EINVAL;
     struct row_window win = {window, window_first};
-    struct row_strip out = {strip, y0};
+    struct strip_sink out = {strip, y0};
     struct conv_source src = {.c = window->c, .h = g->in_h, .w = window->w,
                               .read_row = read_window_row, .data = &win};
-    struct conv_sink sink = {.row_ptr = strip_row_ptr, .data = &out};
+    struct conv_sink sink = {.row_ptr = strip_sink_row, .data = &out};
     return conv_run_rows(k, g, bias, 0, &src, &sink, pool, y0, y0 + strip->h, NULL);
 }

@@ -17,6 +17,7 @@
 #include "conv/conv_run.h"
 #include "conv/core.h"
 #include "conv/simd/pixel_rows.h"
+#include "conv/strip.h"
 #include "common/quantize.h"
 
 struct pixel_source {
@@ -306,19 +307,6 @@ convtool_status convtool_conv2d_pixels_rows(const convtool_pixels *window, int w
                       y0 + strip->height, 0, clipped);
 }
 
-/* A strip of float planes: output row y of channel ch is row y − first of plane ch. */
-struct float_strip {
-    convtool_tensor *t;
-    int first;
-};
-
-static float *float_strip_row(const struct conv_sink *s, int ch, int y)
-{
-    const struct float_strip *fs = s->data;
-    convtool_tensor *t = fs->t;
-    return t->data + ((size_t)ch * t->h + (size_t)(y - fs->first)) * t->w;
-}
-
 convtool_status convtool_conv2d_pixels_rows_float(const convtool_pixels *window, int window_first,
                                                   const convtool_pixel_pass *pass,
                                                   const convtool_kernel *k,
@@ -340,10 +328,10 @@ convtool_status convtool_conv2d_pixels_rows_float(const convtool_pixels *window,
         return CONVTOOL_EINVAL;
     int vector = convtool_simd_active() >= CONVTOOL_SIMD_AVX2 && pixel_rows_avx2_usable();
     struct pixel_source ps = {window, window_first, pass, sample_table(window->depth), vector};
-    struct float_strip fs = {strip, y0};
+    struct strip_sink fs = {strip, y0};
     struct conv_source src = {.c = pass->channels, .h = g->in_h, .w = window->width,
                               .read_row = read_pixel_row, .data = &ps};
-    struct conv_sink sink = {.row_ptr = float_strip_row, .data = &fs};
+    struct conv_sink sink = {.row_ptr = strip_sink_row, .data = &fs};
     return conv_run_rows(k, g, bias, 1, &src, &sink, pool, y0, y0 + strip->h, NULL);
 }
 

@@ -1,10 +1,12 @@
 /*
  * What the strip engine asks of the geometry before it runs (see
  * convtool.h): which input rows a run of output rows reads, and whether a
- * job can run strip by strip at all.
+ * job can run strip by strip at all; and the sink its float strips fill
+ * (strip.h).
  */
 #include "conv/method_choice.h"
 #include "conv/pad.h"
+#include "conv/strip.h"
 #include "convtool/convtool.h"
 
 convtool_status convtool_conv2d_rows_needed(const convtool_geometry *g, int y0, int y1, int *lo,
@@ -36,4 +38,11 @@ int convtool_conv2d_rows_streamable(const convtool_kernel *k, const convtool_geo
     if (method_decide(k, g, channels, convtool_pool_threads(pool), &d) != CONVTOOL_OK)
         return 0;
     return d.choice.method != CONVTOOL_METHOD_FFT;
+}
+
+float *strip_sink_row(const struct conv_sink *s, int ch, int y)
+{
+    const struct strip_sink *strip = s->data;
+    convtool_tensor *t = strip->t;
+    return t->data + ((size_t)ch * t->h + (size_t)(y - strip->first)) * t->w;
 }

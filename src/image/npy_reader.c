@@ -4,13 +4,12 @@
  * strip engine holds a window of rows, never the array. Values are those
  * convtool_image_decode gives (npy.c converts both).
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "codec/npy.h"
+#include "common/read_at.h"
 #include "convtool/convtool.h"
 
 /* Headers longer than this go whole (numpy writes 128 bytes or so). */
@@ -34,25 +33,6 @@ static int host_little_endian(void)
     return first == 1;
 }
 
-/* pread until len bytes are in; EIO on an error, ECORRUPT if the file ends early. */
-static convtool_status read_at(int fd, void *dst, size_t len, uint64_t at)
-{
-    unsigned char *p = dst;
-    while (len > 0) {
-        ssize_t got = pread(fd, p, len, (off_t)at);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return CONVTOOL_EIO;
-        if (got == 0)
-            return CONVTOOL_ECORRUPT; /* shorter than its header said: cut after the probe */
-        p += got;
-        len -= (size_t)got;
-        at += (uint64_t)got;
-    }
-    return CONVTOOL_OK;
-}
-
 /* The probe's answer, as image_probe.c gives it for a whole .npy. */
 static void fill_info(const npy_header *h, convtool_image_info *info)
 {
@@ -70,7 +50,7 @@ static void fill_info(const npy_header *h, convtool_image_info *info)
 static size_t header_bytes(int fd, uint64_t len)
 {
     unsigned char pre[12];
-    if (len < sizeof pre || read_at(fd, pre, sizeof pre, 0) != CONVTOOL_OK ||
+    if (len < sizeof pre || read_at(fd, 0, pre, sizeof pre) != CONVTOOL_OK ||
         memcmp(pre, "\x93NUMPY", 6) != 0)
         return 0;
     if (pre[6] == 1)
@@ -87,7 +67,7 @@ static convtool_status read_header(int fd, uint64_t len, npy_header *h)
     unsigned char *head = malloc(n);
     if (!head)
         return CONVTOOL_ENOMEM;
-    convtool_status st = read_at(fd, head, n, 0);
+    convtool_status st = read_at(fd, 0, head, n);
     if (st == CONVTOOL_OK)
         st = npy_parse_header_of(head, n, len, h);
     free(head);
@@ -138,11 +118,11 @@ convtool_status convtool_npy_reader_rows(convtool_npy_reader *r, int plane, int 
                   (((uint64_t)plane * (uint64_t)r->height + (uint64_t)row) * (uint64_t)r->width) *
                       item;
     if (r->direct)
-        return read_at(r->fd, dst, count * item, at);
+        return read_at(r->fd, at, dst, count * item);
     size_t per_piece = CONVERT_BYTES / item;
     for (size_t done = 0; done < count;) {
         size_t m = count - done < per_piece ? count - done : per_piece;
-        convtool_status st = read_at(r->fd, r->scratch, m * item, at + done * item);
+        convtool_status st = read_at(r->fd, at + done * item, r->scratch, m * item);
         if (st != CONVTOOL_OK)
             return st;
         npy_load_elems(r->scratch, &r->h, dst + done, m);
