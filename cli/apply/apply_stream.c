@@ -25,7 +25,7 @@
  * bottom-up: where each lands is known only at the end), HDR with --map
  * normalize, JPEG through stb, progressive
  * JPEGs (libjpeg keeps their coefficients whole), pictures
- * under STREAM_MIN_PIXEL_BYTES, a picture to turn upright, a kernel for the FFT tiles,
+ * under APPLY_STREAM_MIN_BYTES, a picture to turn upright, a kernel for the FFT tiles,
  * circular padding that wraps as many rows as the image has, and any file the
  * strip decoder leaves to stb (palette, tRNS, interlaced, under 8 bits).
  *
@@ -38,7 +38,7 @@
  * channel's min and max (convtool_conv2d_pixels_bounds, nothing written),
  * then again mapping by them (convtool_pixel_pass.bounds). Both together: three
  * passes. Holding the image instead (apply_fused.c, which convolves twice for
- * normalize) takes 1.6 to 36 times the memory from STREAM_MIN_PIXEL_BYTES to
+ * normalize) takes 1.6 to 36 times the memory from APPLY_STREAM_MIN_BYTES to
  * 8192², and saves at most a tenth of the time (three passes: 30 %) up to
  * 4096², none beyond (README, Performance; bench/twopass_bench.sh), so they
  * stream from the same size as the rest. The progress line gives each pass an
@@ -63,10 +63,9 @@
 #include "apply/save_choice.h"
 #include "common/messages.h"
 
-/* Smaller pictures go whole: for them the stream costs more than it saves. */
-#define STREAM_MIN_PIXEL_BYTES ((uint64_t)4 << 20)
 /* A strip of output rows is about this many bytes (8 to 1024 rows). */
 #define STRIP_BYTES ((size_t)1 << 20)
+
 /* Long single images show progress on a terminal from this many rows on. */
 #define PROGRESS_MIN_ROWS 4096
 
@@ -165,7 +164,7 @@ static int may_be_large(int fd, uint64_t len)
     static const int channels[7] = {1, 0, 3, 3, 2, 0, 4}; /* by colour type; palette: RGB */
     int c = h[25] <= 6 ? channels[h[25]] : 0;
     uint64_t samples = w * ht * (uint64_t)(c ? c : 4) * (h[24] == 16 ? 2 : 1);
-    return samples >= STREAM_MIN_PIXEL_BYTES;
+    return samples >= APPLY_STREAM_MIN_BYTES;
 }
 
 static uint64_t pixel_bytes(const convtool_image_info *info)
@@ -193,7 +192,7 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
     int fits = (!o->max_input_bytes || in->len <= o->max_input_bytes) &&
                may_be_large(fd, in->len) && probe_bytes(fd, in->len, file) == CONVTOOL_OK &&
                convtool_image_probe(file->data, file->len, info) == CONVTOOL_OK &&
-               (apply_stream_setting() == 2 || pixel_bytes(info) >= STREAM_MIN_PIXEL_BYTES) &&
+               (apply_stream_setting() == 2 || pixel_bytes(info) >= APPLY_STREAM_MIN_BYTES) &&
                (uint64_t)info->width * (uint64_t)info->height <= o->max_pixels &&
                (info->orientation <= 1 || o->no_autorotate) &&
                (apply_fused_fits(job, info) || (floats_out(job->outputs[0].format) &&
@@ -247,20 +246,30 @@ static int window_rows(const struct strip_run *r, int strips)
         whi = whi < r->keep[k] ? r->keep[k] : whi;
         most = whi - r->keep[k] > most ? whi - r->keep[k] : most;
     }
-    int reach = (r->rg.k_h - 1) * r->rg.dilation_y + 1;
-    return most > 2 * (r->strip_rows * r->rg.stride_y + reach) ? -1 : most;
+    return apply_stream_window_fits(most, &r->rg, r->strip_rows) ? most : -1;
 }
 
-/* About STRIP_BYTES of output rows; CONVTOOL_STRIP_ROWS=N sets N (tests: strips of 1 row up). */
+/* The strip height for an output of this geometry, channels and bits a sample. */
 static int strip_rows_for(const convtool_geometry *g, const struct channel_plan *cp, int depth)
 {
     size_t row = (size_t)g->out_w * (size_t)cp->out_channels * (size_t)(depth / 8);
-    size_t rows = row ? STRIP_BYTES / row : 1024;
+    return apply_stream_strip_rows(row, g->out_h);
+}
+
+int apply_stream_strip_rows(size_t row_bytes, int out_h)
+{
+    size_t rows = row_bytes ? STRIP_BYTES / row_bytes : 1024;
     rows = rows < 8 ? 8 : rows > 1024 ? 1024 : rows;
     const char *env = getenv("CONVTOOL_STRIP_ROWS");
     if (env && atoi(env) > 0)
         rows = (size_t)atoi(env);
-    return rows > (size_t)g->out_h ? g->out_h : (int)rows;
+    return rows > (size_t)out_h ? out_h : (int)rows;
+}
+
+int apply_stream_window_fits(int rows, const convtool_geometry *g, int strip_rows)
+{
+    int reach = (g->k_h - 1) * g->dilation_y + 1;
+    return rows <= 2 * (strip_rows * g->stride_y + reach);
 }
 
 /* Reads input rows up to `hi` into the window, first dropping those below `lo`. */

@@ -27,6 +27,18 @@ int apply_stream_probe(const struct apply_job *job, convtool_buffer *file,
 
 /* The pieces the .npy strip engine (apply_stream_npy.c) shares. */
 
+/* Smaller pictures and arrays (in bytes of samples or values) go whole: for them the
+ * stream costs more than it saves. */
+#define APPLY_STREAM_MIN_BYTES ((uint64_t)4 << 20)
+
+/* Rows of a strip of about 1 MiB of output rows of row_bytes each (8 to 1024, at most
+ * out_h); CONVTOOL_STRIP_ROWS=N sets N (tests: strips of 1 row up). */
+int apply_stream_strip_rows(size_t row_bytes, int out_h);
+
+/* Whether a window of `rows` input rows stays within twice a strip's reach (else it is
+ * most of the image: circular padding, whose first rows read the last ones). */
+int apply_stream_window_fits(int rows, const convtool_geometry *g, int strip_rows);
+
 /* CONVTOOL_STREAM: 0 turns the strip engines off, 2 (=1) takes files of any size (tests), else 1. */
 int apply_stream_setting(void);
 

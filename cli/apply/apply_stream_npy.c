@@ -32,10 +32,6 @@
 #include "apply/save_choice.h"
 #include "common/messages.h"
 
-/* Smaller arrays go whole, as small pictures do (apply_stream.c). */
-#define STREAM_MIN_VALUE_BYTES ((uint64_t)4 << 20)
-/* A strip of output rows is about this many bytes of floats (8 to 1024 rows). */
-#define STRIP_BYTES ((size_t)1 << 20)
 /* The reader's conversion buffer and header read (npy_reader.c), for --max-memory. */
 #define READER_BYTES ((uint64_t)128 << 10)
 
@@ -83,23 +79,12 @@ static int open_input(struct npy_run *r)
     r->per_item = info->channels;
     r->planes = info->channels * (info->npy_batch > 0 ? info->npy_batch : 1);
     uint64_t values = (uint64_t)r->planes * (uint64_t)info->height * (uint64_t)info->width;
-    if ((apply_stream_setting() != 2 && values * sizeof(float) < STREAM_MIN_VALUE_BYTES) ||
+    if ((apply_stream_setting() != 2 && values * sizeof(float) < APPLY_STREAM_MIN_BYTES) ||
         (uint64_t)info->width * (uint64_t)info->height > o->max_pixels)
         return APPLY_STREAM_FALLBACK;
     return EXIT_OK;
 }
 
-/* About STRIP_BYTES of output rows; CONVTOOL_STRIP_ROWS=N sets N (tests: strips of 1 row up). */
-static int strip_rows_for(const convtool_geometry *g)
-{
-    size_t row = (size_t)g->out_w * sizeof(float);
-    size_t rows = STRIP_BYTES / row;
-    rows = rows < 8 ? 8 : rows > 1024 ? 1024 : rows;
-    const char *env = getenv("CONVTOOL_STRIP_ROWS");
-    if (env && atoi(env) > 0)
-        rows = (size_t)atoi(env);
-    return rows > (size_t)g->out_h ? g->out_h : (int)rows;
-}
 
 /* The strips over the output's rows (counted in 64 bits: a .npy may be INT_MAX rows tall). */
 static int strip_count(const struct npy_run *r)
@@ -129,8 +114,7 @@ static int window_cap(const struct npy_run *r)
         convtool_conv2d_rows_needed(&r->g, y0, y1, &lo, &hi);
         most = hi - lo > most ? hi - lo : most;
     }
-    int reach = (r->g.k_h - 1) * r->g.dilation_y + 1;
-    return most > 2 * (r->strip_rows * r->g.stride_y + reach) ? -1 : most;
+    return apply_stream_window_fits(most, &r->g, r->strip_rows) ? most : -1;
 }
 
 /*
@@ -149,7 +133,7 @@ static int plan_run(struct npy_run *r)
             CONVTOOL_OK ||
         c.method == CONVTOOL_METHOD_FFT || !apply_stream_output_ok(job->outputs[0].path))
         return APPLY_STREAM_FALLBACK;
-    r->strip_rows = strip_rows_for(&r->g);
+    r->strip_rows = apply_stream_strip_rows((size_t)r->g.out_w * sizeof(float), r->g.out_h);
     r->window_cap = window_cap(r);
     if (r->window_cap < 0)
         return APPLY_STREAM_FALLBACK;
