@@ -20,6 +20,7 @@
 
 #include "codec/jpeg_scan.h"
 #include "codec/jpeg_turbo.h"
+#include "bench_util.h"
 
 #define MAX_RUNS 101
 #define STRIP 16
@@ -39,18 +40,6 @@ struct stamp {
 static struct stamp now(void)
 {
     return (struct stamp){seconds(CLOCK_MONOTONIC), seconds(CLOCK_THREAD_CPUTIME_ID)};
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *t, int runs)
-{
-    qsort(t, (size_t)runs, sizeof(double), by_value);
-    return t[runs / 2];
 }
 
 static void die(const char *what)
@@ -284,11 +273,11 @@ int main(int argc, char **argv)
     static const char *const what[2] = {"wall", "CPU"};
     for (int m = 0; m < 2; m++) {
         double(*t)[MAX_RUNS] = m ? cpu : wall;
-        double dec = median(t[0], runs), enc = median(t[3], runs);
+        double dec = bench_median(t[0], runs), enc = bench_median(t[3], runs);
         printf("%s:\n", what[m]);
-        print_pair("  decode", dec, median(t[1], runs), "scanline, whole image");
-        print_pair("  decode", dec, median(t[2], runs), "scanline, 16-row strip");
-        print_pair("  encode", enc, median(t[4], runs), "scanline, 16-row strips");
+        print_pair("  decode", dec, bench_median(t[1], runs), "scanline, whole image");
+        print_pair("  decode", dec, bench_median(t[2], runs), "scanline, 16-row strip");
+        print_pair("  encode", enc, bench_median(t[4], runs), "scanline, 16-row strips");
     }
     print_heap(px, n, q, &jpeg, strip);
     convtool_buffer_free(&jpeg);

@@ -28,6 +28,7 @@
 #include "codec/deflate_fast.h"
 #include "codec/png_filter.h"
 #include "convtool/convtool.h"
+#include "bench_util.h"
 
 #define RUNS 7
 #define SUM_RUNS 21
@@ -38,19 +39,6 @@ struct strips {
     unsigned char *data; /* the filtered rows of the whole image */
     size_t len, strip;   /* bytes, and bytes per strip (whole rows) */
 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Filters every row of px with `mode`, as the writer does. */
 static struct strips filter_image(const convtool_pixels *px, enum png_filter mode)
@@ -141,13 +129,13 @@ static double run_case(struct coder_case *c, unsigned char *out, size_t room)
 {
     const struct strips *s = c->s;
     c->total = 0;
-    double t0 = now();
+    double t0 = bench_now();
     for (size_t at = 0; at < s->len; at += s->strip) {
         size_t len = s->len - at < s->strip ? s->len - at : s->strip;
         size_t dict = at < c->history ? at : c->history;
         c->total += c->fn(c->level, s->data + at, dict, len, at + len == s->len, out, room);
     }
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 /* RUNS rounds, each coder once per round (alternating, so load changes hit all alike). */
@@ -160,7 +148,7 @@ static void time_coders(struct coder_case *cases, int n)
             cases[k].t[r] = run_case(&cases[k], out, room);
     for (int k = 0; k < n; k++) {
         struct coder_case *c = &cases[k];
-        qsort(c->t, RUNS, sizeof c->t[0], by_value);
+        qsort(c->t, RUNS, sizeof c->t[0], bench_by_value);
         printf("  %-32s %7.1f ms (%.1f–%.1f) %10zu bytes (%.3f of the input); "
                "time %.2f×, size %.3f× the first\n",
                c->name, c->t[RUNS / 2] * 1e3, c->t[0] * 1e3, c->t[RUNS - 1] * 1e3, c->total,
@@ -208,11 +196,11 @@ struct sum_case {
 /* The checksum of every strip (as the writer computes them); returns the seconds taken. */
 static double run_sum(struct sum_case *c, const struct strips *s)
 {
-    double t0 = now();
+    double t0 = bench_now();
     c->value = 0;
     for (size_t at = 0; at < s->len; at += s->strip)
         c->value ^= c->fn(c->start, s->data + at, s->len - at < s->strip ? s->len - at : s->strip);
-    return now() - t0;
+    return bench_now() - t0;
 }
 
 /* SUM_RUNS rounds, each checksum once per round; medians and the ratio to the first. */
@@ -223,7 +211,7 @@ static void time_sums(struct sum_case *cases, int n, const struct strips *s)
             cases[k].t[r] = run_sum(&cases[k], s);
     for (int k = 0; k < n; k++) {
         struct sum_case *c = &cases[k];
-        qsort(c->t, SUM_RUNS, sizeof c->t[0], by_value);
+        qsort(c->t, SUM_RUNS, sizeof c->t[0], bench_by_value);
         printf("  %-32s %7.2f ms (%.2f–%.2f) [%08x]; time %.2f× the first\n", c->name,
                c->t[SUM_RUNS / 2] * 1e3, c->t[0] * 1e3, c->t[SUM_RUNS - 1] * 1e3,
                (unsigned)c->value, c->t[SUM_RUNS / 2] / cases[0].t[SUM_RUNS / 2]);

@@ -20,48 +20,19 @@
 #include "common/big_alloc.h"
 #include "codec/png_inflate.h"
 #include "codec/png_read.h"
+#include "bench_util.h"
 
 #define MAX_RUNS 101
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void report(const char *what, const char *name[2], double t[2][MAX_RUNS], int runs)
 {
     for (int k = 0; k < 2; k++)
-        qsort(t[k], (size_t)runs, sizeof(double), by_value);
+        qsort(t[k], (size_t)runs, sizeof(double), bench_by_value);
     printf("%s, %d alternating runs: %s median %.1f ms (%.1f–%.1f), %s median %.1f ms "
            "(%.1f–%.1f); %s/%s %.2f\n",
            what, runs, name[0], t[0][runs / 2] * 1e3, t[0][0] * 1e3, t[0][runs - 1] * 1e3, name[1],
            t[1][runs / 2] * 1e3, t[1][0] * 1e3, t[1][runs - 1] * 1e3, name[1], name[0],
            t[1][runs / 2] / t[0][runs / 2]);
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f || fseek(f, 0, SEEK_END) != 0)
-        return NULL;
-    long n = ftell(f);
-    rewind(f);
-    unsigned char *b = n > 0 ? malloc((size_t)n) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
 }
 
 /* The IDAT payloads of a well-formed PNG, one by one (a png_zsource). */
@@ -106,7 +77,7 @@ static void idat_sizes(const unsigned char *b, size_t len, size_t *total, size_t
 int main(int argc, char **argv)
 {
     size_t len = 0;
-    unsigned char *b = argc > 1 ? slurp(argv[1], &len) : NULL;
+    unsigned char *b = argc > 1 ? bench_slurp(argv[1], &len) : NULL;
     int runs = argc > 2 ? atoi(argv[2]) : 15;
     if (!b || runs < 1 || runs > MAX_RUNS) {
         fprintf(stderr, "usage: png_inflate_bench FILE.png [RUNS <= %d]\n", MAX_RUNS);
@@ -118,13 +89,13 @@ int main(int argc, char **argv)
     for (int r = 0; r < runs; r++)
         for (int k = 0; k < 2; k++) {
             convtool_pixels px;
-            double t0 = now();
+            double t0 = bench_now();
             if (png_read_fast_using(which[k], b, len, NULL, &px) != CONVTOOL_OK) {
                 fprintf(stderr, "png_inflate_bench: %s: the fast decoder with %s refused it\n",
                         argv[1], decoders[k]);
                 return 1;
             }
-            t[k][r] = now() - t0;
+            t[k][r] = bench_now() - t0;
             convtool_pixels_free(&px);
         }
     report("decode", decoders, t, runs);
@@ -134,27 +105,27 @@ int main(int argc, char **argv)
     for (int r = 0; r < runs && raw; r++)
         for (int k = 0; k < 2; k++) {
             struct idats w = {b, len, 33};
-            double t0 = now();
+            double t0 = bench_now();
             if (png_inflate_whole(which[k], next_idat, &w, total, raw, raw_len) != CONVTOOL_OK) {
                 fprintf(stderr, "png_inflate_bench: %s: %s cannot inflate it\n", argv[1],
                         decoders[k]);
                 return 1;
             }
-            t[k][r] = now() - t0;
+            t[k][r] = bench_now() - t0;
         }
     free(raw);
     report("inflate alone (IDATs to filtered rows, into the same huge-page buffer each run)",
            decoders, t, runs);
     uint32_t crc[2] = {0, 0};
     for (int r = 0; r < runs; r++) { /* 10 passes a run: one pass is a few ms */
-        double t0 = now();
+        double t0 = bench_now();
         for (int i = 0; i < 10; i++)
             crc[0] ^= libdeflate_crc32((uint32_t)i, b, len);
-        double t1 = now();
+        double t1 = bench_now();
         for (int i = 0; i < 10; i++)
             crc[1] ^= crc32_gzip_refl((uint32_t)i, b, len);
         t[0][r] = t1 - t0;
-        t[1][r] = now() - t1;
+        t[1][r] = bench_now() - t1;
     }
     report("CRC-32 of the file, 10 passes", decoders, t, runs);
     if (crc[0] != crc[1])

@@ -25,47 +25,15 @@
 #include "codec/png_precheck.h"
 #include "codec/png_read.h"
 #include "codec/png_stream_read.h"
+#include "bench_util.h"
 
 #define MAX_RUNS 101
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f || fseek(f, 0, SEEK_END) != 0) {
-        if (f)
-            fclose(f);
-        return NULL;
-    }
-    long n = ftell(f);
-    rewind(f);
-    unsigned char *b = n > 0 ? malloc((size_t)n) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
 
 /* The whole path: pixels in *px (free them). */
 static convtool_status whole(const char *path, convtool_pixels *px)
 {
     size_t len = 0, fixed_len = 0;
-    unsigned char *b = slurp(path, &len), *fixed = NULL;
+    unsigned char *b = bench_slurp(path, &len), *fixed = NULL;
     if (!b)
         return CONVTOOL_EIO;
     convtool_status st = png_precheck(b, len, &fixed, &fixed_len);
@@ -171,15 +139,15 @@ int main(int argc, char **argv)
         for (int k = 0; k < 2; k++) {
             int m = (r + k) % 2; /* alternate which goes first */
             convtool_pixels px = {0};
-            double t0 = now();
+            double t0 = bench_now();
             st = m == 0 ? whole(path, &px) : strips(path, strip, NULL);
-            t[m][r] = now() - t0;
+            t[m][r] = bench_now() - t0;
             convtool_pixels_free(&px);
             if (st != CONVTOOL_OK)
                 return 1;
         }
     for (int m = 0; m < 2; m++)
-        qsort(t[m], (size_t)runs, sizeof(double), by_value);
+        qsort(t[m], (size_t)runs, sizeof(double), bench_by_value);
     printf("%d alternating runs: whole median %.1f ms (%.1f-%.1f), strips median %.1f ms "
            "(%.1f-%.1f); strips/whole %.2f\n",
            runs, t[0][runs / 2] * 1e3, t[0][0] * 1e3, t[0][runs - 1] * 1e3, t[1][runs / 2] * 1e3,

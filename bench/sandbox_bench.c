@@ -13,18 +13,13 @@
 #include <time.h>
 
 #include "convtool/convtool.h"
+#include "bench_util.h"
 
 static double now_us(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static double decode_us(const convtool_buffer *file, int no_sandbox)
@@ -64,8 +59,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < rounds; i++)
         for (int no_sandbox = 0; no_sandbox <= 1; no_sandbox++)
             t[no_sandbox][i] = decode_us(&file, no_sandbox);
-    qsort(t[0], (size_t)rounds, sizeof(double), by_value);
-    qsort(t[1], (size_t)rounds, sizeof(double), by_value);
+    qsort(t[0], (size_t)rounds, sizeof(double), bench_by_value);
+    qsort(t[1], (size_t)rounds, sizeof(double), bench_by_value);
     double boxed = t[0][rounds / 2], bare = t[1][rounds / 2];
     printf("decode of %s, median of %d alternating rounds: contained %.1f us, in process %.1f "
            "us, sandbox cost %.1f us per file\n",
